@@ -1,0 +1,3 @@
+from callkeep.cli import main
+
+main()

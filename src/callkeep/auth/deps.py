@@ -1,0 +1,41 @@
+"""Authentication and roles on the HTTP edge: `Depends(require(...))` on every staff endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from fastapi import Request
+
+from callkeep.auth import service
+from callkeep.auth.roles import Role
+from callkeep.auth.schemas import Principal
+from callkeep.errors import AuthenticationRequired, PermissionDenied
+from callkeep.kit.http import runtime
+
+
+def require(roles: Iterable[Role]) -> Callable[[Request], Principal]:
+    """A dependency that admits a bearer token (or staff session) holding one of `roles`."""
+    allowed = frozenset(roles)
+
+    def dependency(request: Request) -> Principal:
+        principal = authenticate(request)
+        if principal.role not in allowed:
+            raise PermissionDenied(f"role {principal.role.value!r} may not do this")
+        return principal
+
+    return dependency
+
+
+def authenticate(request: Request) -> Principal:
+    """The principal of a request: its bearer token, else its staff session; or 401."""
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        with runtime(request).db.transaction(read_only=True) as session:
+            return service.authenticate_token(session=session, secret=secret.strip())
+    staff: Principal | None = getattr(request.state, "principal", None)
+    if staff is not None:
+        return staff
+    raise AuthenticationRequired(
+        "send 'Authorization: Bearer <token>' (see 'callkeep token create')"
+    )

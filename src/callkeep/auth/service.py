@@ -1,0 +1,132 @@
+"""Creating and checking users and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callkeep.auth.models import ApiToken, CredentialRevocation, User
+from callkeep.auth.roles import Role
+from callkeep.auth.schemas import Principal
+from callkeep.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound
+from callkeep.ledger import service as ledger
+
+_hasher = PasswordHasher()
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise InvalidInput.for_field("role", f"unknown role {value!r}; one of {choices}") from None
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(
+    *, session: Session, actor: str, name: str, role: str, user_id: str | None = None
+) -> tuple[ApiToken, str]:
+    """Creates a token; returns the record and the secret, which is shown once and never stored."""
+    secret = "ck_" + secrets.token_urlsafe(32)
+    token = ApiToken(
+        name=name,
+        role=_role(role).value,
+        token_hash=token_digest(secret),
+        user_id=user_id,
+        recorded_by=actor,
+    )
+    ledger.record(session=session, actor=actor, entity=token)
+    return token, secret
+
+
+def revoke_token(*, session: Session, actor: str, token_id: str, reason: str = "") -> None:
+    if session.get(ApiToken, token_id) is None:
+        raise NotFound(f"no token {token_id}")
+    ledger.record(
+        session=session,
+        actor=actor,
+        entity=CredentialRevocation(token_id=token_id, reason=reason, recorded_by=actor),
+    )
+
+
+def authenticate_token(*, session: Session, secret: str) -> Principal:
+    """The principal behind a bearer token; unknown or revoked tokens are refused."""
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
+    if token is None:
+        raise AuthenticationRequired("unknown API token")
+    revoked = session.scalar(
+        select(CredentialRevocation.id).where(CredentialRevocation.token_id == token.id).limit(1)
+    )
+    if revoked is not None:
+        raise AuthenticationRequired("this API token was revoked")
+    return Principal(actor=f"token:{token.name}", role=Role(token.role), name=token.name)
+
+
+def create_user(*, session: Session, actor: str, username: str, role: str, password: str) -> User:
+    """Creates a staff user with an argon2id password hash."""
+    if len(password) < 12:
+        raise InvalidInput.for_field("password", "must be at least 12 characters")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"user {username!r} exists already")
+    user = User(
+        username=username,
+        role=_role(role).value,
+        password_hash=_hasher.hash(password),
+        recorded_by=actor,
+    )
+    return ledger.record(session=session, actor=actor, entity=user)
+
+
+def current_password_hash(*, session: Session, user: User) -> str:
+    """The user's password hash in force: the newest reset, else the original."""
+    latest = session.scalar(
+        select(CredentialRevocation.password_hash)
+        .where(
+            CredentialRevocation.user_id == user.id,
+            CredentialRevocation.password_hash.is_not(None),
+        )
+        .order_by(CredentialRevocation.recorded_at.desc(), CredentialRevocation.id.desc())
+        .limit(1)
+    )
+    return latest or user.password_hash
+
+
+def reset_password(*, session: Session, actor: str, username: str, password: str) -> User:
+    """Gives `username` a new password, recorded as a new credential record."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    if len(password) < 12:
+        raise InvalidInput.for_field("password", "must be at least 12 characters")
+    ledger.record(
+        session=session,
+        actor=actor,
+        entity=CredentialRevocation(
+            user_id=user.id,
+            password_hash=_hasher.hash(password),
+            reason="password reset",
+            recorded_by=actor,
+        ),
+    )
+    return user
+
+
+def authenticate_password(*, session: Session, username: str, password: str) -> Principal:
+    """The principal for a username and password; a wrong pair is refused without saying which."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        _hasher.hash(password)  # same work either way, so timing does not reveal usernames
+        raise AuthenticationRequired("wrong username or password")
+    try:
+        _hasher.verify(current_password_hash(session=session, user=user), password)
+    except (VerificationError, InvalidHashError):
+        raise AuthenticationRequired("wrong username or password") from None
+    return Principal(actor=f"user:{user.username}", role=Role(user.role), name=user.username)

@@ -1,0 +1,58 @@
+"""First start: migrate, create the admin and its token, seed the demo if asked."""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from callkeep import migrations
+from callkeep.auth import service as auth_service
+from callkeep.auth.models import User
+from callkeep.kit.crypto import _write_private
+from callkeep.kit.runtime import Runtime
+
+BOOT_ACTOR = "system:bootstrap"
+
+
+def _login_file(rt: Runtime) -> Path:
+    return rt.settings.data_dir / "initial-admin.txt"
+
+
+def prepare(rt: Runtime, *, demo: bool) -> list[str]:
+    """Upgrades the schema; on an empty database creates `admin`; returns the login lines."""
+    migrations.upgrade(rt.settings.database_url)
+    with rt.db.transaction() as session:
+        if session.scalar(select(func.count()).select_from(User)) == 0:
+            password = secrets.token_urlsafe(12)
+            auth_service.create_user(
+                session=session,
+                actor=BOOT_ACTOR,
+                username="admin",
+                role="admin",
+                password=password,
+            )
+            _, token = auth_service.create_token(
+                session=session, actor=BOOT_ACTOR, name="admin-api", role="admin"
+            )
+            _write_private(
+                _login_file(rt),
+                f"username: admin\npassword: {password}\napi token: {token}\n",
+            )
+    if demo:
+        try:
+            seed = importlib.import_module("callkeep.records.demo")
+        except ModuleNotFoundError:
+            seed = None
+        if seed is not None:
+            with rt.db.transaction() as session:
+                seed.seed_if_empty(session=session)
+    path = _login_file(rt)
+    if path.exists():
+        lines = [f"admin login (from {path}):"]
+        lines += ["  " + line for line in path.read_text().splitlines()]
+        lines.append("  change it with: callkeep users reset-password admin")
+        return lines
+    return ["admin login: see 'callkeep users reset-password admin'"]

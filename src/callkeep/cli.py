@@ -1,0 +1,77 @@
+"""`callkeep`: the command line. Each domain adds its commands through `register`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from callkeep.domains import domain_modules
+from callkeep.errors import CallkeepError
+from callkeep.kit.cli import cli_runtime, console, err_console
+
+app = typer.Typer(
+    name="callkeep",
+    help="Call records and Do-Not-Call compliance that prove themselves. Not legal advice.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The SQL database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Applies every pending migration."""
+    from callkeep import migrations
+
+    rt = cli_runtime()
+    migrations.upgrade(rt.settings.database_url)
+    console.print("database is up to date")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8000, help="port to listen on"),
+    demo: bool = typer.Option(False, "--demo", help="seed demo data into an empty database"),
+) -> None:
+    """Runs the web app and the API (migrating the database first)."""
+    import uvicorn
+
+    from callkeep.app import create_app
+    from callkeep.bootstrap import prepare
+
+    rt = cli_runtime()
+    login = prepare(rt, demo=demo)
+    console.print(f"callkeep is serving on [bold]http://{host}:{port}/[/bold]")
+    console.print(f"  API docs: http://{host}:{port}/docs")
+    for line in login:
+        console.print(f"  {line}")
+    uvicorn.run(create_app(runtime=rt), host=host, port=port, log_level="warning")
+
+
+for _module in domain_modules("cli"):
+    _module.register(app)
+
+
+def main() -> None:
+    """Runs the CLI, turning every `CallkeepError` into a message and its exit code."""
+    try:
+        result = app(standalone_mode=False)
+    except CallkeepError as exc:
+        err_console.print(f"[red]error:[/red] {exc.message}")
+        for problem in exc.fields:
+            err_console.print(f"  {problem.field}: {problem.message}")
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(result if isinstance(result, int) else 0)

@@ -1,0 +1,349 @@
+"""Appending to the ledger, and proving every stored record against it.
+
+Each write appends an entry holding the SHA-256 digest of the record's canonical content and the
+hash of the entry before it. Records are written once; `verify` re-hashes the chain and every
+stored record, so a row edited, inserted or deleted behind callkeep's back is found and named.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import event, func, insert, inspect, select, text
+from sqlalchemy.orm import Session, SessionTransaction
+
+from callkeep.kit.canonical import canonical_bytes, digest
+from callkeep.kit.clock import iso, utcnow
+from callkeep.kit.crypto import Undecryptable
+from callkeep.kit.ids import new_id
+from callkeep.ledger.models import LedgerEntry, Recorded, recorded_models
+from callkeep.ledger.schemas import Problem, VerifyReport
+
+GENESIS = "0" * 64
+_HEAD_KEY = "callkeep.ledger.head"
+_PG_LOCK = 7_246_601  # any constant; serializes ledger appends across connections
+
+R = TypeVar("R", bound=Recorded)
+
+
+def entry_hash(
+    *,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    digest: str,
+    prev_hash: str,
+) -> str:
+    """The hash of one entry: SHA-256 over its canonical fields, the previous hash included."""
+    fields = {
+        "seq": seq,
+        "at": iso(at),
+        "actor": actor,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "digest": digest,
+        "prev_hash": prev_hash,
+    }
+    return hashlib.sha256(canonical_bytes(fields)).hexdigest()
+
+
+def _head(session: Session) -> tuple[int, str]:
+    """The last (seq, hash), taking the append lock first so that concurrent writers queue."""
+    cached = session.info.get(_HEAD_KEY)
+    if cached is not None:
+        return (int(cached[0]), str(cached[1]))
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
+    row = session.execute(
+        select(LedgerEntry.seq, LedgerEntry.hash).order_by(LedgerEntry.seq.desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_head(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_HEAD_KEY, None)
+
+
+def _by_id(session: Session, column: Any) -> Any:
+    """`column` ordered bytewise on every engine, as Python compares strings."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column.collate("C")
+    return column
+
+
+def append_many(
+    *, session: Session, actor: str, action: str, items: Sequence[tuple[str, str, str]]
+) -> int:
+    """Appends one entry per (entity_type, entity_id, digest); returns the last sequence number."""
+    seq, prev = _head(session)
+    at = utcnow()
+    rows: list[dict[str, Any]] = []
+    for entity_type, entity_id, content_digest in items:
+        seq += 1
+        own = entry_hash(
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            digest=content_digest,
+            prev_hash=prev,
+        )
+        rows.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor": actor,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "digest": content_digest,
+                "prev_hash": prev,
+                "hash": own,
+            }
+        )
+        prev = own
+    if rows:
+        session.execute(insert(LedgerEntry), rows)
+    session.info[_HEAD_KEY] = (seq, prev)
+    return seq
+
+
+def record(*, session: Session, actor: str, entity: R, action: str = "create") -> R:
+    """Stores `entity` and appends its ledger entry; the one way a record is written."""
+    session.add(entity)
+    session.flush()
+    append_many(
+        session=session,
+        actor=actor,
+        action=action,
+        items=[(entity.__tablename__, entity.id, digest(entity.ledger_content()))],
+    )
+    return entity
+
+
+def record_many(
+    *, session: Session, actor: str, model: type[Recorded], rows: Sequence[dict[str, Any]]
+) -> list[str]:
+    """Bulk-stores plain rows of `model` with their ledger entries; returns their ids.
+
+    Each row must hold every column's final value except `id`, `recorded_at` and `recorded_by`,
+    which are filled in here; the digest is computed from exactly what is inserted.
+    """
+    now = utcnow()
+    columns = [attr.key for attr in _column_attrs(model)]
+    prepared: list[dict[str, Any]] = []
+    items: list[tuple[str, str, str]] = []
+    for row in rows:
+        full = {key: row.get(key) for key in columns}
+        full["id"] = row.get("id") or new_id()
+        full["recorded_at"] = row.get("recorded_at") or now
+        full["recorded_by"] = actor
+        prepared.append(full)
+        items.append((model.__tablename__, str(full["id"]), digest(full)))
+    if prepared:
+        session.execute(insert(model), prepared)
+        append_many(session=session, actor=actor, action="create", items=items)
+    return [row["id"] for row in prepared]
+
+
+def _column_attrs(model: type[Recorded]) -> list[Any]:
+    return list(inspect(model).column_attrs)
+
+
+def mark_removed(*, session: Session, actor: str, entity: Recorded, action: str = "purge") -> None:
+    """Deletes `entity` under retention, leaving a tombstone entry that says so."""
+    append_many(
+        session=session,
+        actor=actor,
+        action=action,
+        items=[(entity.__tablename__, entity.id, digest({"removed": entity.id}))],
+    )
+    session.delete(entity)
+    session.flush()
+
+
+def history(*, session: Session, entity_type: str, entity_id: str) -> list[LedgerEntry]:
+    """Every ledger entry about one record, oldest first."""
+    return list(
+        session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.entity_type == entity_type, LedgerEntry.entity_id == entity_id)
+            .order_by(LedgerEntry.seq)
+        )
+    )
+
+
+# --- verification -------------------------------------------------------------------------
+
+
+def _verify_chain(session: Session, problems: list[Problem]) -> tuple[int, int, str]:
+    expected_prev = GENESIS
+    expected_seq = 0
+    count = 0
+    last_hash = GENESIS
+    stream = session.execute(
+        select(LedgerEntry).order_by(LedgerEntry.seq).execution_options(yield_per=5000)
+    ).scalars()
+    for entry in stream:
+        count += 1
+        expected_seq += 1
+        if entry.seq != expected_seq:
+            problems.append(
+                Problem(
+                    kind="chain_broken",
+                    seq=entry.seq,
+                    message=f"ledger entries {expected_seq}..{entry.seq - 1} are missing",
+                )
+            )
+            expected_seq = entry.seq
+        recomputed = entry_hash(
+            seq=entry.seq,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            entity_type=entry.entity_type,
+            entity_id=entry.entity_id,
+            digest=entry.digest,
+            prev_hash=entry.prev_hash,
+        )
+        if entry.prev_hash != expected_prev:
+            problems.append(
+                Problem(
+                    kind="chain_broken",
+                    seq=entry.seq,
+                    entity_type=entry.entity_type,
+                    entity_id=entry.entity_id,
+                    message=f"entry {entry.seq} does not follow the entry before it",
+                )
+            )
+        if recomputed != entry.hash:
+            problems.append(
+                Problem(
+                    kind="chain_broken",
+                    seq=entry.seq,
+                    entity_type=entry.entity_type,
+                    entity_id=entry.entity_id,
+                    message=f"entry {entry.seq} was altered (its hash no longer matches)",
+                )
+            )
+        expected_prev = entry.hash
+        last_hash = entry.hash
+    return count, expected_seq, last_hash
+
+
+def _latest_entries(session: Session, entity_type: str) -> Iterator[LedgerEntry]:
+    """The newest entry per record of one type, ordered by record id."""
+    newest = (
+        select(LedgerEntry.entity_id, func.max(LedgerEntry.seq).label("seq"))
+        .where(LedgerEntry.entity_type == entity_type)
+        .group_by(LedgerEntry.entity_id)
+        .subquery()
+    )
+    query = (
+        select(LedgerEntry)
+        .join(newest, LedgerEntry.seq == newest.c.seq)
+        .order_by(_by_id(session, LedgerEntry.entity_id))
+        .execution_options(yield_per=5000)
+    )
+    yield from session.execute(query).scalars()
+
+
+def _verify_records(session: Session, model: type[Recorded], problems: list[Problem]) -> int:
+    name = model.__tablename__
+    rows = session.execute(
+        select(model).order_by(_by_id(session, model.id)).execution_options(yield_per=2000)
+    ).scalars()
+    entries = _latest_entries(session, name)
+    row = next(rows, None)
+    entry = next(entries, None)
+    count = 0
+    while row is not None or entry is not None:
+        if entry is None or (row is not None and row.id < entry.entity_id):
+            assert row is not None
+            problems.append(
+                Problem(
+                    kind="record_inserted",
+                    entity_type=name,
+                    entity_id=row.id,
+                    message=f"{name} {row.id} is stored but was never written through the ledger",
+                )
+            )
+            count += 1
+            row = next(rows, None)
+        elif row is None or entry.entity_id < row.id:
+            if entry.action not in ("purge",):
+                problems.append(
+                    Problem(
+                        kind="record_deleted",
+                        entity_type=name,
+                        entity_id=entry.entity_id,
+                        seq=entry.seq,
+                        message=f"{name} {entry.entity_id} is in the ledger but no longer stored",
+                    )
+                )
+            entry = next(entries, None)
+        else:
+            count += 1
+            content = row.ledger_content()
+            if entry.action == "purge":
+                problems.append(
+                    Problem(
+                        kind="record_inserted",
+                        entity_type=name,
+                        entity_id=row.id,
+                        seq=entry.seq,
+                        message=f"{name} {row.id} was purged but is stored again",
+                    )
+                )
+            elif any(isinstance(v, Undecryptable) for v in content.values()):
+                fields = sorted(k for k, v in content.items() if isinstance(v, Undecryptable))
+                problems.append(
+                    Problem(
+                        kind="ciphertext_altered",
+                        entity_type=name,
+                        entity_id=row.id,
+                        seq=entry.seq,
+                        message=f"{name} {row.id}: encrypted field(s) {', '.join(fields)} "
+                        "no longer decrypt",
+                    )
+                )
+            elif digest(content) != entry.digest:
+                problems.append(
+                    Problem(
+                        kind="record_altered",
+                        entity_type=name,
+                        entity_id=row.id,
+                        seq=entry.seq,
+                        message=f"{name} {row.id} differs from what ledger entry {entry.seq} "
+                        "recorded",
+                    )
+                )
+            row = next(rows, None)
+            entry = next(entries, None)
+    return count
+
+
+def verify(*, session: Session) -> VerifyReport:
+    """Recomputes the whole chain and re-hashes every stored record against it."""
+    problems: list[Problem] = []
+    entries, head_seq, head_hash = _verify_chain(session, problems)
+    records = sum(_verify_records(session, model, problems) for model in recorded_models())
+    return VerifyReport(
+        intact=not problems,
+        entries=entries,
+        records=records,
+        head_seq=head_seq,
+        head_hash=head_hash,
+        problems=problems,
+    )

@@ -1,0 +1,57 @@
+"""Every staff endpoint needs a bearer token with a fitting role; health does not."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from fastapi.testclient import TestClient
+
+from callkeep.config import Settings
+
+
+def test_health_needs_no_token(client: TestClient) -> None:
+    assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_api_without_token_is_401(client: TestClient) -> None:
+    response = client.get("/api/v1/audit/verify")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "authentication_required"
+
+
+def test_unknown_token_is_401(client: TestClient) -> None:
+    response = client.get("/api/v1/audit/verify", headers={"Authorization": "Bearer ck_nope"})
+    assert response.status_code == 401
+
+
+def test_token_with_role_reads_audit(client: TestClient, tokens: dict[str, str]) -> None:
+    response = client.get(
+        "/api/v1/audit/verify", headers={"Authorization": f"Bearer {tokens['auditor']}"}
+    )
+    assert response.status_code == 200
+    assert response.json()["intact"] is True
+
+
+def test_cli_token_create_prints_token_on_last_line(settings: Settings, client: TestClient) -> None:
+    env = {
+        "CALLKEEP_DATA_DIR": str(settings.data_dir),
+        "CALLKEEP_DATABASE_URL": settings.database_url,
+        "PATH": "/usr/bin:/bin",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "callkeep", "token", "create", "--role", "dialer", "--name", "d1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    secret = result.stdout.strip().splitlines()[-1]
+    assert secret.startswith("ck_")
+    response = client.get("/api/v1/audit/verify", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 200
+
+
+def test_secret_key_file_is_private(settings: Settings, client: TestClient) -> None:
+    assert settings.key_file.stat().st_mode & 0o777 == 0o600

@@ -1,0 +1,118 @@
+"""The test world: a real database per test (SQLite, and PostgreSQL when the suite starts one),
+a runtime with its own data directory and keys, and an HTTP client with tokens per role.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from callkeep.app import create_app
+from callkeep.auth import service as auth_service
+from callkeep.config import Settings
+from callkeep.domains import load_models
+from callkeep.kit.db import Base
+from callkeep.kit.runtime import Runtime, build_runtime
+
+load_models()
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_URL = os.environ.get("CALLKEEP_TEST_POSTGRES_URL", "")
+ENGINES = ["sqlite", "postgresql"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if IN_CI and not PG_URL:
+        raise pytest.UsageError("CI=true but no PostgreSQL: CALLKEEP_TEST_POSTGRES_URL is unset")
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this run, with every table created once."""
+    if not PG_URL:
+        pytest.skip("no PostgreSQL (set CALLKEEP_TEST_POSTGRES_URL, or run `make test`)")
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"callkeep_test_{os.getpid()}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_URL.rsplit("/", 1)[0] + "/" + name
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with every table, empty: SQLite in a temp folder, or the PostgreSQL one."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'callkeep.db'}"
+        engine = create_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        yield url
+    else:
+        url = request.getfixturevalue("postgres_database")
+        _truncate_all(url)
+        yield url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url)
+
+
+@pytest.fixture
+def rt(settings: Settings) -> Iterator[Runtime]:
+    runtime = build_runtime(settings)
+    yield runtime
+    runtime.db.dispose()
+
+
+@pytest.fixture
+def session(rt: Runtime) -> Iterator[Session]:
+    """A session whose writes are committed when the test ends cleanly."""
+    with rt.db.transaction() as s:
+        yield s
+
+
+@pytest.fixture
+def client(rt: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime=rt), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def tokens(rt: Runtime) -> dict[str, str]:
+    """A bearer token per role: admin, compliance, agent, dialer, auditor."""
+    made = {}
+    with rt.db.transaction() as s:
+        for role in ("admin", "compliance", "agent", "dialer", "auditor"):
+            _, secret = auth_service.create_token(
+                session=s, actor="test", name=f"{role}-token", role=role
+            )
+            made[role] = secret
+    return made
+
+
+@pytest.fixture
+def admin_headers(tokens: dict[str, str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['admin']}"}

@@ -1,0 +1,46 @@
+"""Numbers are read the way people type them and stored as E.164; anything else is refused."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from callkeep.errors import InvalidInput
+from callkeep.phone.parse import area_code, nanp_ten_digits, normalize, try_normalize
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["207-784-1234", "(207) 784-1234", "+1 207 784 1234", "2077841234", "1-207-784-1234", " 207.784.1234 "],
+)
+def test_common_spellings_normalize_to_e164(typed: str) -> None:
+    assert normalize(typed) == "+12077841234"
+
+
+@pytest.mark.parametrize("typed", ["", "123", "207-111-1234", "999-555-1234", "hello", "2" * 80])
+def test_unusable_numbers_are_refused_with_the_field_named(typed: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        normalize(typed, field="called_number")
+    assert caught.value.fields[0].field == "called_number"
+
+
+def test_ten_digits_and_area_code() -> None:
+    assert nanp_ten_digits("+12077841234") == 2077841234
+    assert area_code("+12077841234") == 207
+    assert nanp_ten_digits("+442079460958") is None
+
+
+@given(st.integers(min_value=2_000_000_000, max_value=9_999_999_999))
+def test_normalization_is_idempotent_and_keeps_the_digits(n: int) -> None:
+    e164 = try_normalize(str(n))
+    if e164 is not None:
+        assert e164 == f"+1{n}"
+        assert try_normalize(e164) == e164
+        assert nanp_ten_digits(e164) == n
+
+
+@given(st.text(max_size=40))
+def test_any_text_either_normalizes_or_is_refused_cleanly(text: str) -> None:
+    e164 = try_normalize(text)
+    assert e164 is None or (e164.startswith("+") and e164[1:].isdigit())
