@@ -20,6 +20,21 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The SQL database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+keys_app = typer.Typer(help="The key that encrypts personal data at rest.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Adds a new key to the key file and re-encrypts every stored personal value under it."""
+    from callkeep.kit import keys
+
+    rt = cli_runtime()
+    with rt.db.transaction() as session:
+        report = keys.rotate(session=session, key_file=rt.settings.key_file)
+    console.print(f"now encrypting with key {report.key_id}; {report.values} values re-encrypted")
+    if report.unreadable:
+        console.print(f"[red]{report.unreadable} values could not be read[/red]: run audit verify")
 
 
 @db_app.command("upgrade")

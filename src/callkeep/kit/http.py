@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from callkeep.errors import CallkeepError, PayloadTooLarge
@@ -42,6 +43,26 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CallkeepError)
     async def _callkeep_error(_request: Request, exc: CallkeepError) -> JSONResponse:
         return JSONResponse(exc.as_json(), status_code=exc.status_code)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = str(exc.detail)
+        if exc.status_code == 400 and "parsing the body" in detail:
+            body = {
+                "error": {
+                    "code": "invalid_input",
+                    "message": "body: not valid JSON in UTF-8",
+                    "fields": [{"field": "body", "message": "not valid JSON in UTF-8"}],
+                }
+            }
+            return JSONResponse(body, status_code=422)
+        codes = {401: "authentication_required", 403: "permission_denied", 404: "not_found"}
+        code = codes.get(exc.status_code, "http_error")
+        return JSONResponse(
+            {"error": {"code": code, "message": detail}},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
