@@ -1,0 +1,30 @@
+"""What a backup holds and what checking one finds."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class BackupFile(BaseModel):
+    path: str
+    sha256: str
+    bytes: int
+
+
+class Manifest(BaseModel):
+    format: int = 1
+    callkeep_version: str
+    created_at: str
+    engine: str
+    tables: dict[str, int]
+    ledger_head_seq: int
+    ledger_head_hash: str
+    files: list[BackupFile]
+    key_ids: list[str]
+
+
+class BackupCheck(BaseModel):
+    intact: bool
+    signed_by_this_key: bool | None
+    problems: list[str]
+    manifest: Manifest | None

@@ -1,0 +1,233 @@
+"""Creating, checking and restoring backups.
+
+A backup is a zip: every table as JSON lines (encrypted columns as ciphertext), the list
+snapshot files, and a manifest with the SHA-256 of each file and the ledger head, signed with an
+HMAC key derived from the secret key. The secret key itself is never in a backup: keep a copy of
+the key file somewhere else, or the personal data in a backup cannot be read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import func, select, text
+
+from callkeep import __version__, migrations
+from callkeep.backup.dump import dump_table, load_table
+from callkeep.backup.schemas import BackupCheck, BackupFile, Manifest
+from callkeep.errors import CallkeepError, Conflict, InvalidInput
+from callkeep.kit.clock import iso, utcnow
+from callkeep.kit.crypto import Keyring
+from callkeep.kit.db import Base, Database
+from callkeep.kit.runtime import Runtime
+from callkeep.ledger import service as ledger_service
+from callkeep.ledger.models import LedgerEntry
+
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+_CHUNK = 1 << 20
+
+
+class _Hashing:
+    """A writer that hashes and counts what passes through it."""
+
+    def __init__(self, sink: IO[bytes]) -> None:
+        self.sink = sink
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.sha.update(data)
+        self.size += len(data)
+        return self.sink.write(data)
+
+
+def _signature(keys: Keyring, manifest_bytes: bytes) -> str:
+    return hmac.new(keys.derived("backup"), manifest_bytes, hashlib.sha256).hexdigest()
+
+
+def _snapshot_files(root: Path) -> list[Path]:
+    if not root.exists():
+        return []
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not p.name.startswith((".", "tmp")) and ".tmp" not in p.name
+    )
+
+
+def create(*, rt: Runtime, out: Path) -> Manifest:
+    """Writes a consistent backup of the database and list snapshots to `out` (atomically)."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    files: list[BackupFile] = []
+    tables: dict[str, int] = {}
+    engine = rt.db.engine
+    options = {} if rt.db.is_sqlite else {"isolation_level": "REPEATABLE READ"}
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with (
+            engine.connect().execution_options(sqlite_begin="DEFERRED", **options) as conn,
+            conn.begin(),
+        ):
+            for table in Base.metadata.sorted_tables:
+                name = f"db/{table.name}.jsonl"
+                with archive.open(name, "w", force_zip64=True) as member:
+                    sink = _Hashing(member)
+                    tables[table.name] = dump_table(conn, table, sink)  # type: ignore[arg-type]
+                files.append(BackupFile(path=name, sha256=sink.sha.hexdigest(), bytes=sink.size))
+            head = conn.execute(
+                select(LedgerEntry.seq, LedgerEntry.hash).order_by(LedgerEntry.seq.desc()).limit(1)
+            ).first()
+            revision = (
+                conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                if _has_alembic(conn)
+                else None
+            )
+        for path in _snapshot_files(rt.settings.snapshot_dir):
+            name = "lists/" + path.relative_to(rt.settings.snapshot_dir).as_posix()
+            with archive.open(name, "w", force_zip64=True) as member, path.open("rb") as source:
+                sink = _Hashing(member)
+                shutil.copyfileobj(source, sink, _CHUNK)
+            files.append(BackupFile(path=name, sha256=sink.sha.hexdigest(), bytes=sink.size))
+        manifest = Manifest(
+            callkeep_version=__version__,
+            created_at=iso(utcnow()),
+            engine=engine.dialect.name,
+            tables=tables,
+            ledger_head_seq=head[0] if head else 0,
+            ledger_head_hash=head[1] if head else ledger_service.GENESIS,
+            files=files,
+            key_ids=[key_id for key_id, _ in rt.keys.keys],
+        )
+        manifest_bytes = manifest.model_dump_json(indent=2).encode()
+        archive.writestr(MANIFEST, manifest_bytes)
+        archive.writestr(SIGNATURE, _signature(rt.keys, manifest_bytes) + "\n")
+        archive.writestr("schema_revision.txt", (revision or "") + "\n")
+    with partial.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(partial, out)
+    return manifest
+
+
+def _has_alembic(conn: object) -> bool:
+    from sqlalchemy import inspect
+
+    return bool(inspect(conn).has_table("alembic_version"))
+
+
+def _read_manifest(archive: zipfile.ZipFile, problems: list[str]) -> tuple[Manifest | None, bytes]:
+    try:
+        raw = archive.read(MANIFEST)
+        return Manifest.model_validate_json(raw), raw
+    except KeyError:
+        problems.append("the archive has no manifest.json")
+    except ValueError as exc:
+        problems.append(f"manifest.json is unreadable: {exc}")
+    return None, b""
+
+
+def check(*, path: Path, keys: Keyring, replay_ledger: bool = True) -> BackupCheck:
+    """Recomputes every hash in a backup, its signature, and (optionally) its ledger."""
+    problems: list[str] = []
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise InvalidInput.for_field("file", f"{path} is not a readable backup: {exc}") from None
+    with archive:
+        manifest, raw = _read_manifest(archive, problems)
+        if manifest is None:
+            return BackupCheck(
+                intact=False, signed_by_this_key=None, problems=problems, manifest=None
+            )
+        signature = (
+            archive.read(SIGNATURE).decode().strip() if SIGNATURE in archive.namelist() else ""
+        )
+        signed = hmac.compare_digest(signature, _signature(keys, raw)) if signature else False
+        if not signed:
+            problems.append("the manifest signature does not match this secret key")
+        listed = {f.path for f in manifest.files}
+        extra = set(archive.namelist()) - listed - {MANIFEST, SIGNATURE, "schema_revision.txt"}
+        problems += [f"{name} is in the archive but not in the manifest" for name in sorted(extra)]
+        for entry in manifest.files:
+            try:
+                sha = hashlib.sha256()
+                size = 0
+                with archive.open(entry.path) as member:
+                    while chunk := member.read(_CHUNK):
+                        sha.update(chunk)
+                        size += len(chunk)
+            except (KeyError, zipfile.BadZipFile, OSError) as exc:
+                problems.append(f"{entry.path}: unreadable ({exc})")
+                continue
+            if sha.hexdigest() != entry.sha256 or size != entry.bytes:
+                problems.append(f"{entry.path}: content differs from the manifest")
+        if replay_ledger and not problems:
+            problems += _replay(archive, manifest)
+    return BackupCheck(
+        intact=not problems, signed_by_this_key=signed, problems=problems, manifest=manifest
+    )
+
+
+def _load_into(db: Database, archive: zipfile.ZipFile) -> None:
+    with db.engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            name = f"db/{table.name}.jsonl"
+            if name in archive.namelist():
+                with archive.open(name) as lines:
+                    load_table(conn, table, lines)
+
+
+def _replay(archive: zipfile.ZipFile, manifest: Manifest) -> list[str]:
+    """Loads the tables into a scratch SQLite database and verifies the ledger there."""
+    with tempfile.TemporaryDirectory(prefix="callkeep-backup-") as scratch:
+        db = Database(f"sqlite:///{Path(scratch) / 'check.db'}")
+        try:
+            Base.metadata.create_all(db.engine)
+            _load_into(db, archive)
+            with db.transaction(read_only=True) as session:
+                report = ledger_service.verify(session=session)
+        finally:
+            db.dispose()
+    problems = [f"ledger: {p.message}" for p in report.problems]
+    if report.head_seq != manifest.ledger_head_seq or report.head_hash != manifest.ledger_head_hash:
+        problems.append("ledger: the head differs from the manifest's")
+    return problems
+
+
+def restore(*, rt: Runtime, path: Path) -> Manifest:
+    """Restores a verified backup into this runtime's empty database and snapshot folder."""
+    result = check(path=path, keys=rt.keys)
+    if not result.intact or result.manifest is None:
+        raise CallkeepError("the backup did not verify: " + "; ".join(result.problems))
+    migrations.upgrade(rt.settings.database_url)
+    with rt.db.transaction(read_only=True) as session:
+        if session.scalar(select(func.count()).select_from(LedgerEntry)):
+            raise Conflict(
+                "the target database is not empty: restore into a new database "
+                "(set CALLKEEP_DATABASE_URL and CALLKEEP_DATA_DIR to fresh ones)"
+            )
+    with zipfile.ZipFile(path) as archive:
+        _load_into(rt.db, archive)
+        root = rt.settings.snapshot_dir
+        for entry in result.manifest.files:
+            if not entry.path.startswith("lists/"):
+                continue
+            target = (root / entry.path.removeprefix("lists/")).resolve()
+            if root.resolve() not in target.parents:
+                raise InvalidInput.for_field("file", f"{entry.path} points outside the data folder")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(target.name + ".restoring")
+            with archive.open(entry.path) as source, partial.open("wb") as sink:
+                shutil.copyfileobj(source, sink, _CHUNK)
+                sink.flush()
+                os.fsync(sink.fileno())
+            os.replace(partial, target)
+    return result.manifest
