@@ -17,7 +17,12 @@ UPLOAD_PATHS = ("/api/v1/lists/imports", "/api/v1/scrubs", "/api/v1/imports")
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     """Builds the app; every domain's `endpoints.router` is mounted."""
     load_models()
-    rt = runtime or build_runtime(settings or get_settings())
+    if runtime is None:
+        from callkeep import migrations
+
+        runtime = build_runtime(settings or get_settings())
+        migrations.ensure_current(runtime.settings.database_url)
+    rt = runtime
     app = FastAPI(
         title="callkeep",
         version=__version__,

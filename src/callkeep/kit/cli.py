@@ -20,8 +20,12 @@ err_console = Console(stderr=True, highlight=False)
 @lru_cache(maxsize=1)
 def cli_runtime() -> Runtime:
     """The runtime for this command, built on first use from the environment."""
+    from callkeep import migrations
+
     load_models()
-    return build_runtime(get_settings())
+    runtime = build_runtime(get_settings())
+    migrations.ensure_current(runtime.settings.database_url)
+    return runtime
 
 
 def cli_actor() -> str:
