@@ -12,7 +12,14 @@ from callkeep.phone.parse import area_code, nanp_ten_digits, normalize, try_norm
 
 @pytest.mark.parametrize(
     "typed",
-    ["207-784-1234", "(207) 784-1234", "+1 207 784 1234", "2077841234", "1-207-784-1234", " 207.784.1234 "],
+    [
+        "207-784-1234",
+        "(207) 784-1234",
+        "+1 207 784 1234",
+        "2077841234",
+        "1-207-784-1234",
+        " 207.784.1234 ",
+    ],
 )
 def test_common_spellings_normalize_to_e164(typed: str) -> None:
     assert normalize(typed) == "+12077841234"
