@@ -5,10 +5,12 @@ a runtime with its own data directory and keys, and an HTTP client with tokens p
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
@@ -19,6 +21,7 @@ from callkeep.config import Settings
 from callkeep.domains import load_models
 from callkeep.kit.db import Base
 from callkeep.kit.runtime import Runtime, build_runtime
+from callkeep.migrations import alembic_config
 
 load_models()
 
@@ -43,13 +46,27 @@ def postgres_database() -> Iterator[str]:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = PG_URL.rsplit("/", 1)[0] + "/" + name
-    engine = create_engine(url)
-    Base.metadata.create_all(engine)
-    engine.dispose()
+    _create_schema(url)
     yield url
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+def _create_schema(url: str) -> None:
+    """Every table from the models, stamped as the newest migration (test_migrations proves
+    the migrations build the same schema)."""
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    command.stamp(alembic_config(url), "head")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "callkeep.db"
+    _create_schema(f"sqlite:///{path}")
+    return path
 
 
 def _truncate_all(url: str) -> None:
@@ -64,11 +81,9 @@ def _truncate_all(url: str) -> None:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database with every table, empty: SQLite in a temp folder, or the PostgreSQL one."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'callkeep.db'}"
-        engine = create_engine(url)
-        Base.metadata.create_all(engine)
-        engine.dispose()
-        yield url
+        path = tmp_path / "callkeep.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
     else:
         url = request.getfixturevalue("postgres_database")
         _truncate_all(url)
