@@ -1,0 +1,1 @@
+"""Consumers' Do-Not-Call requests and consent revocations, from every channel."""

@@ -1,0 +1,190 @@
+"""`callkeep dnc …`: consumers' Do-Not-Call requests from the command line."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from callkeep.kit.cli import cli_actor, cli_runtime, console, print_json
+from callkeep.kit.clock import iso, parse_instant
+from callkeep.requests import review, service, webhooks
+from callkeep.requests.schemas import Channel, DncRequestCreate, DncRequestOut, RequestStatus
+
+dnc_app = typer.Typer(help="Consumers' Do-Not-Call requests.", no_args_is_help=True)
+
+
+def register(root: typer.Typer) -> None:
+    """Adds `callkeep dnc` to the command line."""
+    root.add_typer(dnc_app, name="dnc")
+
+
+def _show(out: DncRequestOut) -> None:
+    console.print(f"request {out.id}  confirmation code [bold]{out.confirmation_code}[/bold]")
+    console.print(f"  phone {out.phone}  seller {out.seller}  channel {out.channel}")
+    console.print(
+        f"  received {iso(out.received_at)}  deadline {out.deadline}  status {out.status}"
+    )
+    if out.honored_at is not None:
+        console.print(f"  on the entity-specific list since {iso(out.honored_at)}")
+
+
+@dnc_app.command("add")
+def add(
+    phone: str,
+    seller: str | None = typer.Option(None, help="seller id or slug (default seller if absent)"),
+    source: Channel = typer.Option(Channel.PHONE, help="how the consumer asked"),
+    name: str | None = typer.Option(None, help="the consumer's name"),
+    email: str | None = typer.Option(None, help="the consumer's email"),
+    telemarketer: str | None = typer.Option(None, help="employee or company that called"),
+    call: str | None = typer.Option(None, help="the call's id, if asked during a call"),
+    purpose: str | None = typer.Option(None, help="goods, services or purpose of the call"),
+    notes: str | None = typer.Option(None, help="what the consumer said (kept encrypted)"),
+    received: str | None = typer.Option(None, help="when asked, ISO-8601 with zone; default now"),
+    as_json: bool = typer.Option(False, "--json", help="print the request as JSON"),
+) -> None:
+    """Records a consumer's Do-Not-Call request; the number is blocked for the seller at once."""
+    received_at: datetime | None = parse_instant(received, field="received") if received else None
+    rt = cli_runtime()
+    with rt.db.transaction() as session:
+        result = service.record_request(
+            session=session,
+            actor=cli_actor(),
+            request_in=DncRequestCreate(
+                phone=phone,
+                seller=seller,
+                channel=source,
+                name=name,
+                email=email,
+                telemarketer=telemarketer,
+                call_id=call,
+                purpose=purpose,
+                evidence=notes,
+                received_at=received_at,
+            ),
+        )
+        out = service.to_out(result.request, created=result.created)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    if not result.created:
+        console.print("already recorded earlier; nothing new was added")
+    _show(out)
+
+
+@dnc_app.command("list")
+def list_(
+    seller: str | None = typer.Option(None),
+    channel: Channel | None = typer.Option(None),
+    status: RequestStatus | None = typer.Option(None, help="met, open or overdue"),
+    since: str | None = typer.Option(None, "--from", help="received on or after (ISO-8601)"),
+    until: str | None = typer.Option(None, "--to", help="received on or before (ISO-8601)"),
+    limit: int = typer.Option(100, min=1),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Lists requests, newest first."""
+    rt = cli_runtime()
+    with rt.db.transaction(read_only=True) as session:
+        rows, total = service.list_requests(
+            session=session,
+            seller=seller,
+            channel=channel.value if channel else None,
+            status=status,
+            since=parse_instant(since, field="from") if since else None,
+            until=parse_instant(until, field="to") if until else None,
+            limit=limit,
+        )
+        outs = [service.to_out(r) for r in rows]
+    if as_json:
+        print_json({"total": total, "items": [o.model_dump(mode="json") for o in outs]})
+        return
+    for out in outs:
+        console.print(
+            f"{out.confirmation_code}  {iso(out.received_at)}  {out.phone}  {out.seller}  "
+            f"{out.channel}  {out.status}  due {out.deadline}"
+        )
+    console.print(f"{len(outs)} of {total} requests")
+
+
+@dnc_app.command("show")
+def show(code: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Shows one request by confirmation code or id."""
+    rt = cli_runtime()
+    with rt.db.transaction(read_only=True) as session:
+        out = service.to_out(service.get(session=session, request_id=code))
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+    else:
+        _show(out)
+
+
+@dnc_app.command("import-email")
+def import_email(
+    path: Path,
+    seller: str | None = typer.Option(None, help="the seller the mailbox belongs to"),
+) -> None:
+    """Reads .eml files, a Maildir or an mbox: clear requests are recorded, doubtful ones queued."""
+    rt = cli_runtime()
+    with rt.db.transaction() as session:
+        summary = review.import_emails(session=session, actor=cli_actor(), path=path, seller=seller)
+    console.print(
+        f"{summary.messages} messages: {summary.requests} new requests, "
+        f"{summary.repeats} already recorded, {summary.queued} queued for review"
+    )
+
+
+@dnc_app.command("review")
+def review_list(
+    all_items: bool = typer.Option(False, "--all", help="include resolved items"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The review queue: messages that may be requests and need a person."""
+    rt = cli_runtime()
+    with rt.db.transaction(read_only=True) as session:
+        items = review.list_items(session=session, include_resolved=all_items)
+    if as_json:
+        print_json([i.model_dump(mode="json") for i in items])
+        return
+    for item in items:
+        phones = ", ".join(item.candidate_phones) or "no number"
+        console.print(f"{item.id}  {item.channel}  {item.source}  {phones}  ({item.reason})")
+    console.print(f"{len(items)} items")
+
+
+@dnc_app.command("review-resolve")
+def review_resolve(
+    item_id: str,
+    phone: str | None = typer.Option(None, help="the number to record the request for"),
+    dismiss: bool = typer.Option(False, help="not a request"),
+    note: str | None = typer.Option(None),
+) -> None:
+    """Resolves a review item with a new record: a request for --phone, or --dismiss."""
+    rt = cli_runtime()
+    with rt.db.transaction() as session:
+        out = review.resolve(
+            session=session,
+            actor=cli_actor(),
+            item_id=item_id,
+            phone=phone,
+            dismiss=dismiss,
+            note=note,
+        )
+    console.print(f"review item {out.id}: {out.resolution}")
+    if out.request_id:
+        console.print(f"request {out.request_id}")
+
+
+@dnc_app.command("webhook-secret")
+def webhook_secret(
+    channel: str = typer.Argument(help="sms or keypress"),
+    rotate: bool = typer.Option(False, help="replace the secret with a new one"),
+) -> None:
+    """Prints the channel's webhook signing secret (created on first use) alone on the last line."""
+    rt = cli_runtime()
+    with rt.db.transaction() as session:
+        secret = webhooks.ensure_secret(
+            session=session, actor=cli_actor(), channel=channel, rotate=rotate
+        )
+    console.print(f"sign each {channel} webhook body: X-Callkeep-Signature: sha256=HMAC-SHA256 hex")
+    print(secret)

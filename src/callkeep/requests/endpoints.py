@@ -1,0 +1,144 @@
+"""`/api/v1/dnc-requests`, the review queue and the opt-out webhooks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from callkeep.auth import roles
+from callkeep.auth.deps import authenticate, require
+from callkeep.auth.schemas import Principal
+from callkeep.errors import InvalidInput, PermissionDenied
+from callkeep.kit.http import DbSession
+from callkeep.requests import review, service, webhooks
+from callkeep.requests.schemas import (
+    Channel,
+    DncRequestCreate,
+    DncRequestOut,
+    DncRequestPage,
+    KeypressIn,
+    RequestStatus,
+    ReviewItemOut,
+    ReviewResolve,
+    WebhookAccepted,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["dnc requests"])
+
+Staff = Annotated[Principal, Depends(require(roles.STAFF_WRITE))]
+Reader = Annotated[Principal, Depends(require(roles.READ))]
+
+
+@router.post("/dnc-requests", response_model=DncRequestOut, status_code=status.HTTP_201_CREATED)
+def create_request(
+    body: DncRequestCreate, session: DbSession, principal: Staff, response: Response
+) -> DncRequestOut:
+    """Records a consumer's request not to be called (201), or returns the earlier one (200)."""
+    result = service.record_request(session=session, actor=principal.actor, request_in=body)
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    return service.to_out(result.request, created=result.created)
+
+
+@router.get("/dnc-requests", response_model=DncRequestPage)
+def list_requests(
+    session: DbSession,
+    principal: Reader,
+    seller: str | None = None,
+    channel: Channel | None = None,
+    phone: str | None = None,
+    since: Annotated[datetime | None, Query(alias="from")] = None,
+    until: Annotated[datetime | None, Query(alias="to")] = None,
+    request_status: Annotated[RequestStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DncRequestPage:
+    """Requests newest first; filter by seller, channel, number, received from/to, status."""
+    rows, total = service.list_requests(
+        session=session,
+        seller=seller,
+        channel=channel.value if channel else None,
+        phone=phone,
+        since=since,
+        until=until,
+        status=request_status,
+        limit=limit,
+        offset=offset,
+    )
+    return DncRequestPage(
+        items=[service.to_out(r) for r in rows], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/dnc-requests/{request_id}", response_model=DncRequestOut)
+def get_request(request_id: str, session: DbSession, principal: Reader) -> DncRequestOut:
+    """One request by id or confirmation code."""
+    return service.to_out(service.get(session=session, request_id=request_id))
+
+
+@router.get("/dnc-review-items", response_model=list[ReviewItemOut])
+def list_review_items(
+    session: DbSession, principal: Reader, include_resolved: bool = False
+) -> list[ReviewItemOut]:
+    """Inbound messages waiting for a person to confirm or dismiss."""
+    return review.list_items(session=session, include_resolved=include_resolved)
+
+
+@router.post("/dnc-review-items/{item_id}/resolution", response_model=ReviewItemOut)
+def resolve_review_item(
+    item_id: str, body: ReviewResolve, session: DbSession, principal: Staff
+) -> ReviewItemOut:
+    """Resolves a queued message: a request for the confirmed number, or a dismissal."""
+    return review.resolve(
+        session=session,
+        actor=principal.actor,
+        item_id=item_id,
+        phone=body.phone,
+        dismiss=body.dismiss,
+        note=body.note,
+    )
+
+
+async def _authenticated_body(request: Request, channel: str) -> tuple[bytes, str]:
+    """The raw body and the ledger actor: a valid signature, or a dialer/staff bearer token."""
+    body = await request.body()
+    if request.headers.get("authorization"):
+        principal = authenticate(request)
+        if principal.role not in roles.RECORD_CALLS:
+            raise PermissionDenied(f"role {principal.role.value!r} may not post opt-outs")
+        return body, principal.actor
+    rt = request.app.state.runtime
+    with rt.db.transaction(read_only=True) as session:
+        webhooks.verify_signature(
+            session=session,
+            channel=channel,
+            body=body,
+            header=request.headers.get(webhooks.SIGNATURE_HEADER),
+        )
+    return body, f"webhook:{channel}"
+
+
+@router.post("/webhooks/sms", response_model=WebhookAccepted)
+async def sms_webhook(request: Request) -> WebhookAccepted:
+    """An inbound text (Twilio-style form or JSON); a stop word or phrase records a request."""
+    body, actor = await _authenticated_body(request, "sms")
+    text = webhooks.parse_inbound_text(
+        content_type=request.headers.get("content-type", ""), body=body
+    )
+    with request.app.state.runtime.db.transaction() as session:
+        return webhooks.accept_text(session=session, actor=actor, text=text)
+
+
+@router.post("/webhooks/keypress", response_model=WebhookAccepted)
+async def keypress_webhook(request: Request) -> WebhookAccepted:
+    """A key press on a prerecorded call; the opt-out digit records a request at once."""
+    body, actor = await _authenticated_body(request, "keypress")
+    try:
+        keypress = KeypressIn.model_validate_json(body)
+    except ValueError as exc:
+        webhooks.log.warning("keypress webhook refused: not a valid key-press body")
+        raise InvalidInput.for_field("body", "send JSON: digit, phone or call_id") from exc
+    with request.app.state.runtime.db.transaction() as session:
+        return webhooks.accept_keypress(session=session, actor=actor, keypress=keypress)
