@@ -12,7 +12,7 @@ from sqlalchemy import Date, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callkeep.kit.crypto import EncryptedText
-from callkeep.kit.db import Base, UTCDateTime
+from callkeep.kit.db import UTCDateTime
 from callkeep.ledger.models import Recorded
 
 
@@ -97,13 +97,3 @@ class WebhookSecret(Recorded):
 
     channel: Mapped[str] = mapped_column(String(20), index=True)
     secret: Mapped[str] = mapped_column(EncryptedText)
-
-
-class PublicRateCounter(Base):
-    """Submissions and lookups per client per hour on the public page (plumbing, not evidence)."""
-
-    __tablename__ = "public_rate_counters"
-
-    key: Mapped[str] = mapped_column(String(80), primary_key=True)
-    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
-    count: Mapped[int] = mapped_column(default=0)

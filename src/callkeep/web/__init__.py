@@ -1,0 +1,1 @@
+"""Server-rendered pages: the public Do-Not-Call page, and the base layout staff pages extend."""
