@@ -40,6 +40,7 @@ STOP_PHRASES = (
     "unsubscribe me",
 )
 
+_LONGEST_FIRST = sorted(STOP_PHRASES, key=len, reverse=True)
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _PHONE_LIKE = re.compile(r"(?:\+?1[\s.\-]?)?\(?\d{3}\)?[\s.\-]?\d{3}[\s.\-]?\d{4}(?!\d)")
 
@@ -68,7 +69,7 @@ def match_stop(message: str) -> Intent:
         if words == word or words.startswith(word + " "):
             return Intent(True, word.replace("optout", "opt out"))
     padded = f" {words} "
-    for phrase in STOP_PHRASES:
+    for phrase in _LONGEST_FIRST:
         if f" {phrase} " in padded:
             return Intent(True, phrase)
     return Intent(False, None)
@@ -80,7 +81,7 @@ def match_email(subject: str, body: str) -> Intent:
     if by_subject.opt_out:
         return by_subject
     padded = f" {_words(subject + ' ' + body)} "
-    for phrase in (*STOP_PHRASES, "unsubscribe", "opt out", "revoke"):
+    for phrase in (*_LONGEST_FIRST, "unsubscribe", "opt out", "revoke"):
         if f" {phrase} " in padded:
             return Intent(True, phrase)
     return Intent(False, None)

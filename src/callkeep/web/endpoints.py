@@ -26,6 +26,12 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def _limit(request: Request, name: str, default: int) -> int:
+    """A rate limit; an installation may set `app.state.public_<name>` to change it."""
+    value = getattr(request.app.state, f"public_{name}", default)
+    return int(value)
+
+
 def _form_page(
     *,
     request: Request,
@@ -123,7 +129,7 @@ def _receive(
             session=session,
             action="submit",
             address=_address(request),
-            per_hour=security.SUBMISSIONS_PER_HOUR,
+            per_hour=_limit(request, "submissions_per_hour", security.SUBMISSIONS_PER_HOUR),
         ):
             return _too_many()
     if not security.csrf_matches(cookie=request.cookies.get(security.CSRF_COOKIE), form_value=csrf):
@@ -178,7 +184,7 @@ def status_page(request: Request, rt: AppRuntime, code: str | None = None) -> Re
                 session=session,
                 action="lookup",
                 address=_address(request),
-                per_hour=security.LOOKUPS_PER_HOUR,
+                per_hour=_limit(request, "lookups_per_hour", security.LOOKUPS_PER_HOUR),
             ):
                 return _too_many()
             found = public.lookup(session=session, code=typed) if typed else None
