@@ -58,20 +58,20 @@ def _words(text: str) -> str:
 
 
 def match_stop(message: str) -> Intent:
-    """A text reply's intent: a stop word as the whole message or its leading word, or a phrase.
+    """A text reply's intent: a phrase anywhere, or a stop word as the whole message or its lead.
 
     Case and punctuation do not matter ("Stop!", "opt-out", "UNSUBSCRIBE.").
     """
     words = _words(message)
     if not words:
         return Intent(False, None)
-    for word in STOP_WORDS:
-        if words == word or words.startswith(word + " "):
-            return Intent(True, word.replace("optout", "opt out"))
     padded = f" {words} "
     for phrase in _LONGEST_FIRST:
         if f" {phrase} " in padded:
             return Intent(True, phrase)
+    for word in STOP_WORDS:
+        if words == word or words.startswith(word + " "):
+            return Intent(True, word.replace("optout", "opt out"))
     return Intent(False, None)
 
 
