@@ -83,12 +83,16 @@ def make_engine(url: str) -> Engine:
 class Database:
     """An engine and the sessions made from it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, info: dict[str, Any] | None = None) -> None:
         self.url = url
         self.engine = make_engine(url)
-        self._writer = sessionmaker(self.engine, expire_on_commit=False)
+        # `info` is copied into every session (e.g. where the list snapshot files live).
+        self.info = dict(info or {})
+        self._writer = sessionmaker(self.engine, expire_on_commit=False, info=self.info)
         self._reader = sessionmaker(
-            self.engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False
+            self.engine.execution_options(sqlite_begin="DEFERRED"),
+            expire_on_commit=False,
+            info=self.info,
         )
 
     @property

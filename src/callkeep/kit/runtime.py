@@ -23,4 +23,5 @@ def build_runtime(settings: Settings) -> Runtime:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     keys = crypto.load_or_create_keyring(settings.key_file)
     crypto.install(keys)
-    return Runtime(settings=settings, db=Database(settings.database_url), keys=keys)
+    db = Database(settings.database_url, info={"snapshot_dir": str(settings.snapshot_dir)})
+    return Runtime(settings=settings, db=db, keys=keys)
