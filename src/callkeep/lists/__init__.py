@@ -1,0 +1,1 @@
+"""Do-Not-Call lists: imports with provenance, versioned snapshot files, vectorised look-ups."""

@@ -1,0 +1,427 @@
+"""Importing a list: stream the files, build the next version, write its file, record it.
+
+The order makes an import atomic: the snapshot (or delta) file is written under a temporary
+name and renamed, then the `ListVersion` record is written in the caller's transaction. A crash
+before the commit leaves a file no record names; it is ignored, and removed by a later import.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import time
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callkeep.errors import InvalidInput
+from callkeep.kit.clock import utcnow
+from callkeep.kit.ids import new_id
+from callkeep.ledger import service as ledger
+from callkeep.lists import index, parse, service
+from callkeep.lists.models import ListVersion
+from callkeep.lists.schemas import ImportReport, UnreadableLineOut
+
+# A version is stored as a delta while its changes since the snapshot stay this small.
+DELTA_SHARE = 0.02
+DELTA_FLOOR = 10_000
+ORPHAN_AGE_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """What to import and the registry access record that goes with it."""
+
+    paths: list[Path]
+    list_name: str
+    as_of: date | None = None
+    change: bool = False
+    san: str | None = None
+    campaigns: str | None = None
+    area_codes: list[int] | None = None
+    source_names: list[str] | None = None
+    accessed_by: str | None = None
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(8 * 1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextmanager
+def import_lock(folder: Path) -> Iterator[None]:
+    """One import at a time per snapshot folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".import.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def clean_leftovers(*, session: Session, folder: Path) -> int:
+    """Removes temporary files and old files no version record names; returns how many."""
+    named = set(session.scalars(select(ListVersion.file_name)))
+    removed = 0
+    now = time.time()
+    for path in folder.iterdir():
+        if path.name.startswith(index.TEMP_PREFIX) or (
+            path.suffix in (".snap", ".delta")
+            and path.name not in named
+            and now - path.stat().st_mtime > ORPHAN_AGE_SECONDS
+        ):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+class _CappedReader:
+    """A zip member's stream that refuses to expand past the archive's remaining budget."""
+
+    def __init__(self, stream: IO[bytes], budget: list[int], archive: str) -> None:
+        self.stream = stream
+        self.budget = budget
+        self.archive = archive
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.budget[0] -= len(data)
+        if self.budget[0] < 0:
+            raise _zip_bomb(self.archive)
+        return data
+
+
+def _zip_bomb(name: str) -> InvalidInput:
+    return InvalidInput.for_field(
+        "file", f"{name}: the archive expands past the allowed size (a probable zip bomb)"
+    )
+
+
+def _member_name_problem(name: str) -> str | None:
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        return "an absolute path"
+    if ".." in parts:
+        return "a path that climbs out of the archive (..)"
+    return None
+
+
+def _sources(
+    paths: list[Path], names: list[str], max_unzipped: int
+) -> Iterator[tuple[str, IO[bytes]]]:
+    """Each text source: plain files as they are, zip archives member by member."""
+    for path, name in zip(paths, names, strict=True):
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                members = [m for m in archive.infolist() if not m.is_dir()]
+                for member in members:
+                    problem = _member_name_problem(member.filename)
+                    if problem:
+                        raise InvalidInput.for_field(
+                            "file", f"{name}: member {member.filename!r} is {problem}"
+                        )
+                if sum(m.file_size for m in members) > max_unzipped:
+                    raise _zip_bomb(name)
+                budget = [max_unzipped]
+                for member in members:
+                    with archive.open(member) as stream:
+                        capped = _CappedReader(stream, budget, name)
+                        yield f"{name}/{member.filename}", capped  # type: ignore[misc]
+        else:
+            with open(path, "rb") as handle:
+                yield name, handle
+
+
+def _compose(
+    prior_added: index.Numbers,
+    prior_removed: index.Numbers,
+    added: index.Numbers,
+    removed: index.Numbers,
+) -> tuple[index.Numbers, index.Numbers]:
+    """Changes since the snapshot, after one more step of changes."""
+    net_removed = np.setdiff1d(
+        np.union1d(prior_removed, np.setdiff1d(removed, prior_added, assume_unique=True)),
+        added,
+        assume_unique=True,
+    )
+    net_added = np.union1d(
+        np.setdiff1d(prior_added, removed, assume_unique=True),
+        np.setdiff1d(added, prior_removed, assume_unique=True),
+    )
+    return net_added.astype(np.int64), net_removed.astype(np.int64)
+
+
+def import_list(
+    *, session: Session, actor: str, folder: Path, max_unzipped: int, request: ImportRequest
+) -> ImportReport:
+    """Imports list files as the next version of a list; the same file again changes nothing."""
+    started = time.perf_counter()
+    name = service.list_name(request.list_name, session=session)
+    if not request.paths:
+        raise InvalidInput.for_field("file", "name at least one list file")
+    names = request.source_names or [p.name for p in request.paths]
+    for path, shown in zip(request.paths, names, strict=True):
+        if not path.is_file():
+            raise InvalidInput.for_field("file", f"{shown}: no such file")
+        if path.stat().st_size == 0:
+            raise InvalidInput.for_field("file", f"{shown}: the file is empty")
+    shas = [sha256_of(p) for p in request.paths]
+    source_sha = (
+        shas[0] if len(shas) == 1 else hashlib.sha256(" ".join(sorted(shas)).encode()).hexdigest()
+    )
+    source_name = " ".join(names)[:1000]
+    codes = _area_codes_option(request.area_codes)
+    today = utcnow().date()
+    as_of = request.as_of or today
+
+    with import_lock(folder):
+        clean_leftovers(session=session, folder=folder)
+        same = session.scalars(
+            select(ListVersion).where(
+                ListVersion.list_name == name,
+                ListVersion.source_sha256 == source_sha,
+                ListVersion.change == request.change,
+            )
+        ).first()
+        if same is not None:
+            return _report(same, already=True, seconds=time.perf_counter() - started)
+        latest = service.latest_version(session=session, name=name)
+        if latest is not None and as_of < latest.as_of:
+            raise InvalidInput.for_field(
+                "as_of",
+                f"{name} already has a version as of {latest.as_of}; "
+                f"a version as of {as_of} cannot come after it",
+            )
+        previous = (
+            service.version_index(session=session, folder=folder, version=latest).state()
+            if latest is not None
+            else index.ListState()
+        )
+        tally = parse.ParseTally()
+        incoming = previous.copy() if request.change else index.ListState()
+        removed_absent = 0
+        try:
+            for source, stream in _sources(request.paths, names, max_unzipped):
+                for batch in parse.read_numbers(
+                    stream, source=source, change=request.change, tally=tally
+                ):
+                    removed_absent += _apply(incoming, batch, name=name)
+        except parse.BinaryContent as exc:
+            raise InvalidInput.for_field(
+                "file", f"{exc.source}: not a text list (binary content); nothing was imported"
+            ) from None
+        except zipfile.BadZipFile as exc:
+            raise InvalidInput.for_field("file", f"damaged zip archive: {exc}") from None
+        if tally.numbers == 0:
+            shown = "; ".join(
+                f"{u.source}:{u.line}: {u.reason}" for u in tally.first_unreadable[:3]
+            )
+            raise InvalidInput.for_field(
+                "file",
+                f"no phone numbers could be read ({tally.unreadable} unreadable lines"
+                + (f"; {shown}" if shown else "")
+                + "); nothing was imported",
+            )
+        new_state = _next_state(previous, incoming, name=name, change=request.change, codes=codes)
+        added = new_state.difference(previous)
+        removed = previous.difference(new_state)
+        version_id = new_id()
+        storage, base_id, file_name, size = _write_version(
+            session=session,
+            folder=folder,
+            latest=latest,
+            state=new_state,
+            added=added,
+            removed=removed,
+            version_id=version_id,
+        )
+        coverage = _coverage(
+            latest, new_state, incoming, name=name, change=request.change, codes=codes, as_of=as_of
+        )
+        version = ListVersion(
+            id=version_id,
+            list_name=name,
+            seq=(latest.seq + 1) if latest is not None else 1,
+            label=_label(session, name, as_of),
+            as_of=as_of,
+            change=request.change,
+            storage=storage,
+            base_version_id=base_id,
+            file_name=file_name,
+            file_sha256=sha256_of(folder / file_name),
+            source_name=source_name,
+            source_sha256=source_sha,
+            size=size,
+            added=int(added.size),
+            removed=int(removed.size),
+            removed_absent=removed_absent,
+            unreadable=tally.unreadable,
+            coverage=" ".join(f"{c}:{d.isoformat()}" for c, d in sorted(coverage.items())),
+            accessed_by=request.accessed_by or actor,
+            accessed_on=today,
+            san=request.san,
+            campaigns=request.campaigns,
+            recorded_by=actor,
+        )
+        ledger.record(session=session, actor=actor, entity=version)
+    report = _report(version, already=False, seconds=time.perf_counter() - started)
+    report.numbers_read = tally.numbers
+    report.headers = tally.headers
+    report.first_unreadable = [UnreadableLineOut(**u.__dict__) for u in tally.first_unreadable]
+    return report
+
+
+def _area_codes_option(codes: list[int] | None) -> set[int] | None:
+    if not codes:
+        return None
+    table = parse.area_code_table()
+    for code in codes:
+        if not (0 <= code < 1000) or not table[code]:
+            raise InvalidInput.for_field("area_codes", f"area code {code} does not exist")
+    return set(codes)
+
+
+def _apply(state: index.ListState, batch: parse.Batch, *, name: str) -> int:
+    """Applies one batch in file order (the last line about a number wins)."""
+    if not batch.deletes.any():
+        state.add(batch.numbers)
+        return 0
+    if name.startswith("entity:"):
+        raise InvalidInput.for_field(
+            "file", "an entity-specific list never loses numbers by import (remove 'D' lines)"
+        )
+    reversed_numbers = batch.numbers[::-1]
+    _, last = np.unique(reversed_numbers, return_index=True)
+    numbers = reversed_numbers[last]
+    deletes = batch.deletes[::-1][last]
+    state.add(numbers[~deletes])
+    to_delete = numbers[deletes]
+    present = state.remove(to_delete)
+    return int(to_delete.size) - present
+
+
+def _next_state(
+    previous: index.ListState,
+    incoming: index.ListState,
+    *,
+    name: str,
+    change: bool,
+    codes: set[int] | None,
+) -> index.ListState:
+    if change:
+        return incoming
+    if name == service.NATIONAL:
+        replaced = codes if codes is not None else set(incoming.counts())
+        merged = previous.copy()
+        merged.clear_area_codes(replaced)
+        for npa, row in incoming.rows.items():
+            if npa in replaced:
+                merged.rows[npa] = row
+        return merged
+    if name.startswith("entity:"):
+        merged = previous.copy()
+        for npa, row in incoming.rows.items():
+            merged.row(npa)[:] |= row
+        return merged
+    return incoming
+
+
+def _coverage(
+    latest: ListVersion | None,
+    state: index.ListState,
+    incoming: index.ListState,
+    *,
+    name: str,
+    change: bool,
+    codes: set[int] | None,
+    as_of: date,
+) -> dict[int, date]:
+    if name != service.NATIONAL:
+        return {}
+    found = service.coverage_of(latest) if latest is not None else {}
+    if change:
+        return {code: as_of for code in set(found) | set(state.counts())}
+    fresh = codes if codes is not None else set(incoming.counts())
+    found.update({code: as_of for code in fresh})
+    return found
+
+
+def _label(session: Session, name: str, as_of: date) -> str:
+    taken = set(
+        session.scalars(
+            select(ListVersion.label).where(
+                ListVersion.list_name == name, ListVersion.as_of == as_of
+            )
+        )
+    )
+    label = as_of.isoformat()
+    number = 2
+    while label in taken:
+        label = f"{as_of.isoformat()}.{number}"
+        number += 1
+    return label
+
+
+def _write_version(
+    *,
+    session: Session,
+    folder: Path,
+    latest: ListVersion | None,
+    state: index.ListState,
+    added: index.Numbers,
+    removed: index.Numbers,
+    version_id: str,
+) -> tuple[str, str, str, int]:
+    """Writes a delta when the changes since the snapshot stay small, else a snapshot."""
+    size = state.size()
+    if latest is not None:
+        if latest.storage == "snapshot":
+            prior = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+            base_id = latest.id
+        else:
+            prior = index.read_delta(folder / latest.file_name)
+            base_id = latest.base_version_id
+        net_added, net_removed = _compose(prior[0], prior[1], added, removed)
+        if net_added.size + net_removed.size <= max(DELTA_FLOOR, DELTA_SHARE * size):
+            file_name = f"{version_id}.delta"
+            index.write_delta(net_added, net_removed, folder / file_name)
+            return "delta", base_id, file_name, size
+    file_name = f"{version_id}.snap"
+    index.write_snapshot(state, folder / file_name)
+    return "snapshot", version_id, file_name, size
+
+
+def _report(version: ListVersion, *, already: bool, seconds: float) -> ImportReport:
+    codes = sorted(service.coverage_of(version)) if version.coverage else []
+    return ImportReport(
+        list=version.list_name,
+        version=version.label,
+        version_id=version.id,
+        already_imported=already,
+        as_of=version.as_of,
+        change=version.change,
+        source_name=version.source_name,
+        sha256=version.source_sha256,
+        storage=version.storage,
+        numbers_read=0,
+        added=version.added,
+        removed=version.removed,
+        removed_absent=version.removed_absent,
+        unreadable=version.unreadable,
+        size=version.size,
+        area_codes=codes,
+        seconds=round(seconds, 3),
+    )

@@ -1,0 +1,376 @@
+"""The lists' snapshot files and the in-memory index built over them.
+
+A *snapshot* file holds every number of one version: for each area code with many numbers a
+dense bitmap of its 10 M subscriber numbers (1.25 MB, one bit each), and for the others a sorted
+array of the 10-digit numbers. A *delta* file holds the numbers added and removed since a
+snapshot, so a version costs a full copy only when it differs much from its snapshot.
+
+Files are immutable: written under a temporary name, fsynced, renamed, and the folder fsynced.
+A file counts only once its SQL `ListVersion` record is committed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+SUBSCRIBERS = 10_000_000
+ROW_BYTES = SUBSCRIBERS // 8
+# An area code is stored dense once a bitmap costs no more than a sorted array would.
+DENSE_FROM = ROW_BYTES // 8
+MAGIC = b"CKDNC01\n"
+_ALIGN = 64
+TEMP_PREFIX = ".tmp-"
+
+Numbers = npt.NDArray[np.int64]
+
+
+def _padded(length: int) -> int:
+    return (length + _ALIGN - 1) // _ALIGN * _ALIGN
+
+
+def fsync_dir(folder: Path) -> None:
+    """Makes a rename in `folder` durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class _AtomicFile:
+    """A file written under a temporary name and renamed into place once complete."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.temp = target.with_name(f"{TEMP_PREFIX}{target.name}")
+        self.handle = open(self.temp, "wb")  # noqa: SIM115
+
+    def write(self, data: bytes | memoryview) -> None:
+        self.handle.write(data)
+
+    def finish(self) -> None:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        os.replace(self.temp, self.target)
+        fsync_dir(self.target.parent)
+
+    def abandon(self) -> None:
+        self.handle.close()
+        self.temp.unlink(missing_ok=True)
+
+
+def _write_header(out: _AtomicFile, header: dict[str, Any]) -> None:
+    body = json.dumps(header, sort_keys=True).encode()
+    total = _padded(len(MAGIC) + 8 + len(body))
+    out.write(MAGIC + struct.pack("<Q", len(body)) + body + b" " * (total - 16 - len(body)))
+
+
+def _read_header(path: Path) -> tuple[dict[str, Any], int]:
+    with open(path, "rb") as handle:
+        start = handle.read(16)
+        if len(start) < 16 or start[:8] != MAGIC:
+            raise ValueError(f"{path.name} is not a callkeep list file")
+        (length,) = struct.unpack("<Q", start[8:])
+        header: dict[str, Any] = json.loads(handle.read(length))
+    return header, _padded(16 + length)
+
+
+# --- the working state of an import -----------------------------------------------------
+
+
+class ListState:
+    """Every number of one list as a bitmap per area code, for building a version."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, npt.NDArray[np.uint8]] = {}
+
+    def copy(self) -> ListState:
+        twin = ListState()
+        twin.rows = {npa: row.copy() for npa, row in self.rows.items()}
+        return twin
+
+    def row(self, npa: int) -> npt.NDArray[np.uint8]:
+        found = self.rows.get(npa)
+        if found is None:
+            found = self.rows[npa] = np.zeros(ROW_BYTES, dtype=np.uint8)
+        return found
+
+    def _grouped(self, numbers: Numbers) -> list[tuple[int, Numbers]]:
+        ordered = np.sort(numbers)
+        npas = ordered // SUBSCRIBERS
+        cuts = np.flatnonzero(np.diff(npas)) + 1
+        return [
+            (int(part[0] // SUBSCRIBERS), part - int(part[0] // SUBSCRIBERS) * SUBSCRIBERS)
+            for part in np.split(ordered, cuts)
+            if part.size
+        ]
+
+    @staticmethod
+    def _bytes_and_bits(
+        subscribers: Numbers,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
+        byte = subscribers >> 3
+        bits = (np.uint8(1) << (subscribers & 7).astype(np.uint8)).astype(np.uint8)
+        cuts = np.flatnonzero(np.diff(byte)) + 1
+        starts = np.concatenate(([0], cuts)).astype(np.int64)
+        return byte[starts], np.bitwise_or.reduceat(bits, starts)
+
+    def add(self, numbers: Numbers) -> None:
+        """Puts `numbers` on the list."""
+        if numbers.size == 0:
+            return
+        for npa, subscribers in self._grouped(numbers):
+            where, bits = self._bytes_and_bits(subscribers)
+            row = self.row(npa)
+            row[where] |= bits
+
+    def remove(self, numbers: Numbers) -> int:
+        """Takes `numbers` off the list; returns how many of them were on it."""
+        present = 0
+        if numbers.size == 0:
+            return 0
+        for npa, subscribers in self._grouped(np.unique(numbers)):
+            row = self.rows.get(npa)
+            if row is None:
+                continue
+            where, bits = self._bytes_and_bits(subscribers)
+            present += int(np.bitwise_count(row[where] & bits).sum())
+            row[where] &= ~bits
+        return present
+
+    def clear_area_codes(self, npas: set[int]) -> None:
+        for npa in npas:
+            self.rows.pop(npa, None)
+
+    def counts(self) -> dict[int, int]:
+        """Numbers per area code (area codes with none left out)."""
+        found = {
+            npa: int(np.bitwise_count(row).sum(dtype=np.int64)) for npa, row in self.rows.items()
+        }
+        return {npa: count for npa, count in sorted(found.items()) if count}
+
+    def size(self) -> int:
+        return sum(self.counts().values())
+
+    def difference(self, other: ListState) -> Numbers:
+        """The numbers in this state and not in `other`, sorted."""
+        parts = []
+        for npa in sorted(self.rows):
+            mine = self.rows[npa]
+            theirs = other.rows.get(npa)
+            only = mine if theirs is None else mine & ~theirs
+            parts.append(row_numbers(only, npa))
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+def row_numbers(row: npt.NDArray[np.uint8], npa: int) -> Numbers:
+    """The 10-digit numbers whose bits are set in one area code's row, sorted."""
+    nonzero = np.flatnonzero(row)
+    if nonzero.size == 0:
+        return np.zeros(0, np.int64)
+    bits = np.unpackbits(row[nonzero], bitorder="little").reshape(-1, 8)
+    which, bit = np.nonzero(bits)
+    return (nonzero[which].astype(np.int64) * 8 + bit) + npa * SUBSCRIBERS
+
+
+# --- writing files ----------------------------------------------------------------------
+
+
+def write_snapshot(state: ListState, target: Path) -> int:
+    """Writes every number of `state` to `target` atomically; returns how many."""
+    counts = state.counts()
+    dense = [npa for npa, count in counts.items() if count >= DENSE_FROM]
+    sparse_parts = [row_numbers(state.rows[npa], npa) for npa in counts if counts[npa] < DENSE_FROM]
+    sparse = np.concatenate(sparse_parts) if sparse_parts else np.zeros(0, np.int64)
+    out = _AtomicFile(target)
+    try:
+        _write_header(
+            out,
+            {
+                "kind": "snapshot",
+                "dense": dense,
+                "sparse": int(sparse.size),
+                "counts": {str(k): v for k, v in counts.items()},
+            },
+        )
+        for npa in dense:
+            out.write(state.rows[npa].data)
+        out.write(np.ascontiguousarray(sparse, dtype="<i8").data)
+        out.finish()
+    except BaseException:
+        out.abandon()
+        raise
+    return sum(counts.values())
+
+
+def write_delta(added: Numbers, removed: Numbers, target: Path) -> None:
+    """Writes the numbers added and removed since a snapshot to `target` atomically."""
+    out = _AtomicFile(target)
+    try:
+        _write_header(
+            out, {"kind": "delta", "added": int(added.size), "removed": int(removed.size)}
+        )
+        out.write(np.ascontiguousarray(added, dtype="<i8").data)
+        out.write(np.ascontiguousarray(removed, dtype="<i8").data)
+        out.finish()
+    except BaseException:
+        out.abandon()
+        raise
+
+
+# --- reading files ----------------------------------------------------------------------
+
+
+def _in_sorted(sorted_numbers: Numbers, numbers: Numbers) -> npt.NDArray[np.bool_]:
+    if sorted_numbers.size == 0 or numbers.size == 0:
+        return np.zeros(numbers.size, dtype=bool)
+    where = np.searchsorted(sorted_numbers, numbers)
+    where[where == sorted_numbers.size] = 0
+    return np.asarray(sorted_numbers[where] == numbers)
+
+
+class Snapshot:
+    """A snapshot file, memory-mapped: answers membership for many numbers at once."""
+
+    def __init__(self, path: Path) -> None:
+        header, offset = _read_header(path)
+        if header.get("kind") != "snapshot":
+            raise ValueError(f"{path.name} is not a snapshot")
+        self.counts = {int(k): int(v) for k, v in header["counts"].items()}
+        dense: list[int] = header["dense"]
+        self.slot = np.full(1000, -1, dtype=np.int32)
+        self.slot[dense] = np.arange(len(dense), dtype=np.int32)
+        self.dense: npt.NDArray[np.uint8] | None = None
+        if dense:
+            self.dense = np.memmap(
+                path, dtype=np.uint8, mode="r", offset=offset, shape=(len(dense), ROW_BYTES)
+            )
+        offset += len(dense) * ROW_BYTES
+        self.sparse: Numbers = np.zeros(0, np.int64)
+        if header["sparse"]:
+            self.sparse = np.memmap(
+                path, dtype="<i8", mode="r", offset=offset, shape=(int(header["sparse"]),)
+            )
+
+    def contains(self, numbers: Numbers) -> npt.NDArray[np.bool_]:
+        """Whether each number is in the snapshot."""
+        hits = np.zeros(numbers.size, dtype=bool)
+        npa = numbers // SUBSCRIBERS
+        npa[(npa < 0) | (npa >= 1000)] = 0
+        slot = self.slot[npa]
+        if self.dense is not None:
+            rows = np.flatnonzero(slot >= 0)
+            subscriber = numbers[rows] - npa[rows] * SUBSCRIBERS
+            byte = self.dense[slot[rows], subscriber >> 3]
+            hits[rows] = (byte >> (subscriber & 7).astype(np.uint8)) & 1
+        if self.sparse.size:
+            rest = np.flatnonzero(slot < 0)
+            hits[rest] = _in_sorted(self.sparse, numbers[rest])
+        return hits
+
+    def state(self) -> ListState:
+        """The snapshot as a working state (for building the next version)."""
+        state = ListState()
+        if self.dense is not None:
+            for npa in np.flatnonzero(self.slot >= 0).tolist():
+                state.rows[npa] = np.array(self.dense[self.slot[npa]])
+        state.add(np.asarray(self.sparse))
+        return state
+
+
+def read_delta(path: Path) -> tuple[Numbers, Numbers]:
+    """The (added, removed) numbers of a delta file, sorted."""
+    header, offset = _read_header(path)
+    if header.get("kind") != "delta":
+        raise ValueError(f"{path.name} is not a delta")
+    added, removed = int(header["added"]), int(header["removed"])
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        a = np.frombuffer(handle.read(added * 8), dtype="<i8").astype(np.int64)
+        r = np.frombuffer(handle.read(removed * 8), dtype="<i8").astype(np.int64)
+    return a, r
+
+
+@dataclass(frozen=True)
+class VersionIndex:
+    """One version's numbers: its snapshot, less `removed`, plus `added`."""
+
+    snapshot: Snapshot
+    added: Numbers
+    removed: Numbers
+
+    def contains(self, numbers: Numbers) -> npt.NDArray[np.bool_]:
+        """Whether each number was on the list in this version."""
+        hits = self.snapshot.contains(numbers)
+        if self.removed.size:
+            hits &= ~_in_sorted(self.removed, numbers)
+        if self.added.size:
+            hits |= _in_sorted(self.added, numbers)
+        return hits
+
+    def state(self) -> ListState:
+        state = self.snapshot.state()
+        state.remove(self.removed)
+        state.add(self.added)
+        return state
+
+
+class IndexCache:
+    """Loaded versions by id, shared by every request of a process; a few kept, oldest dropped."""
+
+    def __init__(self, keep: int = 8) -> None:
+        self.keep = keep
+        self._lock = threading.Lock()
+        self._versions: OrderedDict[tuple[str, str], VersionIndex] = OrderedDict()
+        self._snapshots: OrderedDict[str, Snapshot] = OrderedDict()
+
+    def version(self, *, folder: Path, snapshot_file: str, delta_file: str | None) -> VersionIndex:
+        """The index of one version (snapshot file plus optional delta file), loading it once."""
+        key = (str(folder / snapshot_file), delta_file or "")
+        with self._lock:
+            found = self._versions.get(key)
+            if found is not None:
+                self._versions.move_to_end(key)
+                return found
+        snapshot = self._snapshot(folder / snapshot_file)
+        empty = np.zeros(0, np.int64)
+        added, removed = read_delta(folder / delta_file) if delta_file else (empty, empty)
+        loaded = VersionIndex(snapshot, added, removed)
+        with self._lock:
+            self._versions[key] = loaded
+            while len(self._versions) > self.keep:
+                self._versions.popitem(last=False)
+        return loaded
+
+    def _snapshot(self, path: Path) -> Snapshot:
+        key = str(path)
+        with self._lock:
+            found = self._snapshots.get(key)
+            if found is not None:
+                self._snapshots.move_to_end(key)
+                return found
+        loaded = Snapshot(path)
+        with self._lock:
+            self._snapshots[key] = loaded
+            while len(self._snapshots) > self.keep:
+                self._snapshots.popitem(last=False)
+        return loaded
+
+    def clear(self) -> None:
+        with self._lock:
+            self._versions.clear()
+            self._snapshots.clear()
+
+
+CACHE = IndexCache()

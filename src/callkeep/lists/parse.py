@@ -1,0 +1,262 @@
+"""Reading list files: FTC full lists, change lists, plain files and zip archives of them.
+
+Lines are parsed a block at a time with numpy (a 3 GB file never sits in memory as text). A
+line made only of digits and separators (`` -.()+,"``, tab, CR) takes the vectorised path; any
+other line (a header, a change flag, garbage) is read one at a time. Every line that cannot be
+read is counted with its line number, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import IO
+
+import numpy as np
+import numpy.typing as npt
+import phonenumbers
+
+SHOWN_UNREADABLE = 20
+CHUNK_BYTES = 32 * 1024 * 1024
+_SUBSCRIBERS = 10_000_000
+_BOM = b"\xef\xbb\xbf"
+_SEPARATORS = b' \t\r-.()+,"'
+_ALLOWED = np.zeros(256, dtype=bool)
+_ALLOWED[np.frombuffer(b"0123456789" + _SEPARATORS, dtype=np.uint8)] = True
+_WHITESPACE = np.zeros(256, dtype=bool)
+_WHITESPACE[np.frombuffer(b" \t\r", dtype=np.uint8)] = True
+_FLAGS = {"A": False, "ADD": False, "D": True, "DEL": True, "DELETE": True}
+_NON_SEPARATOR = re.compile(r'[^0-9 \t\r\-.()+,"]')
+_POWERS = 10 ** np.arange(9, -1, -1, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class UnreadableLine:
+    """A line that could not be read: where it is, what it said, and why."""
+
+    source: str
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass
+class ParseTally:
+    """What the reader saw: readable numbers, unreadable lines (first few kept), headers."""
+
+    numbers: int = 0
+    unreadable: int = 0
+    headers: int = 0
+    first_unreadable: list[UnreadableLine] = field(default_factory=list)
+
+    def refuse(self, source: str, line: int, text: str, reason: str) -> None:
+        self.unreadable += 1
+        if len(self.first_unreadable) < SHOWN_UNREADABLE:
+            self.first_unreadable.append(UnreadableLine(source, line, text[:80], reason))
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Numbers read from one block, in file order; `deletes` marks change-list deletions."""
+
+    numbers: npt.NDArray[np.int64]
+    deletes: npt.NDArray[np.bool_]
+
+
+@lru_cache(maxsize=1)
+def area_code_table() -> npt.NDArray[np.bool_]:
+    """Which NANP area codes (index 0-999) exist, from libphonenumber's metadata."""
+    table = np.zeros(1000, dtype=bool)
+    for npa in range(200, 1000):
+        if npa % 100 == 11:
+            continue
+        for exchange in ("234", "555", "672", "870", "921"):
+            number = phonenumbers.parse(f"+1{npa}{exchange}4567", None)
+            if phonenumbers.is_valid_number(number):
+                table[npa] = True
+                break
+    return table
+
+
+def number_problems(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.int8]:
+    """Per 10-digit number: 0 readable, 1 area code does not exist, 2 exchange cannot exist."""
+    npa = numbers // _SUBSCRIBERS
+    in_range = (npa >= 0) & (npa < 1000)
+    known = area_code_table()[np.where(in_range, npa, 0)] & in_range
+    exchange = (numbers // 10_000) % 1000
+    bad_exchange = (exchange < 200) | (exchange % 100 == 11)
+    problems = np.zeros(len(numbers), dtype=np.int8)
+    problems[bad_exchange] = 2
+    problems[~known] = 1
+    return problems
+
+
+_REASONS = {1: "area code does not exist", 2: "exchange (digits 4-6) cannot exist"}
+
+
+def parse_line(text: str, *, change: bool, first: bool) -> tuple[int | None, bool, str]:
+    """One line read slowly: (number or None, is deletion, reason or "header" or "blank")."""
+    line = text.strip().strip("\ufeff").strip()
+    if not line.strip(' \t\r-.()+,"'):
+        return None, False, "blank" if not line else "no digits"
+    delete = False
+    fields = [f.strip().strip('"').strip() for f in line.split(",")]
+    if len(fields) > 1 and fields[-1].isalpha():
+        flag = fields[-1].upper()
+        if flag not in _FLAGS:
+            return None, False, f"unknown change flag {fields[-1]!r} (use A/add or D/delete)"
+        delete = _FLAGS[flag]
+        if delete and not change:
+            return None, False, "a deletion in a full list (import change lists with --change)"
+        line = ",".join(fields[:-1])
+    if _NON_SEPARATOR.search(line):
+        if first and not any(c.isdigit() for c in line):
+            return None, False, "header"
+        return None, False, "not a phone number"
+    digits = "".join(c for c in line if c.isdigit())
+    if len(digits) == 11 and digits[0] == "1":
+        digits = digits[1:]
+    if len(digits) != 10:
+        return None, False, f"{len(digits)} digits (a number has 10, area code first)"
+    value = int(digits)
+    problem = int(number_problems(np.array([value], dtype=np.int64))[0])
+    if problem:
+        return None, False, _REASONS[problem]
+    return value, delete, ""
+
+
+def parse_block(
+    data: bytes, *, change: bool, source: str, first_line: int, tally: ParseTally
+) -> Batch:
+    """Parses whole lines in `data` (line `first_line` is the first); counts what it refuses."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    if raw.size == 0:
+        return Batch(np.zeros(0, np.int64), np.zeros(0, bool))
+    ends = np.flatnonzero(raw == 10)
+    if ends.size == 0 or ends[-1] != raw.size - 1:
+        ends = np.append(ends, raw.size)
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    is_digit = (raw >= 48) & (raw <= 57)
+    digit_count = np.zeros(raw.size + 1, dtype=np.int64)
+    np.cumsum(is_digit, out=digit_count[1:])
+    odd = ~_ALLOWED[raw]
+    odd[ends[ends < raw.size]] = False
+    odd_count = np.zeros(raw.size + 1, dtype=np.int64)
+    np.cumsum(odd, out=odd_count[1:])
+    content = ~_WHITESPACE[raw]
+    content_count = np.zeros(raw.size + 1, dtype=np.int64)
+    np.cumsum(content, out=content_count[1:])
+    ends_c = np.minimum(ends, raw.size)
+    digits_in_line = digit_count[ends_c] - digit_count[starts]
+    odd_in_line = odd_count[ends_c] - odd_count[starts]
+    content_in_line = content_count[ends_c] - content_count[starts] - (ends < raw.size)
+    digits = raw[is_digit].astype(np.int64) - 48
+
+    simple = odd_in_line == 0
+    first_digit = digit_count[starts]
+    lead = digits[np.minimum(first_digit, max(digits.size - 1, 0))] if digits.size else 0
+    ten = simple & ((digits_in_line == 10) | ((digits_in_line == 11) & (lead == 1)))
+    rows = np.flatnonzero(ten)
+    last = digit_count[ends_c[rows]] - 10
+    values = np.zeros(rows.size, dtype=np.int64)
+    for offset in range(10):
+        values += digits[last + offset] * _POWERS[offset]
+    problems = number_problems(values)
+
+    good_rows = rows[problems == 0]
+    numbers = [values[problems == 0]]
+    deletes = [np.zeros(good_rows.size, dtype=bool)]
+    order = [good_rows]
+
+    def refuse(row: int, reason: str) -> None:
+        text = data[int(starts[row]) : int(ends_c[row])].decode("utf-8", "replace").strip()
+        tally.refuse(source, first_line + row, text, reason)
+
+    for row, problem in zip(
+        rows[problems != 0].tolist(), problems[problems != 0].tolist(), strict=True
+    ):
+        refuse(row, _REASONS[problem])
+    blank_or_short = simple & ~ten
+    for row in np.flatnonzero(blank_or_short & (content_in_line > 0)).tolist():
+        count = int(digits_in_line[row])
+        reason = f"{count} digits (a number has 10, area code first)" if count else "no digits"
+        refuse(row, reason)
+
+    slow_rows = np.flatnonzero(~simple).tolist()
+    slow_numbers: list[int] = []
+    slow_deletes: list[bool] = []
+    slow_order: list[int] = []
+    for row in slow_rows:
+        chunk = data[int(starts[row]) : int(ends_c[row])]
+        try:
+            text = chunk.decode("utf-8")
+        except UnicodeDecodeError:
+            refuse(row, "not text (UTF-8)")
+            continue
+        value, delete, reason = parse_line(text, change=change, first=first_line + row == 1)
+        if value is not None:
+            slow_numbers.append(value)
+            slow_deletes.append(delete)
+            slow_order.append(row)
+        elif reason == "header":
+            tally.headers += 1
+        elif reason != "blank":
+            refuse(row, reason)
+    if slow_order:
+        numbers.append(np.array(slow_numbers, dtype=np.int64))
+        deletes.append(np.array(slow_deletes, dtype=bool))
+        order.append(np.array(slow_order, dtype=np.int64))
+        # keep file order so that a later line about the same number wins
+        sort = np.argsort(np.concatenate(order), kind="stable")
+        merged = Batch(np.concatenate(numbers)[sort], np.concatenate(deletes)[sort])
+    else:
+        merged = Batch(numbers[0], deletes[0])
+    tally.numbers += merged.numbers.size
+    return merged
+
+
+def read_numbers(
+    stream: IO[bytes],
+    *,
+    source: str,
+    change: bool,
+    tally: ParseTally,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> Iterator[Batch]:
+    """Streams `stream` block by block, yielding the numbers of whole lines."""
+    carry = b""
+    line = 1
+    started = False
+    while True:
+        block = stream.read(chunk_bytes)
+        if not started and block:
+            started = True
+            if block.startswith(_BOM):
+                block = block[len(_BOM) :]
+            if b"\x00" in block[:65536]:
+                raise BinaryContent(source)
+        if not block:
+            if carry:
+                yield parse_block(carry, change=change, source=source, first_line=line, tally=tally)
+            return
+        data = carry + block
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            carry = data
+            continue
+        carry = data[cut + 1 :]
+        whole = data[: cut + 1]
+        yield parse_block(whole, change=change, source=source, first_line=line, tally=tally)
+        line += whole.count(b"\n")
+
+
+class BinaryContent(Exception):
+    """A source that is not a text list (it holds NUL bytes)."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(source)
+        self.source = source

@@ -1,0 +1,378 @@
+"""The lists' service: which lists hold which numbers at a given moment, and sellers' entries.
+
+Other domains call `lookup_many`, `national_coverage`, `add_entity_entry` and `entity_entry_for`.
+A check at time T uses, for each list, the newest version whose as-of date is on or before T's
+(UTC) date; an entity entry counts from the moment it was recorded until it expires.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callkeep.errors import InvalidInput
+from callkeep.kit.clock import iso, to_utc_second, utcnow
+from callkeep.ledger import service as ledger
+from callkeep.lists import index
+from callkeep.lists.models import EntityListEntry, ListVersion
+from callkeep.lists.schemas import ListStatus
+from callkeep.phone import parse as phone_parse
+
+NATIONAL = "national"
+SAFE_HARBOR_DAYS = 31
+ENTITY_YEARS = 5
+_STATE_CODES = (
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
+    "NJ NM NY NC ND OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY GU VI"
+)
+STATES = frozenset(_STATE_CODES.split())
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+
+
+@dataclass(frozen=True)
+class ListAnswer:
+    """One list's answer for many numbers: the version in force and a hit per number."""
+
+    list: str
+    version: str | None
+    hits: npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class NationalCoverage:
+    """The national registry version in force, its as-of date and the area codes it covers."""
+
+    version: str | None
+    as_of: date | None
+    area_codes: frozenset[int]
+
+
+def list_name(text: str, *, session: Session | None = None) -> str:
+    """The canonical name of a list: national, state:XX, entity:SELLER, litigator, wireless."""
+    name = text.strip()
+    lowered = name.lower()
+    if lowered in (NATIONAL, "litigator", "wireless"):
+        return lowered
+    kind, _, rest = name.partition(":")
+    if kind.lower() == "state" and rest.upper() in STATES:
+        return f"state:{rest.upper()}"
+    if kind.lower() == "entity" and rest:
+        slug = seller_slug(session=session, ref=rest) if session is not None else rest.lower()
+        return f"entity:{slug}"
+    raise InvalidInput.for_field(
+        "list",
+        f"{text!r} is not a list: use national, state:XX, entity:SELLER, litigator, wireless",
+    )
+
+
+def seller_slug(*, session: Session | None, ref: str | None) -> str:
+    """The slug of the seller named by `ref` (slug or id); an unknown seller is InvalidInput."""
+    try:
+        queries = importlib.import_module("callkeep.records.queries")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("callkeep.records", "callkeep.records.queries"):
+            raise
+        slug = (ref or "default").strip().lower()
+        if not _SLUG.match(slug):
+            raise InvalidInput.for_field("seller", f"{ref!r} is not a seller") from None
+        return slug
+    view = queries.resolve_seller(session=session, ref=ref or None)
+    return str(view.slug)
+
+
+# --- versions in force --------------------------------------------------------------------
+
+
+def versions_in_force(
+    *, session: Session, at: datetime, seller_slug: str | None = None
+) -> dict[str, ListVersion]:
+    """For each list, the newest version whose as-of date is on or before `at`'s date."""
+    day = to_utc_second(at, field="at").date()
+    rows = session.scalars(
+        select(ListVersion).where(ListVersion.as_of <= day).order_by(ListVersion.seq)
+    )
+    found: dict[str, ListVersion] = {}
+    for row in rows:
+        if row.list_name.startswith("entity:") and row.list_name != f"entity:{seller_slug}":
+            continue
+        current = found.get(row.list_name)
+        if current is None or (row.as_of, row.seq) >= (current.as_of, current.seq):
+            found[row.list_name] = row
+    return found
+
+
+def latest_version(*, session: Session, name: str) -> ListVersion | None:
+    """The newest version of a list, whatever its as-of date."""
+    return session.scalars(
+        select(ListVersion)
+        .where(ListVersion.list_name == name)
+        .order_by(ListVersion.seq.desc())
+        .limit(1)
+    ).first()
+
+
+def version_index(*, session: Session, folder: Path, version: ListVersion) -> index.VersionIndex:
+    """The loaded numbers of `version` (cached per process)."""
+    if version.storage == "snapshot":
+        return index.CACHE.version(folder=folder, snapshot_file=version.file_name, delta_file=None)
+    base = session.get(ListVersion, version.base_version_id)
+    if base is None:
+        raise InvalidInput(f"list version {version.id} names a missing snapshot")
+    return index.CACHE.version(
+        folder=folder, snapshot_file=base.file_name, delta_file=version.file_name
+    )
+
+
+def snapshot_folder(session: Session) -> Path:
+    """Where the snapshot files of this session's runtime live."""
+    folder = session.info.get("snapshot_dir")
+    if folder is not None:
+        return Path(folder)
+    from callkeep.config import get_settings
+
+    return get_settings().snapshot_dir
+
+
+def coverage_of(version: ListVersion) -> dict[int, date]:
+    """The area codes a version covers, each with the as-of date of its data."""
+    found: dict[int, date] = {}
+    for item in version.coverage.split():
+        code, _, day = item.partition(":")
+        found[int(code)] = date.fromisoformat(day)
+    return found
+
+
+# --- look-ups -----------------------------------------------------------------------------
+
+
+def lookup_many(
+    *, session: Session, numbers: npt.NDArray[np.int64], at: datetime, seller_slug: str
+) -> list[ListAnswer]:
+    """Every list in force at `at` that has a version, with a hit per number (10-digit NANP).
+
+    Consults national, every state:XX, litigator, wireless and entity:<seller_slug> (its
+    imported files plus entries recorded at or before `at` and not yet expired).
+    """
+    moment = to_utc_second(at, field="at")
+    queried = np.ascontiguousarray(numbers, dtype=np.int64)
+    folder = snapshot_folder(session)
+    entity = f"entity:{seller_slug}"
+    answers: list[ListAnswer] = []
+    for name, version in sorted(
+        versions_in_force(session=session, at=moment, seller_slug=seller_slug).items()
+    ):
+        if name == entity:
+            continue
+        loaded = version_index(session=session, folder=folder, version=version)
+        answers.append(ListAnswer(name, version.label, loaded.contains(queried)))
+    entity_answer = _entity_answer(
+        session=session, folder=folder, numbers=queried, at=moment, seller_slug=seller_slug
+    )
+    if entity_answer is not None:
+        answers.append(entity_answer)
+    return answers
+
+
+def _entity_answer(
+    *,
+    session: Session,
+    folder: Path,
+    numbers: npt.NDArray[np.int64],
+    at: datetime,
+    seller_slug: str,
+) -> ListAnswer | None:
+    name = f"entity:{seller_slug}"
+    version = versions_in_force(session=session, at=at, seller_slug=seller_slug).get(name)
+    entries = list(
+        session.scalars(
+            select(EntityListEntry)
+            .where(
+                EntityListEntry.seller_slug == seller_slug,
+                EntityListEntry.effective_at <= at,
+                EntityListEntry.expires_at > at,
+            )
+            .order_by(EntityListEntry.effective_at, EntityListEntry.id)
+        )
+    )
+    if version is None and not entries:
+        return None
+    hits = np.zeros(numbers.size, dtype=bool)
+    labels = []
+    if version is not None:
+        hits |= version_index(session=session, folder=folder, version=version).contains(numbers)
+        labels.append(version.label)
+    if entries:
+        phones = [phone_parse.nanp_ten_digits(e.phone) for e in entries if e.phone]
+        listed = np.unique(np.array([p for p in phones if p is not None], dtype=np.int64))
+        hits |= np.isin(numbers, listed)
+        codes = np.array([e.area_code for e in entries if e.area_code is not None], np.int64)
+        if codes.size:
+            hits |= np.isin(numbers // index.SUBSCRIBERS, codes)
+        labels.append(f"{iso(entries[-1].effective_at)} {entries[-1].id}")
+    return ListAnswer(name, labels[-1], hits)
+
+
+def national_coverage(*, session: Session, at: datetime) -> NationalCoverage:
+    """The national registry in force at `at`: its label, its as-of date and covered area codes.
+
+    With area codes refreshed on different days, `as_of` is the oldest of them (safe harbor
+    holds only while every covered area code is fresh).
+    """
+    version = versions_in_force(session=session, at=at).get(NATIONAL)
+    if version is None:
+        return NationalCoverage(version=None, as_of=None, area_codes=frozenset())
+    coverage = coverage_of(version)
+    as_of = min(coverage.values()) if coverage else version.as_of
+    return NationalCoverage(version=version.label, as_of=as_of, area_codes=frozenset(coverage))
+
+
+# --- entity-specific entries --------------------------------------------------------------
+
+
+def add_entity_entry(
+    *,
+    session: Session,
+    actor: str,
+    seller_slug: str,
+    phone: str | None = None,
+    area_code: int | None = None,
+    source: str,
+    reference: str | None = None,
+) -> EntityListEntry:
+    """Puts a number (or a whole area code) on the seller's own list, effective now.
+
+    Adding what is already on the list and in force returns the existing entry.
+    """
+    slug = globals()["seller_slug"](session=session, ref=seller_slug)
+    if (phone is None) == (area_code is None):
+        raise InvalidInput.for_field("phone", "give either a phone number or an area code")
+    e164: str | None = None
+    if phone is not None:
+        e164 = phone_parse.normalize(phone, field="phone")
+    elif area_code is None or not (200 <= area_code <= 999):
+        raise InvalidInput.for_field("area_code", f"{area_code!r} is not an area code")
+    elif not bool(_area_codes()[area_code]):
+        raise InvalidInput.for_field("area_code", f"area code {area_code} does not exist")
+    if not source.strip():
+        raise InvalidInput.for_field("source", "say where the request came from")
+    now = utcnow()
+    query = select(EntityListEntry).where(
+        EntityListEntry.seller_slug == slug,
+        EntityListEntry.expires_at > now,
+        EntityListEntry.effective_at <= now,
+    )
+    if e164 is not None:
+        query = query.where(EntityListEntry.phone == e164)
+    else:
+        query = query.where(EntityListEntry.area_code == area_code)
+    existing = session.scalars(query.order_by(EntityListEntry.effective_at).limit(1)).first()
+    if existing is not None:
+        return existing
+    entry = EntityListEntry(
+        seller_slug=slug,
+        phone=e164,
+        area_code=area_code if e164 is None else None,
+        source=source.strip()[:40],
+        reference=reference,
+        effective_at=now,
+        expires_at=_years_later(now, ENTITY_YEARS),
+        recorded_at=now,
+        recorded_by=actor,
+    )
+    return ledger.record(session=session, actor=actor, entity=entry)
+
+
+def entity_entry_for(
+    *, session: Session, seller_slug: str, phone: str, at: datetime
+) -> EntityListEntry | None:
+    """The seller's entry in force at `at` that covers `phone` (its number or its area code)."""
+    moment = to_utc_second(at, field="at")
+    e164 = phone_parse.try_normalize(phone)
+    if e164 is None:
+        return None
+    code = phone_parse.area_code(e164)
+    return session.scalars(
+        select(EntityListEntry)
+        .where(
+            EntityListEntry.seller_slug == seller_slug,
+            EntityListEntry.effective_at <= moment,
+            EntityListEntry.expires_at > moment,
+            (EntityListEntry.phone == e164) | (EntityListEntry.area_code == code),
+        )
+        .order_by(EntityListEntry.effective_at, EntityListEntry.id)
+        .limit(1)
+    ).first()
+
+
+def _years_later(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def _area_codes() -> npt.NDArray[np.bool_]:
+    from callkeep.lists.parse import area_code_table
+
+    return area_code_table()
+
+
+# --- status -------------------------------------------------------------------------------
+
+
+def status(*, session: Session, now: datetime | None = None) -> list[ListStatus]:
+    """Every list: version in force now, size, age; for the national one coverage and freshness."""
+    moment = now or utcnow()
+    today = moment.date()
+    in_force = versions_in_force(session=session, at=moment, seller_slug=None)
+    names = set(session.scalars(select(ListVersion.list_name).distinct()))
+    entity_sellers = set(session.scalars(select(EntityListEntry.seller_slug).distinct()))
+    names |= {f"entity:{slug}" for slug in entity_sellers}
+    found: list[ListStatus] = []
+    for name in sorted(names, key=lambda n: (n != NATIONAL, n)):
+        version = in_force.get(name)
+        if name.startswith("entity:"):
+            slug = name.removeprefix("entity:")
+            version = versions_in_force(session=session, at=moment, seller_slug=slug).get(name)
+        count = len(
+            list(session.scalars(select(ListVersion.id).where(ListVersion.list_name == name)))
+        )
+        item = ListStatus(
+            list=name,
+            version=version.label if version else None,
+            version_id=version.id if version else None,
+            as_of=version.as_of if version else None,
+            imported_at=version.recorded_at if version else None,
+            size=version.size if version else 0,
+            age_days=(today - version.as_of).days if version else None,
+            versions=count,
+        )
+        if name.startswith("entity:"):
+            slug = name.removeprefix("entity:")
+            item.entries = len(
+                list(
+                    session.scalars(
+                        select(EntityListEntry.id).where(
+                            EntityListEntry.seller_slug == slug,
+                            EntityListEntry.expires_at > moment,
+                        )
+                    )
+                )
+            )
+        if name == NATIONAL:
+            coverage = national_coverage(session=session, at=moment)
+            item.area_codes = sorted(coverage.area_codes)
+            if coverage.as_of is not None:
+                lapse = coverage.as_of + timedelta(days=SAFE_HARBOR_DAYS)
+                item.safe_harbor_days_left = (lapse - today).days
+                item.stale = item.safe_harbor_days_left < 0
+        found.append(item)
+    return found
