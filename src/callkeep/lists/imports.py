@@ -236,16 +236,14 @@ def import_list(
                 + "); nothing was imported",
             )
         new_state = _next_state(previous, incoming, name=name, change=request.change, codes=codes)
-        added = new_state.difference(previous)
-        removed = previous.difference(new_state)
+        added_count, removed_count = new_state.change_counts(previous)
         version_id = new_id()
         storage, base_id, file_name, size = _write_version(
-            session=session,
             folder=folder,
             latest=latest,
+            previous=previous,
             state=new_state,
-            added=added,
-            removed=removed,
+            changed=added_count + removed_count,
             version_id=version_id,
         )
         coverage = _coverage(
@@ -265,8 +263,8 @@ def import_list(
             source_name=source_name,
             source_sha256=source_sha,
             size=size,
-            added=int(added.size),
-            removed=int(removed.size),
+            added=added_count,
+            removed=removed_count,
             removed_absent=removed_absent,
             unreadable=tally.unreadable,
             coverage=" ".join(f"{c}:{d.isoformat()}" for c, d in sorted(coverage.items())),
@@ -377,25 +375,27 @@ def _label(session: Session, name: str, as_of: date) -> str:
 
 def _write_version(
     *,
-    session: Session,
     folder: Path,
     latest: ListVersion | None,
+    previous: index.ListState,
     state: index.ListState,
-    added: index.Numbers,
-    removed: index.Numbers,
+    changed: int,
     version_id: str,
 ) -> tuple[str, str, str, int]:
     """Writes a delta when the changes since the snapshot stay small, else a snapshot."""
     size = state.size()
-    if latest is not None:
+    limit = max(DELTA_FLOOR, DELTA_SHARE * size)
+    if latest is not None and changed <= limit:
         if latest.storage == "snapshot":
             prior = (np.zeros(0, np.int64), np.zeros(0, np.int64))
             base_id = latest.id
         else:
             prior = index.read_delta(folder / latest.file_name)
             base_id = latest.base_version_id
+        added = state.difference(previous)
+        removed = previous.difference(state)
         net_added, net_removed = _compose(prior[0], prior[1], added, removed)
-        if net_added.size + net_removed.size <= max(DELTA_FLOOR, DELTA_SHARE * size):
+        if net_added.size + net_removed.size <= limit:
             file_name = f"{version_id}.delta"
             index.write_delta(net_added, net_removed, folder / file_name)
             return "delta", base_id, file_name, size

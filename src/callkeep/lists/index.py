@@ -155,10 +155,23 @@ class ListState:
 
     def counts(self) -> dict[int, int]:
         """Numbers per area code (area codes with none left out)."""
-        found = {
-            npa: int(np.bitwise_count(row).sum(dtype=np.int64)) for npa, row in self.rows.items()
-        }
+        found = {npa: _popcount(row) for npa, row in self.rows.items()}
         return {npa: count for npa, count in sorted(found.items()) if count}
+
+    def change_counts(self, previous: ListState) -> tuple[int, int]:
+        """How many numbers this state has that `previous` lacks, and the other way round."""
+        added = removed = 0
+        for npa in set(self.rows) | set(previous.rows):
+            mine = self.rows.get(npa)
+            theirs = previous.rows.get(npa)
+            if mine is None and theirs is not None:
+                removed += _popcount(theirs)
+            elif theirs is None and mine is not None:
+                added += _popcount(mine)
+            elif mine is not None and theirs is not None and mine is not theirs:
+                added += _popcount(mine & ~theirs)
+                removed += _popcount(theirs & ~mine)
+        return added, removed
 
     def size(self) -> int:
         return sum(self.counts().values())
@@ -174,14 +187,20 @@ class ListState:
         return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
+def _popcount(row: npt.NDArray[np.uint8]) -> int:
+    return int(np.bitwise_count(row.view(np.uint64)).sum(dtype=np.int64))
+
+
 def row_numbers(row: npt.NDArray[np.uint8], npa: int) -> Numbers:
     """The 10-digit numbers whose bits are set in one area code's row, sorted."""
-    nonzero = np.flatnonzero(row)
-    if nonzero.size == 0:
+    words = np.flatnonzero(row.view(np.uint64))
+    if words.size == 0:
         return np.zeros(0, np.int64)
-    bits = np.unpackbits(row[nonzero], bitorder="little").reshape(-1, 8)
-    which, bit = np.nonzero(bits)
-    return (nonzero[which].astype(np.int64) * 8 + bit) + npa * SUBSCRIBERS
+    in_words = row.reshape(-1, 8)[words].ravel()
+    which = np.flatnonzero(in_words)
+    byte = words[which >> 3].astype(np.int64) * 8 + (which & 7)
+    bits = np.flatnonzero(np.unpackbits(in_words[which], bitorder="little"))
+    return (byte[bits >> 3] * 8 + (bits & 7)) + npa * SUBSCRIBERS
 
 
 # --- writing files ----------------------------------------------------------------------

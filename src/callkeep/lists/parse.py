@@ -30,6 +30,7 @@ _WHITESPACE[np.frombuffer(b" \t\r", dtype=np.uint8)] = True
 _FLAGS = {"A": False, "ADD": False, "D": True, "DEL": True, "DELETE": True}
 _NON_SEPARATOR = re.compile(r'[^0-9 \t\r\-.()+,"]')
 _POWERS = 10 ** np.arange(9, -1, -1, dtype=np.int64)
+Numbers = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,38 @@ def parse_line(text: str, *, change: bool, first: bool) -> tuple[int | None, boo
     return value, delete, ""
 
 
+def _uniform_values(raw: npt.NDArray[np.uint8], width: int) -> Numbers | None:
+    """Numbers of a block whose lines all share one layout (the usual FTC file), else None."""
+    if raw.size % width or width < 11 or width > 40:
+        return None
+    table = raw.reshape(-1, width)
+    if not (table[:, -1] == 10).all():
+        return None
+    first = table[0]
+    digit_columns = np.flatnonzero((first >= 48) & (first <= 57))
+    if digit_columns.size == 11 and first[digit_columns[0]] == 49:
+        digit_columns = digit_columns[1:]
+    if digit_columns.size != 10:
+        return None
+    other = np.setdiff1d(np.arange(width - 1), digit_columns)
+    if not _ALLOWED[first[other]].all() or not (table[:, other] == first[other]).all():
+        return None
+    area = np.zeros(table.shape[0], dtype=np.int32)
+    subscriber = np.zeros(table.shape[0], dtype=np.int32)
+    for position, column in enumerate(digit_columns.tolist()):
+        digit = table[:, column] - np.uint8(48)
+        if (digit > 9).any():
+            return None
+        if position < 3:
+            area *= 10
+            area += digit
+        else:
+            subscriber *= 10
+            subscriber += digit
+    values: Numbers = area.astype(np.int64) * 10_000_000 + subscriber
+    return values
+
+
 def parse_block(
     data: bytes, *, change: bool, source: str, first_line: int, tally: ParseTally
 ) -> Batch:
@@ -134,34 +167,38 @@ def parse_block(
     raw = np.frombuffer(data, dtype=np.uint8)
     if raw.size == 0:
         return Batch(np.zeros(0, np.int64), np.zeros(0, bool))
+    width = int(np.argmax(raw == 10)) + 1 if raw[-1] == 10 else 0
+    uniform = _uniform_values(raw, width) if width else None
+    if uniform is not None:
+        problems = number_problems(uniform)
+        if not problems.any():
+            tally.numbers += uniform.size
+            return Batch(uniform, np.zeros(uniform.size, dtype=bool))
     ends = np.flatnonzero(raw == 10)
     if ends.size == 0 or ends[-1] != raw.size - 1:
         ends = np.append(ends, raw.size)
     starts = np.empty_like(ends)
     starts[0] = 0
     starts[1:] = ends[:-1] + 1
-    is_digit = (raw >= 48) & (raw <= 57)
-    digit_count = np.zeros(raw.size + 1, dtype=np.int64)
-    np.cumsum(is_digit, out=digit_count[1:])
-    odd = ~_ALLOWED[raw]
-    odd[ends[ends < raw.size]] = False
-    odd_count = np.zeros(raw.size + 1, dtype=np.int64)
-    np.cumsum(odd, out=odd_count[1:])
-    content = ~_WHITESPACE[raw]
-    content_count = np.zeros(raw.size + 1, dtype=np.int64)
-    np.cumsum(content, out=content_count[1:])
     ends_c = np.minimum(ends, raw.size)
-    digits_in_line = digit_count[ends_c] - digit_count[starts]
-    odd_in_line = odd_count[ends_c] - odd_count[starts]
-    content_in_line = content_count[ends_c] - content_count[starts] - (ends < raw.size)
+    is_digit = (raw >= 48) & (raw <= 57)
+    digits_in_line = np.add.reduceat(is_digit, starts, dtype=np.int64)
+    odd = ~_ALLOWED[raw]
+    odd[raw == 10] = False
+    odd_in_line = np.add.reduceat(odd, starts, dtype=np.int64)
+    content = ~_WHITESPACE[raw]
+    content[raw == 10] = False
+    content_in_line = np.add.reduceat(content, starts, dtype=np.int64)
     digits = raw[is_digit].astype(np.int64) - 48
+    digits_before = np.zeros(starts.size + 1, dtype=np.int64)
+    np.cumsum(digits_in_line, out=digits_before[1:])
 
     simple = odd_in_line == 0
-    first_digit = digit_count[starts]
+    first_digit = digits_before[:-1]
     lead = digits[np.minimum(first_digit, max(digits.size - 1, 0))] if digits.size else 0
     ten = simple & ((digits_in_line == 10) | ((digits_in_line == 11) & (lead == 1)))
     rows = np.flatnonzero(ten)
-    last = digit_count[ends_c[rows]] - 10
+    last = digits_before[1:][rows] - 10
     values = np.zeros(rows.size, dtype=np.int64)
     for offset in range(10):
         values += digits[last + offset] * _POWERS[offset]
