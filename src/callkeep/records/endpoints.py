@@ -1,0 +1,271 @@
+"""`/api/v1/calls`, `/consents`, `/interactions`, purchases, inquiries and amendments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+
+from callkeep.auth import roles
+from callkeep.auth.deps import require
+from callkeep.auth.schemas import Principal
+from callkeep.errors import NotFound
+from callkeep.kit.http import AppRuntime, DbSession
+from callkeep.records import amendments, calls, consents, people, sellers, timeline
+from callkeep.records import models as m
+from callkeep.records.endpoints_parties import router as parties_router
+from callkeep.records.schemas import (
+    AmendmentIn,
+    AmendmentOut,
+    CallIn,
+    CallOut,
+    CallPage,
+    ConsentIn,
+    ConsentOut,
+    InquiryIn,
+    InquiryOut,
+    InteractionIn,
+    InteractionOut,
+    PurchaseIn,
+    PurchaseOut,
+    RevocationIn,
+    RevocationOut,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["records"])
+router.include_router(parties_router)
+
+Reader = Annotated[Principal, Depends(require(roles.READ))]
+Staff = Annotated[Principal, Depends(require(roles.STAFF_WRITE))]
+Caller = Annotated[Principal, Depends(require(roles.RECORD_CALLS))]
+
+
+@router.post("/calls", response_model=CallOut, status_code=status.HTTP_201_CREATED)
+def create_call(
+    body: CallIn,
+    session: DbSession,
+    principal: Caller,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> CallOut:
+    """Records a call (201); a repeat with the same Idempotency-Key or external id gets the
+    first record back (200)."""
+    result = calls.record_call(
+        session=session, actor=principal.actor, call_in=body, idempotency_key=idempotency_key
+    )
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    return calls.call_out(session=session, call=result.call)
+
+
+@router.get("/calls", response_model=CallPage)
+def list_calls(
+    session: DbSession,
+    rt: AppRuntime,
+    principal: Reader,
+    seller: str | None = None,
+    campaign: str | None = None,
+    phone: str | None = None,
+    since: Annotated[datetime | None, Query(alias="from")] = None,
+    until: Annotated[datetime | None, Query(alias="to")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CallPage:
+    """Calls newest first: filter by seller, campaign, number, start time from/to; paged."""
+    seller_id = sellers.seller_view(session=session, ref=seller)["id"] if seller else None
+    campaign_id = (
+        sellers.campaign_row(session=session, ref=campaign, seller_id=seller_id).id
+        if campaign
+        else None
+    )
+    items, total = calls.list_calls(
+        session=session,
+        seller_id=seller_id,
+        campaign_id=campaign_id,
+        phone=phone,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
+    timeline.log_access(
+        db=rt.db,
+        actor=principal.actor,
+        entity_type="calls",
+        entity_ids=[c.id for c in items],
+        via="GET /api/v1/calls",
+    )
+    return CallPage(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/calls/{call_id}", response_model=CallOut)
+def get_call(call_id: str, session: DbSession, rt: AppRuntime, principal: Reader) -> CallOut:
+    """One call as currently amended, with its amendments."""
+    out = calls.call_out(session=session, call=calls.get_call(session=session, call_id=call_id))
+    timeline.log_access(
+        db=rt.db,
+        actor=principal.actor,
+        entity_type="calls",
+        entity_ids=[call_id],
+        via=f"GET /api/v1/calls/{call_id}",
+    )
+    return out
+
+
+@router.post(
+    "/calls/{call_id}/amendments", response_model=AmendmentOut, status_code=status.HTTP_201_CREATED
+)
+def amend_call(
+    call_id: str, body: AmendmentIn, session: DbSession, principal: Caller
+) -> AmendmentOut:
+    """Corrects a call: the original stays; the amendment names it, the reason and who."""
+    row = calls.amend_call(
+        session=session,
+        actor=principal.actor,
+        call_id=call_id,
+        changes=body.changes,
+        reason=body.reason,
+    )
+    return amendments.to_out(row)
+
+
+@router.post("/interactions", response_model=InteractionOut, status_code=status.HTTP_201_CREATED)
+def create_interaction(body: InteractionIn, session: DbSession, principal: Staff) -> InteractionOut:
+    """Records an email, text, letter or in-person meeting with a contact."""
+    row = calls.record_interaction(session=session, actor=principal.actor, interaction_in=body)
+    return calls.interaction_out(session=session, interaction=row)
+
+
+@router.post("/consents", response_model=ConsentOut, status_code=status.HTTP_201_CREATED)
+def create_consent(body: ConsentIn, session: DbSession, principal: Staff) -> ConsentOut:
+    """Records a consent with the request exactly as presented and the evidence."""
+    row = consents.record_consent(session=session, actor=principal.actor, consent_in=body)
+    return consents.consents_out(session=session, rows=[row])[0]
+
+
+@router.get("/consents", response_model=list[ConsentOut])
+def list_consents(
+    session: DbSession,
+    rt: AppRuntime,
+    principal: Reader,
+    phone: str | None = None,
+    seller: str | None = None,
+) -> list[ConsentOut]:
+    """Consents for a number and/or seller, each with its revocations."""
+    seller_id = sellers.seller_view(session=session, ref=seller)["id"] if seller else None
+    found = consents.list_consents(session=session, phone=phone, seller_id=seller_id)
+    timeline.log_access(
+        db=rt.db,
+        actor=principal.actor,
+        entity_type="consents",
+        entity_ids=[c.id for c in found],
+        via="GET /api/v1/consents",
+    )
+    return found
+
+
+@router.get("/consents/{consent_id}", response_model=ConsentOut)
+def get_consent(
+    consent_id: str, session: DbSession, rt: AppRuntime, principal: Reader
+) -> ConsentOut:
+    """One consent with its revocations."""
+    found = consents.get_consent(session=session, consent_id=consent_id)
+    timeline.log_access(
+        db=rt.db,
+        actor=principal.actor,
+        entity_type="consents",
+        entity_ids=[consent_id],
+        via=f"GET /api/v1/consents/{consent_id}",
+    )
+    return found
+
+
+@router.post(
+    "/consents/revocations",
+    response_model=list[RevocationOut],
+    status_code=status.HTTP_201_CREATED,
+)
+def revoke_consents(
+    body: RevocationIn, session: DbSession, principal: Staff
+) -> list[RevocationOut]:
+    """Revokes a consent (by id) or every consent of a number for a seller; [] if none left."""
+    rows = consents.revoke_for(session=session, actor=principal.actor, revocation_in=body)
+    return [RevocationOut.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post("/purchases", response_model=PurchaseOut, status_code=status.HTTP_201_CREATED)
+def create_purchase(body: PurchaseIn, session: DbSession, principal: Staff) -> PurchaseOut:
+    """Records a customer's purchase (amount in cents)."""
+    row = consents.record_purchase(session=session, actor=principal.actor, purchase_in=body)
+    return PurchaseOut.model_validate(row, from_attributes=True)
+
+
+@router.post("/inquiries", response_model=InquiryOut, status_code=status.HTTP_201_CREATED)
+def create_inquiry(body: InquiryIn, session: DbSession, principal: Staff) -> InquiryOut:
+    """Records a person's inquiry or application."""
+    row = consents.record_inquiry(session=session, actor=principal.actor, inquiry_in=body)
+    return InquiryOut.model_validate(row, from_attributes=True)
+
+
+# --- amendments of every other record type ----------------------------------------------
+
+
+def _amend(record_type: str) -> Any:
+    def amend(
+        record_id: str, body: AmendmentIn, session: DbSession, principal: Staff
+    ) -> AmendmentOut:
+        if record_type == "contacts":
+            row = people.amend_contact(
+                session=session,
+                actor=principal.actor,
+                contact_id=record_id,
+                changes=body.changes,
+                reason=body.reason,
+            )
+        else:
+            row = amendments.amend(
+                session=session,
+                actor=principal.actor,
+                target_type=record_type,
+                target_id=record_id,
+                changes=body.changes,
+                reason=body.reason,
+            )
+        return amendments.to_out(row)
+
+    amend.__doc__ = f"Corrects a record of {record_type}; the original stays as it was."
+    return amend
+
+
+def _amendments_of(record_type: str) -> Any:
+    def listing(record_id: str, session: DbSession, _who: Reader) -> list[AmendmentOut]:
+        model = amendments.MODELS[record_type]
+        if session.get(model, record_id) is None:
+            raise NotFound(f"no {record_type} record {record_id}")
+        found = amendments.amendments_for(
+            session=session, target_type=record_type, target_ids=[record_id]
+        )
+        return [amendments.to_out(a) for a in found.get(record_id, [])]
+
+    listing.__doc__ = f"Every amendment of a record of {record_type}, oldest first."
+    return listing
+
+
+for _type in amendments.MODELS:
+    if _type != m.Call.__tablename__:
+        router.add_api_route(
+            f"/{_type}/{{record_id}}/amendments",
+            _amend(_type),
+            methods=["POST"],
+            response_model=AmendmentOut,
+            status_code=status.HTTP_201_CREATED,
+            name=f"amend_{_type}",
+        )
+    router.add_api_route(
+        f"/{_type}/{{record_id}}/amendments",
+        _amendments_of(_type),
+        methods=["GET"],
+        response_model=list[AmendmentOut],
+        name=f"amendments_of_{_type}",
+    )

@@ -1,0 +1,259 @@
+"""The records the law asks for (16 CFR 310.5): sellers, campaigns, people, calls, consents.
+
+Every table deriving from `Recorded` is evidence, written once through the ledger. A correction
+is an `Amendment` naming the original; the search tables at the bottom are plumbing rebuilt from
+the current view of a contact, never evidence.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from callkeep.kit.crypto import EncryptedText
+from callkeep.kit.db import Base, UTCDateTime
+from callkeep.ledger.models import Recorded
+
+
+class Seller(Recorded):
+    """A business calls are made for."""
+
+    __tablename__ = "sellers"
+
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    address: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    screen_litigators: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Campaign(Recorded):
+    """A seller's telemarketing of one product or purpose, with its caller ID and its proof."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (UniqueConstraint("seller_id", "slug", name="uq_campaigns_seller_slug"),)
+
+    seller_id: Mapped[str] = mapped_column(String(26), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    subject: Mapped[str] = mapped_column(String(400))
+    dialing_mode: Mapped[str] = mapped_column(String(20))
+    caller_id_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    caller_id_name: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    caller_id_authorization: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    caller_id_authorized_from: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    caller_id_authorized_to: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class CampaignDocument(Recorded):
+    """One immutable version of a script or prerecorded message (310.5(a)(1))."""
+
+    __tablename__ = "campaign_documents"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "kind", "name", "version", name="uq_campaign_documents"),
+    )
+
+    campaign_id: Mapped[str] = mapped_column(String(26), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # script | prerecorded_message
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(40), default="text/plain")
+
+
+class Employee(Recorded):
+    """A person directly involved in telephone sales (310.5(a)(7))."""
+
+    __tablename__ = "employees"
+
+    name: Mapped[str] = mapped_column(EncryptedText)
+    home_address: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    job_titles: Mapped[str] = mapped_column(String(1000), default="[]")  # JSON list
+
+
+class FictitiousName(Recorded):
+    """A name an employee uses on calls; traceable to exactly one employee."""
+
+    __tablename__ = "employee_fictitious_names"
+
+    employee_id: Mapped[str] = mapped_column(String(26), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)  # case-folded
+
+
+class Contact(Recorded):
+    """A person or business the seller deals with; names, emails, street are encrypted."""
+
+    __tablename__ = "contacts"
+
+    names: Mapped[str] = mapped_column(EncryptedText)  # JSON list
+    phones: Mapped[str] = mapped_column(String(400), default="[]")  # JSON list of E.164
+    emails: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)  # JSON list
+    street: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    city: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    state: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    zip: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    preferences: Mapped[str] = mapped_column(String(2000), default="{}")  # JSON object
+    tags: Mapped[str] = mapped_column(String(1000), default="[]")  # JSON list
+
+
+class Call(Recorded):
+    """A record of one telemarketing call: every field of 16 CFR 310.5(a)(2)."""
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        UniqueConstraint("seller_id", "external_call_id", name="uq_calls_seller_external"),
+        Index("ix_calls_seller_started", "seller_id", "started_at"),
+    )
+
+    employee_id: Mapped[str | None] = mapped_column(String(26), nullable=True, index=True)
+    telemarketer_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    seller_id: Mapped[str] = mapped_column(String(26))
+    campaign_id: Mapped[str | None] = mapped_column(String(26), nullable=True, index=True)
+    contact_id: Mapped[str | None] = mapped_column(String(26), nullable=True, index=True)
+    subject: Mapped[str] = mapped_column(String(400))
+    consumer_or_business: Mapped[str] = mapped_column(String(10))
+    outbound: Mapped[bool] = mapped_column(Boolean)
+    prerecorded: Mapped[bool] = mapped_column(Boolean)
+    manual_dial: Mapped[bool] = mapped_column(Boolean, default=False)
+    calling_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    called_number: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    duration_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    script_version_id: Mapped[str | None] = mapped_column(String(26), nullable=True, index=True)
+    message_version_id: Mapped[str | None] = mapped_column(String(26), nullable=True, index=True)
+    caller_id_number: Mapped[str] = mapped_column(String(20))
+    caller_id_name: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    disposition: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    transfer_to: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    transfer_company: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    notes: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    recording_ref: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    decision_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    external_call_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
+
+
+class Interaction(Recorded):
+    """An email, text, letter or in-person meeting with a contact."""
+
+    __tablename__ = "interactions"
+
+    kind: Mapped[str] = mapped_column(String(20))
+    contact_id: Mapped[str | None] = mapped_column(String(26), nullable=True, index=True)
+    seller_id: Mapped[str | None] = mapped_column(String(26), nullable=True)
+    employee_id: Mapped[str | None] = mapped_column(String(26), nullable=True)
+    outbound: Mapped[bool] = mapped_column(Boolean)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    address: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    subject: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    notes: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+
+
+class Consent(Recorded):
+    """A complete record of consent (310.5(a)(8)): who, the request as shown, the consent."""
+
+    __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_seller_phone", "seller_id", "phone"),)
+
+    seller_id: Mapped[str] = mapped_column(String(26))
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    contact_id: Mapped[str | None] = mapped_column(String(26), nullable=True, index=True)
+    name: Mapped[str] = mapped_column(EncryptedText)
+    request_text: Mapped[str] = mapped_column(EncryptedText)
+    request_format: Mapped[str] = mapped_column(String(40), default="text/plain")
+    purpose: Mapped[str] = mapped_column(String(400))
+    consent_text: Mapped[str] = mapped_column(EncryptedText)
+    kind: Mapped[str] = mapped_column(String(10))  # written | express
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signature: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ConsentRevocation(Recorded):
+    """A consent withdrawn; the consent no longer counts from `revoked_at`."""
+
+    __tablename__ = "consent_revocations"
+
+    consent_id: Mapped[str] = mapped_column(String(26), index=True)
+    seller_id: Mapped[str] = mapped_column(String(26))
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    evidence: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    reference: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Purchase(Recorded):
+    """A customer's purchase (310.5(a)(4)); the start of a transaction-based EBR."""
+
+    __tablename__ = "purchases"
+
+    contact_id: Mapped[str] = mapped_column(String(26), index=True)
+    seller_id: Mapped[str] = mapped_column(String(26), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    goods: Mapped[str] = mapped_column(String(400))
+    purchased_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+
+
+class Inquiry(Recorded):
+    """A person's inquiry or application (310.5(a)(5)); the start of an inquiry-based EBR."""
+
+    __tablename__ = "inquiries"
+
+    contact_id: Mapped[str] = mapped_column(String(26), index=True)
+    seller_id: Mapped[str] = mapped_column(String(26), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    goods: Mapped[str] = mapped_column(String(400))
+    inquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Amendment(Recorded):
+    """A correction of an earlier record: what changes, why, and (as recorded_by) who."""
+
+    __tablename__ = "amendments"
+    __table_args__ = (Index("ix_amendments_target", "target_type", "target_id"),)
+
+    target_type: Mapped[str] = mapped_column(String(80))
+    target_id: Mapped[str] = mapped_column(String(26))
+    changes: Mapped[str] = mapped_column(EncryptedText)  # JSON object, canonical values
+    reason: Mapped[str] = mapped_column(EncryptedText)
+
+
+class AccessRecord(Recorded):
+    """Someone read personal data: who (recorded_by), which record, when (recorded_at)."""
+
+    __tablename__ = "pii_access_records"
+
+    entity_type: Mapped[str] = mapped_column(String(80))
+    entity_id: Mapped[str] = mapped_column(String(200))
+    via: Mapped[str] = mapped_column(String(200))
+
+
+# --- search plumbing, rebuilt from the current view of each contact -----------------------
+
+
+class ContactPhone(Base):
+    """One phone of a contact, with the contact's state and ZIP, for lookups by number."""
+
+    __tablename__ = "contact_phone_index"
+
+    contact_id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)
+    state: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    zip: Mapped[str | None] = mapped_column(String(10), nullable=True)
+
+
+class ContactNameToken(Base):
+    """A keyed digest of one lower-cased word of a contact's names (no plaintext stored)."""
+
+    __tablename__ = "contact_name_tokens"
+
+    contact_id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)

@@ -1,0 +1,377 @@
+"""What other domains ask of the records: stable signatures, set-based queries.
+
+The pre-call decision (`checks`) and consumer requests (`requests`) call these. Each respects
+amendments where they change the answer (an amended address, seller setting, consent or call).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, true
+from sqlalchemy.orm import Session
+
+from callkeep.errors import InvalidInput
+from callkeep.kit.clock import to_utc_second
+from callkeep.records import amendments, consents, people, sellers
+from callkeep.records import models as m
+
+_CHUNK = 500
+COMPLETED = ("answered_person", "transferred")
+
+
+@dataclass(frozen=True)
+class SellerView:
+    id: str
+    slug: str
+    name: str
+    screen_litigators: bool
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    id: str
+    slug: str
+    seller_id: str
+    subject: str
+    dialing_mode: str  # "manual" | "predictive" | "prerecorded"
+
+
+@dataclass(frozen=True)
+class EmployeeView:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class PhoneFacts:
+    states: frozenset[str]
+    zips: frozenset[str]
+    written_consent: bool
+    consent_revoked: bool
+    last_purchase_at: datetime | None
+    last_inquiry_at: datetime | None
+    calls_24h: int
+    completed_calls_8h: int
+
+
+def resolve_seller(*, session: Session, ref: str | None) -> SellerView:
+    """The seller by id or slug; None is the default seller. Unknown: InvalidInput("seller")."""
+    view = sellers.seller_view(session=session, ref=ref)
+    return SellerView(
+        id=view["id"],
+        slug=view["slug"],
+        name=view["name"],
+        screen_litigators=bool(view["screen_litigators"]),
+    )
+
+
+def resolve_campaign(*, session: Session, ref: str, seller_id: str) -> CampaignView:
+    """A campaign of that seller by id or slug; unknown: InvalidInput("campaign")."""
+    row = sellers.campaign_row(session=session, ref=ref, seller_id=seller_id)
+    view = amendments.current(session=session, record=row)
+    return CampaignView(
+        id=view["id"],
+        slug=view["slug"],
+        seller_id=view["seller_id"],
+        subject=view["subject"],
+        dialing_mode=view["dialing_mode"],
+    )
+
+
+def resolve_employee(*, session: Session, ref: str) -> EmployeeView:
+    """An employee by id or fictitious name; unknown: InvalidInput("telemarketer")."""
+    row = people.find_employee(session=session, ref=ref)
+    if row is None:
+        raise InvalidInput.for_field("telemarketer", f"no employee {ref!r}")
+    view = amendments.current(session=session, record=row)
+    return EmployeeView(id=view["id"], name=view["name"])
+
+
+def contact_ids_for_phone(*, session: Session, phone: str) -> list[str]:
+    """Every contact currently holding this E.164 number."""
+    return people.contact_ids_for(session=session, phone=phone)
+
+
+def seller_for_phone(*, session: Session, phone: str) -> SellerView | None:
+    """The seller whose own number or campaign caller ID is `phone`, if any."""
+    seller_id = session.scalar(select(m.Seller.id).where(m.Seller.phone == phone).limit(1))
+    if seller_id is None:
+        seller_id = session.scalar(
+            select(m.Campaign.seller_id).where(m.Campaign.caller_id_number == phone).limit(1)
+        )
+    return resolve_seller(session=session, ref=seller_id) if seller_id else None
+
+
+def phone_of_call(*, session: Session, call_id: str) -> str | None:
+    """The number a recorded call went to (as amended)."""
+    call = session.get(m.Call, call_id)
+    if call is None:
+        return None
+    number = amendments.current(session=session, record=call)["called_number"]
+    return str(number) if number else None
+
+
+def revoke_consents(
+    *,
+    session: Session,
+    actor: str,
+    seller_id: str,
+    phone: str,
+    channel: str,
+    evidence: str | None,
+    reference: str | None,
+) -> list[str]:
+    """Revokes, from now on, every consent of this seller for this phone not yet revoked."""
+    targets = list(
+        session.scalars(
+            select(m.Consent).where(m.Consent.seller_id == seller_id, m.Consent.phone == phone)
+        )
+    )
+    made = consents.revoke(
+        session=session,
+        actor=actor,
+        consents=targets,
+        channel=channel,
+        evidence=evidence,
+        reference=reference,
+    )
+    return [r.id for r in made]
+
+
+# --- the facts behind a pre-call decision -------------------------------------------------
+
+
+def _chunks(values: list[str]) -> list[list[str]]:
+    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)] or [[]]
+
+
+def _where_in(column: Any, values: list[str] | None) -> list[Any]:
+    """Conditions restricting `column` to `values` (None: no restriction), chunked."""
+    if values is None:
+        return [true()]
+    return [column.in_(chunk) for chunk in _chunks(values)]
+
+
+def _contact_rows(
+    session: Session, phones: list[str] | None
+) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, tuple[str | None, str | None]]]:
+    """(phone -> contacts, contact -> phones, contact -> (state, zip)) around `phones`."""
+    by_phone: dict[str, set[str]] = {}
+    contact_ids: set[str] = set()
+    for cond in _where_in(m.ContactPhone.phone, phones):
+        for contact_id, phone in session.execute(
+            select(m.ContactPhone.contact_id, m.ContactPhone.phone).where(cond)
+        ):
+            by_phone.setdefault(phone, set()).add(contact_id)
+            contact_ids.add(contact_id)
+    by_contact: dict[str, set[str]] = {}
+    place: dict[str, tuple[str | None, str | None]] = {}
+    for cond in _where_in(m.ContactPhone.contact_id, sorted(contact_ids)):
+        for contact_id, phone, state, zip5 in session.execute(
+            select(
+                m.ContactPhone.contact_id,
+                m.ContactPhone.phone,
+                m.ContactPhone.state,
+                m.ContactPhone.zip,
+            ).where(cond)
+        ):
+            by_contact.setdefault(contact_id, set()).add(phone)
+            place[contact_id] = (state, zip5)
+    return by_phone, by_contact, place
+
+
+def _latest_by_phone(
+    session: Session,
+    model: type[m.Purchase] | type[m.Inquiry],
+    when_name: str,
+    seller_id: str,
+    at: datetime,
+    phones: list[str] | None,
+    by_phone: dict[str, set[str]],
+    by_contact: dict[str, set[str]],
+) -> dict[str, datetime]:
+    """Latest purchase/inquiry per phone: by a contact holding it, or made from that number."""
+    contact_ids = sorted(by_contact) if phones is not None else None
+    rows: dict[str, Any] = {}
+    conditions = [*_where_in(model.contact_id, contact_ids), *_where_in(model.phone, phones)]
+    for cond in conditions:
+        for row in session.scalars(select(model).where(model.seller_id == seller_id, cond)):
+            rows[row.id] = row
+    views = amendments.current_views(
+        session=session,
+        target_type=model.__tablename__,
+        views={i: amendments.view_of(r) for i, r in rows.items()},
+    )
+    latest: dict[str, datetime] = {}
+    for view in views.values():
+        when = view[when_name]
+        if when > at:
+            continue
+        numbers = set(by_contact.get(view["contact_id"], set()))
+        if view.get("phone"):
+            numbers.add(view["phone"])
+        for phone in numbers:
+            if phone not in latest or latest[phone] < when:
+                latest[phone] = when
+    return latest
+
+
+def _consent_facts(
+    session: Session, seller_id: str, at: datetime, phones: list[str] | None
+) -> tuple[set[str], set[str]]:
+    """(phones with valid written consent at `at`, phones with a consent revoked by `at`)."""
+    rows: dict[str, m.Consent] = {}
+    for cond in _where_in(m.Consent.phone, phones):
+        for row in session.scalars(select(m.Consent).where(m.Consent.seller_id == seller_id, cond)):
+            rows[row.id] = row
+    views = amendments.current_views(
+        session=session,
+        target_type="consents",
+        views={i: amendments.view_of(r) for i, r in rows.items()},
+    )
+    revoked_at: dict[str, datetime] = {}
+    for cond in _where_in(m.ConsentRevocation.consent_id, sorted(rows)):
+        for consent_id, when in session.execute(
+            select(m.ConsentRevocation.consent_id, m.ConsentRevocation.revoked_at).where(cond)
+        ):
+            if consent_id not in revoked_at or when < revoked_at[consent_id]:
+                revoked_at[consent_id] = when
+    written: set[str] = set()
+    revoked: set[str] = set()
+    for consent_id, view in views.items():
+        revocation = revoked_at.get(consent_id)
+        if revocation is not None and revocation <= at:
+            revoked.add(view["phone"])
+            continue
+        if view["kind"] != "written" or view["given_at"] > at:
+            continue
+        if view["expires_at"] is not None and view["expires_at"] <= at:
+            continue
+        written.add(view["phone"])
+    return written, revoked - written
+
+
+def _call_counts(
+    session: Session,
+    seller_id: str,
+    subject: str | None,
+    at: datetime,
+    phones: list[str] | None,
+    by_phone: dict[str, set[str]],
+    by_contact: dict[str, set[str]],
+) -> tuple[dict[str, int], dict[str, int]]:
+    """(calls in 24 h on the subject to the same person, completed calls in 8 h to the number)."""
+    since = at - timedelta(hours=24)
+    window = [m.Call.seller_id == seller_id, m.Call.started_at > since, m.Call.started_at <= at]
+    numbers: list[str] | None = None
+    contact_ids: list[str] | None = None
+    if phones is not None:
+        wanted = set(phones)
+        for phone in phones:
+            for contact_id in by_phone.get(phone, ()):
+                wanted |= by_contact.get(contact_id, set())
+        numbers = sorted(wanted)
+        contact_ids = sorted(by_contact)
+    rows: dict[str, m.Call] = {}
+    conditions = [*_where_in(m.Call.called_number, numbers)]
+    if contact_ids:
+        conditions += _where_in(m.Call.contact_id, contact_ids)
+    for cond in conditions:
+        for row in session.scalars(select(m.Call).where(*window, cond)):
+            rows[row.id] = row
+    views = amendments.current_views(
+        session=session,
+        target_type="calls",
+        views={
+            i: {
+                "id": r.id,
+                "called_number": r.called_number,
+                "contact_id": r.contact_id,
+                "subject": r.subject,
+                "outbound": r.outbound,
+                "disposition": r.disposition,
+                "started_at": r.started_at,
+            }
+            for i, r in rows.items()
+        },
+    )
+    per_number: dict[str, int] = {}
+    per_contact: dict[str, int] = {}
+    completed: dict[str, int] = {}
+    eight = at - timedelta(hours=8)
+    for view in views.values():
+        started = view["started_at"]
+        if not view["outbound"] or started is None or not (since < started <= at):
+            continue
+        number = view["called_number"]
+        if number and view["disposition"] in COMPLETED and eight < started:
+            completed[number] = completed.get(number, 0) + 1
+        if subject is not None and view["subject"] != subject:
+            continue
+        people_called = set(by_phone.get(number, set())) if number else set()
+        if view["contact_id"]:
+            people_called.add(view["contact_id"])
+        for contact_id in people_called:
+            per_contact[contact_id] = per_contact.get(contact_id, 0) + 1
+        if number:
+            per_number[number] = per_number.get(number, 0) + 1
+    counts: dict[str, int] = {}
+    for number in set(per_number) | set(by_phone):
+        holders = by_phone.get(number)
+        if holders:
+            counts[number] = max(per_contact.get(c, 0) for c in holders)
+        else:
+            counts[number] = per_number.get(number, 0)
+    return counts, completed
+
+
+def phone_facts(
+    *,
+    session: Session,
+    seller_id: str,
+    subject: str | None,
+    at: datetime,
+    phones: Collection[str] | None,
+) -> dict[str, PhoneFacts]:
+    """What the records say about each phone for a pre-call decision at `at`.
+
+    `phones=None` means every phone with any fact; the work is a handful of set-based
+    queries either way. Phones with no facts may be absent from the result.
+    """
+    at = to_utc_second(at, field="at")
+    wanted = sorted(set(phones)) if phones is not None else None
+    by_phone, by_contact, place = _contact_rows(session, wanted)
+    written, revoked = _consent_facts(session, seller_id, at, wanted)
+    purchases = _latest_by_phone(
+        session, m.Purchase, "purchased_at", seller_id, at, wanted, by_phone, by_contact
+    )
+    inquiries = _latest_by_phone(
+        session, m.Inquiry, "inquired_at", seller_id, at, wanted, by_phone, by_contact
+    )
+    calls_24h, completed = _call_counts(
+        session, seller_id, subject, at, wanted, by_phone, by_contact
+    )
+    every = set(by_phone) | written | revoked | set(purchases) | set(inquiries)
+    every |= set(calls_24h) | set(completed)
+    if wanted is not None:
+        every &= set(wanted)
+    facts: dict[str, PhoneFacts] = {}
+    for phone in every:
+        holders = by_phone.get(phone, set())
+        states = {place[c][0] for c in holders if c in place and place[c][0]}
+        zips = {place[c][1] for c in holders if c in place and place[c][1]}
+        facts[phone] = PhoneFacts(
+            states=frozenset(s for s in states if s),
+            zips=frozenset(z for z in zips if z),
+            written_consent=phone in written,
+            consent_revoked=phone in revoked,
+            last_purchase_at=purchases.get(phone),
+            last_inquiry_at=inquiries.get(phone),
+            calls_24h=calls_24h.get(phone, 0),
+            completed_calls_8h=completed.get(phone, 0),
+        )
+    return facts

@@ -1,0 +1,365 @@
+"""What the records domain reads and writes over HTTP and the command line."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+DialingMode = Literal["manual", "predictive", "prerecorded"]
+Disposition = Literal[
+    "answered_person", "answering_machine", "no_answer", "busy", "dropped", "transferred"
+]
+ConsumerOrBusiness = Literal["consumer", "business"]
+ConsentKind = Literal["written", "express"]
+DocumentKind = Literal["script", "prerecorded_message"]
+InteractionKind = Literal["email", "text", "letter", "in_person"]
+Channel = Literal["phone", "text", "email", "mail", "in_person", "web", "other"]
+
+SLUG = r"^[a-z0-9][a-z0-9-]{0,79}$"
+
+
+class SellerIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    slug: str = Field(pattern=SLUG)
+    address: str | None = Field(default=None, max_length=400)
+    phone: str | None = None
+    screen_litigators: bool = False
+    is_default: bool = False
+
+
+class SellerOut(BaseModel):
+    id: str
+    name: str
+    slug: str
+    address: str | None
+    phone: str | None
+    screen_litigators: bool
+    is_default: bool
+    recorded_at: datetime
+
+
+class CampaignIn(BaseModel):
+    seller: str | None = None
+    slug: str = Field(pattern=SLUG)
+    subject: str = Field(
+        min_length=1, max_length=400, validation_alias=AliasChoices("subject", "product_or_purpose")
+    )
+    dialing_mode: DialingMode
+    caller_id_number: str | None = None
+    caller_id_name: str | None = Field(default=None, max_length=40)
+    caller_id_authorization: str | None = None
+    caller_id_authorized_from: datetime | None = None
+    caller_id_authorized_to: datetime | None = None
+
+
+class CampaignOut(BaseModel):
+    id: str
+    seller_id: str
+    slug: str
+    subject: str
+    dialing_mode: str
+    caller_id_number: str | None
+    caller_id_name: str | None
+    caller_id_authorization: str | None
+    caller_id_authorized_from: datetime | None
+    caller_id_authorized_to: datetime | None
+    recorded_at: datetime
+
+
+class DocumentIn(BaseModel):
+    kind: DocumentKind
+    name: str = Field(min_length=1, max_length=200)
+    content: str = Field(min_length=1)
+    content_type: str = Field(default="text/plain", max_length=40)
+
+
+class DocumentOut(BaseModel):
+    id: str
+    campaign_id: str
+    kind: str
+    name: str
+    version: int
+    content: str
+    content_type: str
+    recorded_at: datetime
+    first_used_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+class EmployeeIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    fictitious_names: list[str] = Field(default_factory=list)
+    home_address: str | None = None
+    phone: str | None = None
+    job_titles: list[str] = Field(default_factory=list)
+
+
+class EmployeeOut(BaseModel):
+    id: str
+    name: str
+    fictitious_names: list[str]
+    home_address: str | None
+    phone: str | None
+    job_titles: list[str]
+    recorded_at: datetime
+
+
+class FictitiousNameIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class Preferences(BaseModel):
+    preferred_channel: Channel | None = None
+    best_time_to_call: str | None = Field(default=None, max_length=100)
+    language: str | None = Field(default=None, max_length=20)
+    opt_outs: list[Channel] = Field(default_factory=list)
+
+
+class ContactIn(BaseModel):
+    names: list[str] = Field(min_length=1)
+    phones: list[str] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)
+    street: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    preferences: Preferences = Field(default_factory=Preferences)
+    tags: list[str] = Field(default_factory=list)
+
+
+class ContactOut(BaseModel):
+    id: str
+    names: list[str]
+    phones: list[str]
+    emails: list[str]
+    street: str | None
+    city: str | None
+    state: str | None
+    zip: str | None
+    preferences: Preferences
+    tags: list[str]
+    recorded_at: datetime
+    amended: bool = False
+
+
+class CallIn(BaseModel):
+    """A call as a dialer posts it; required fields are checked together so each is named."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    telemarketer: str | None = None
+    employee_id: str | None = None
+    telemarketer_name: str | None = None
+    seller: str | None = None
+    campaign: str | None = None
+    contact_id: str | None = None
+    subject: str | None = Field(
+        default=None, validation_alias=AliasChoices("subject", "product_or_purpose")
+    )
+    consumer_or_business: ConsumerOrBusiness | None = None
+    outbound: bool | None = None
+    prerecorded: bool | None = None
+    manual_dial: bool = False
+    calling_number: str | None = None
+    called_number: str | None = None
+    started_at: datetime | None = None
+    duration_seconds: int | None = None
+    script_version_id: str | None = None
+    message_version_id: str | None = None
+    caller_id_number: str | None = None
+    caller_id_name: str | None = None
+    disposition: Disposition | None = None
+    transfer_to: str | None = None
+    transfer_company: str | None = None
+    outcome: str | None = Field(default=None, max_length=200)
+    notes: str | None = None
+    recording_ref: str | None = Field(default=None, max_length=400)
+    decision_id: str | None = Field(default=None, max_length=40)
+    external_call_id: str | None = Field(default=None, max_length=200)
+
+
+class AmendmentIn(BaseModel):
+    changes: dict[str, Any] = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+
+class AmendmentOut(BaseModel):
+    id: str
+    target_type: str
+    target_id: str
+    changes: dict[str, Any]
+    reason: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+class CallOut(BaseModel):
+    id: str
+    employee_id: str | None
+    telemarketer_name: str | None
+    seller_id: str
+    campaign_id: str | None
+    contact_id: str | None
+    subject: str
+    consumer_or_business: str
+    outbound: bool
+    prerecorded: bool
+    manual_dial: bool
+    calling_number: str | None
+    called_number: str | None
+    started_at: datetime | None
+    duration_seconds: int | None
+    script_version_id: str | None
+    message_version_id: str | None
+    caller_id_number: str
+    caller_id_name: str | None
+    disposition: str | None
+    transfer_to: str | None
+    transfer_company: str | None
+    outcome: str | None
+    notes: str | None
+    recording_ref: str | None
+    decision_id: str | None
+    external_call_id: str | None
+    recorded_at: datetime
+    recorded_by: str
+    amendments: list[AmendmentOut] = Field(default_factory=list)
+
+
+class CallPage(BaseModel):
+    items: list[CallOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class InteractionIn(BaseModel):
+    kind: InteractionKind
+    contact_id: str | None = None
+    seller: str | None = None
+    employee: str | None = None
+    outbound: bool = True
+    occurred_at: datetime
+    address: str | None = None
+    subject: str | None = Field(default=None, max_length=400)
+    notes: str | None = None
+
+
+class InteractionOut(BaseModel):
+    id: str
+    kind: str
+    contact_id: str | None
+    seller_id: str | None
+    employee_id: str | None
+    outbound: bool
+    occurred_at: datetime
+    address: str | None
+    subject: str | None
+    notes: str | None
+    recorded_at: datetime
+
+
+class ConsentIn(BaseModel):
+    name: str = Field(min_length=1)
+    phone: str
+    seller: str | None = None
+    contact_id: str | None = None
+    request_text: str = Field(min_length=1)
+    request_format: str = Field(default="text/plain", max_length=40)
+    purpose: str = Field(min_length=1, max_length=400)
+    consent_text: str = Field(min_length=1)
+    kind: ConsentKind
+    given_at: datetime
+    signature: str | None = None
+    expires_at: datetime | None = None
+
+
+class RevocationOut(BaseModel):
+    id: str
+    consent_id: str
+    seller_id: str
+    phone: str
+    channel: str
+    evidence: str | None
+    reference: str | None
+    revoked_at: datetime
+    recorded_by: str
+
+
+class ConsentOut(BaseModel):
+    id: str
+    seller_id: str
+    phone: str
+    contact_id: str | None
+    name: str
+    request_text: str
+    request_format: str
+    purpose: str
+    consent_text: str
+    kind: str
+    given_at: datetime
+    signature: str | None
+    expires_at: datetime | None
+    recorded_at: datetime
+    revoked_at: datetime | None = None
+    revocations: list[RevocationOut] = Field(default_factory=list)
+
+
+class RevocationIn(BaseModel):
+    consent_id: str | None = None
+    phone: str | None = None
+    seller: str | None = None
+    channel: Channel = "phone"
+    evidence: str | None = None
+    reference: str | None = Field(default=None, max_length=200)
+    revoked_at: datetime | None = None
+
+
+class PurchaseIn(BaseModel):
+    contact_id: str
+    seller: str | None = None
+    phone: str | None = None
+    goods: str = Field(min_length=1, max_length=400)
+    purchased_at: datetime
+    shipped_at: datetime | None = None
+    amount_cents: int = Field(ge=0)
+
+
+class PurchaseOut(BaseModel):
+    id: str
+    contact_id: str
+    seller_id: str
+    phone: str | None
+    goods: str
+    purchased_at: datetime
+    shipped_at: datetime | None
+    amount_cents: int
+    recorded_at: datetime
+
+
+class InquiryIn(BaseModel):
+    contact_id: str
+    seller: str | None = None
+    phone: str | None = None
+    goods: str = Field(min_length=1, max_length=400)
+    inquired_at: datetime
+
+
+class InquiryOut(BaseModel):
+    id: str
+    contact_id: str
+    seller_id: str
+    phone: str | None
+    goods: str
+    inquired_at: datetime
+    recorded_at: datetime
+
+
+class TimelineItem(BaseModel):
+    at: datetime
+    kind: str
+    id: str
+    summary: str
+    record: dict[str, Any]
