@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
+from callkeep.config import Settings
+from callkeep.kit.runtime import Runtime, build_runtime
 from callkeep.requests import peers, service
 from callkeep.requests.schemas import DncRequestCreate
 
@@ -38,3 +41,36 @@ def lists_installed() -> bool:
 def headers(tokens: dict[str, str]) -> dict[str, dict[str, str]]:
     """Bearer headers per role."""
     return {role: {"Authorization": f"Bearer {secret}"} for role, secret in tokens.items()}
+
+
+SELLERS = (
+    ("Acme Home Services", "acme", "+12075559999", True),
+    ("Birch Energy", "birch", None, False),
+)
+
+
+def seed_sellers(runtime: Runtime) -> None:
+    """Acme (the default seller, texts reach it at +1 207 555 9999) and Birch, when sellers are
+    kept by the records domain; without it, callkeep has the one built-in default seller."""
+    if peers._records_queries() is None:
+        return
+    sellers = importlib.import_module("callkeep.records.sellers")
+    schemas = importlib.import_module("callkeep.records.schemas")
+    with runtime.db.transaction() as s:
+        for name, slug, phone, is_default in SELLERS:
+            sellers.create_seller(
+                session=s,
+                actor="test",
+                seller_in=schemas.SellerIn(
+                    name=name, slug=slug, phone=phone, is_default=is_default
+                ),
+            )
+
+
+@pytest.fixture
+def rt(settings: Settings) -> Iterator[Runtime]:
+    """The runtime, with this domain's sellers in place."""
+    runtime = build_runtime(settings)
+    seed_sellers(runtime)
+    yield runtime
+    runtime.db.dispose()

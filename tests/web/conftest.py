@@ -4,6 +4,7 @@ the browser tests (uvicorn in a thread over SQLite in a temp folder).
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import socket
@@ -22,6 +23,7 @@ from callkeep.app import create_app
 from callkeep.config import Settings
 from callkeep.kit.db import Base
 from callkeep.kit.runtime import Runtime, build_runtime
+from callkeep.requests import peers
 
 Submit = Callable[..., Response]
 
@@ -80,6 +82,7 @@ def live_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     data = tmp_path_factory.mktemp("browser") / "data"
     runtime = build_runtime(Settings(data_dir=Path(data)))
     Base.metadata.create_all(runtime.db.engine)
+    seed_sellers(runtime)
     yield runtime
     runtime.db.dispose()
 
@@ -120,3 +123,36 @@ def browser(live_server: str) -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+SELLERS = (
+    ("Acme Home Services", "acme", "+12075559999", True),
+    ("Birch Energy", "birch", None, False),
+)
+
+
+def seed_sellers(runtime: Runtime) -> None:
+    """Acme (the default seller, texts reach it at +1 207 555 9999) and Birch, when sellers are
+    kept by the records domain; without it, callkeep has the one built-in default seller."""
+    if peers._records_queries() is None:
+        return
+    sellers = importlib.import_module("callkeep.records.sellers")
+    schemas = importlib.import_module("callkeep.records.schemas")
+    with runtime.db.transaction() as s:
+        for name, slug, phone, is_default in SELLERS:
+            sellers.create_seller(
+                session=s,
+                actor="test",
+                seller_in=schemas.SellerIn(
+                    name=name, slug=slug, phone=phone, is_default=is_default
+                ),
+            )
+
+
+@pytest.fixture
+def rt(settings: Settings) -> Iterator[Runtime]:
+    """The runtime, with this domain's sellers in place."""
+    runtime = build_runtime(settings)
+    seed_sellers(runtime)
+    yield runtime
+    runtime.db.dispose()
