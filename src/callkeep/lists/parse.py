@@ -102,6 +102,8 @@ def parse_line(text: str, *, change: bool, first: bool) -> tuple[int | None, boo
     line = text.strip().strip("\ufeff").strip()
     if not line.strip(' \t\r-.()+,"'):
         return None, False, "blank" if not line else "no digits"
+    if first and not any(c.isdigit() for c in line) and any(c.isalpha() for c in line):
+        return None, False, "header"
     delete = False
     fields = [f.strip().strip('"').strip() for f in line.split(",")]
     if len(fields) > 1 and fields[-1].isalpha():
@@ -113,8 +115,6 @@ def parse_line(text: str, *, change: bool, first: bool) -> tuple[int | None, boo
             return None, False, "a deletion in a full list (import change lists with --change)"
         line = ",".join(fields[:-1])
     if _NON_SEPARATOR.search(line):
-        if first and not any(c.isdigit() for c in line):
-            return None, False, "header"
         return None, False, "not a phone number"
     digits = "".join(c for c in line if c.isdigit())
     if len(digits) == 11 and digits[0] == "1":
@@ -209,9 +209,10 @@ def parse_block(
     deletes = [np.zeros(good_rows.size, dtype=bool)]
     order = [good_rows]
 
+    refused: list[tuple[int, str]] = []
+
     def refuse(row: int, reason: str) -> None:
-        text = data[int(starts[row]) : int(ends_c[row])].decode("utf-8", "replace").strip()
-        tally.refuse(source, first_line + row, text, reason)
+        refused.append((row, reason))
 
     for row, problem in zip(
         rows[problems != 0].tolist(), problems[problems != 0].tolist(), strict=True
@@ -243,6 +244,9 @@ def parse_block(
             tally.headers += 1
         elif reason != "blank":
             refuse(row, reason)
+    for row, reason in sorted(refused):
+        text = data[int(starts[row]) : int(ends_c[row])].decode("utf-8", "replace").strip()
+        tally.refuse(source, first_line + row, text, reason)
     if slow_order:
         numbers.append(np.array(slow_numbers, dtype=np.int64))
         deletes.append(np.array(slow_deletes, dtype=bool))
