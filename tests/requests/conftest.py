@@ -45,7 +45,7 @@ def headers(tokens: dict[str, str]) -> dict[str, dict[str, str]]:
 
 SELLERS = (
     ("Acme Home Services", "acme", "+12075559999", True),
-    ("Birch Energy", "birch", None, False),
+    ("Birch Energy", "birch", "+12075559998", False),
 )
 
 

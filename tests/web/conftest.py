@@ -127,7 +127,7 @@ def browser(live_server: str) -> Iterator[Any]:
 
 SELLERS = (
     ("Acme Home Services", "acme", "+12075559999", True),
-    ("Birch Energy", "birch", None, False),
+    ("Birch Energy", "birch", "+12075559998", False),
 )
 
 
