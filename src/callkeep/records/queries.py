@@ -299,6 +299,10 @@ def _call_counts(
             for i, r in rows.items()
         },
     )
+    holders_of: dict[str, set[str]] = {}
+    for contact_id, numbers_held in by_contact.items():
+        for held in numbers_held:
+            holders_of.setdefault(held, set()).add(contact_id)
     per_number: dict[str, int] = {}
     per_contact: dict[str, int] = {}
     completed: dict[str, int] = {}
@@ -312,7 +316,7 @@ def _call_counts(
             completed[number] = completed.get(number, 0) + 1
         if subject is not None and view["subject"] != subject:
             continue
-        people_called = set(by_phone.get(number, set())) if number else set()
+        people_called = set(holders_of.get(number, set())) if number else set()
         if view["contact_id"]:
             people_called.add(view["contact_id"])
         for contact_id in people_called:
@@ -321,7 +325,7 @@ def _call_counts(
             per_number[number] = per_number.get(number, 0) + 1
     counts: dict[str, int] = {}
     for number in set(per_number) | set(by_phone):
-        holders = by_phone.get(number)
+        holders = holders_of.get(number)
         if holders:
             counts[number] = max(per_contact.get(c, 0) for c in holders)
         else:

@@ -1,0 +1,126 @@
+"""Contacts: found by any spelling of a phone and by words of a name; names never in plain text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.orm import Session
+
+from callkeep.errors import InvalidInput
+from callkeep.kit.runtime import Runtime
+from callkeep.records import people, queries
+from callkeep.records.schemas import ContactIn
+
+if TYPE_CHECKING:
+    from tests.records.conftest import World
+
+H = dict[str, dict[str, str]]
+
+
+def test_a_contact_is_found_by_any_spelling_of_its_phone(
+    client: TestClient, headers: H, world: World
+) -> None:
+    for spelling in ("(207) 784-1234", "+1 207 784 1234", "2077841234", "1-207-784-1234"):
+        found = client.get("/api/v1/contacts", params={"phone": spelling}, headers=headers["agent"])
+        assert [c["id"] for c in found.json()] == [world.jane.id], spelling
+    bad = client.get("/api/v1/contacts", params={"phone": "12"}, headers=headers["agent"])
+    assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "phone"
+
+
+def test_a_contact_is_found_by_one_word_of_its_name_in_any_case(
+    client: TestClient, headers: H, world: World
+) -> None:
+    for words in ("Jane", "doe", "JANE DOE", "q"):
+        found = client.get("/api/v1/contacts", params={"name": words}, headers=headers["agent"])
+        assert [c["id"] for c in found.json()] == [world.jane.id], words
+    none = client.get("/api/v1/contacts", params={"name": "Jane Smith"}, headers=headers["agent"])
+    assert none.json() == []
+
+
+def test_a_name_written_through_the_api_is_not_in_the_database_file_in_plain_text(
+    client: TestClient, headers: H, rt: Runtime
+) -> None:
+    made = client.post(
+        "/api/v1/contacts",
+        json={
+            "names": ["Zebulon Quackenbush"],
+            "phones": ["207-784-9999"],
+            "emails": ["zeb@quackenbush.example"],
+            "street": "77 Lisbon Street",
+            "state": "ME",
+            "zip": "04240",
+        },
+        headers=headers["agent"],
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["names"] == ["Zebulon Quackenbush"]
+    if not rt.db.is_sqlite:
+        return
+    rt.db.dispose()
+    path = Path(rt.settings.database_url.removeprefix("sqlite:///"))
+    stored = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    for secret in (b"Zebulon", b"Quackenbush", b"zebulon", b"Lisbon Street"):
+        assert secret not in stored
+    assert b"+12077849999" in stored
+
+
+def test_contacts_with_bad_phones_states_or_zips_are_refused_naming_each(
+    client: TestClient, headers: H
+) -> None:
+    refused = client.post(
+        "/api/v1/contacts",
+        json={"names": ["A"], "phones": ["2077841234", "nope"], "state": "Maine", "zip": "4210"},
+        headers=headers["agent"],
+    )
+    assert refused.status_code == 422
+    assert {f["field"] for f in refused.json()["error"]["fields"]} == {"phones.1", "state", "zip"}
+
+
+def test_an_amended_address_and_phone_change_the_facts_and_the_search(
+    client: TestClient, headers: H, world: World, rt: Runtime
+) -> None:
+    amended = client.post(
+        f"/api/v1/contacts/{world.jane.id}/amendments",
+        json={
+            "changes": {"state": "nh", "zip": "03101", "phones": ["+1 603 624 1111"]},
+            "reason": "moved",
+        },
+        headers=headers["agent"],
+    )
+    assert amended.status_code == 201, amended.text
+    shown = client.get(f"/api/v1/contacts/{world.jane.id}", headers=headers["agent"]).json()
+    assert (shown["state"], shown["phones"], shown["amended"]) == ("NH", ["+16036241111"], True)
+    old = client.get("/api/v1/contacts", params={"phone": "2077841234"}, headers=headers["agent"])
+    assert old.json() == []
+    with rt.db.transaction(read_only=True) as s:
+        from callkeep.kit.clock import utcnow
+
+        facts = queries.phone_facts(
+            session=s, seller_id=world.seller.id, subject=None, at=utcnow(), phones=["+16036241111"]
+        )
+        assert facts["+16036241111"].states == frozenset({"NH"})
+        assert facts["+16036241111"].zips == frozenset({"03101"})
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(names=st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=3))
+def test_every_word_of_every_name_finds_the_contact(session: Session, names: list[str]) -> None:
+    try:
+        contact = people.create_contact(
+            session=session, actor="test", contact_in=ContactIn(names=names)
+        )
+    except InvalidInput:
+        assert not any(n.strip() for n in names)
+        return
+    for name in names:
+        for word in name.split():
+            if not any(ch.isalnum() for ch in word):
+                continue
+            found = people.search_contacts(session=session, phone=None, name=word)
+            assert contact.id in [c.id for c in found]
