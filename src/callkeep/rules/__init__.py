@@ -1,0 +1,1 @@
+"""Calling rules as cited data: federal and state windows, days, holidays, caps, automated dialing."""
