@@ -59,3 +59,19 @@ def import_file(rt: Runtime) -> Importer:
             )
 
     return run
+
+
+@pytest.fixture
+def sellers(rt: Runtime) -> list[str]:
+    """Two sellers: `default` (the default one) and `acme`."""
+    from callkeep.records import sellers as records_sellers
+    from callkeep.records.schemas import SellerIn
+
+    with rt.db.transaction() as session:
+        for slug, name in (("default", "Auburn Home Services"), ("acme", "Acme Windows")):
+            records_sellers.create_seller(
+                session=session,
+                actor="test",
+                seller_in=SellerIn(name=name, slug=slug, is_default=slug == "default"),
+            )
+    return ["default", "acme"]
