@@ -19,7 +19,6 @@ from callkeep.lists import imports, index, service
 from callkeep.lists.models import ListVersion
 from callkeep.lists.schemas import ImportReport
 
-
 Writer = Callable[[str, "str | bytes"], Path]
 Importer = Callable[..., ImportReport]
 AT = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
