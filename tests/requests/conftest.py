@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -11,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from callkeep.config import Settings
 from callkeep.kit.runtime import Runtime, build_runtime
-from callkeep.requests import peers, service
+from callkeep.records import schemas, sellers
+from callkeep.requests import service
 from callkeep.requests.schemas import DncRequestCreate
 
 Record = Callable[..., service.RecordedRequest]
@@ -32,12 +32,6 @@ def record(session: Session) -> Record:
 
 
 @pytest.fixture
-def lists_installed() -> bool:
-    """True once the lists domain honors requests with entity-specific entries."""
-    return peers._lists_service() is not None
-
-
-@pytest.fixture
 def headers(tokens: dict[str, str]) -> dict[str, dict[str, str]]:
     """Bearer headers per role."""
     return {role: {"Authorization": f"Bearer {secret}"} for role, secret in tokens.items()}
@@ -50,12 +44,7 @@ SELLERS = (
 
 
 def seed_sellers(runtime: Runtime) -> None:
-    """Acme (the default seller, texts reach it at +1 207 555 9999) and Birch, when sellers are
-    kept by the records domain; without it, callkeep has the one built-in default seller."""
-    if peers._records_queries() is None:
-        return
-    sellers = importlib.import_module("callkeep.records.sellers")
-    schemas = importlib.import_module("callkeep.records.schemas")
+    """Acme (the default seller; texts to +1 207 555 9999 reach it) and Birch (+1 207 555 9998)."""
     with runtime.db.transaction() as s:
         for name, slug, phone, is_default in SELLERS:
             sellers.create_seller(

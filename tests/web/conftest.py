@@ -4,7 +4,6 @@ the browser tests (uvicorn in a thread over SQLite in a temp folder).
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import socket
@@ -23,7 +22,7 @@ from callkeep.app import create_app
 from callkeep.config import Settings
 from callkeep.kit.db import Base
 from callkeep.kit.runtime import Runtime, build_runtime
-from callkeep.requests import peers
+from callkeep.records import schemas, sellers
 
 Submit = Callable[..., Response]
 
@@ -132,12 +131,7 @@ SELLERS = (
 
 
 def seed_sellers(runtime: Runtime) -> None:
-    """Acme (the default seller, texts reach it at +1 207 555 9999) and Birch, when sellers are
-    kept by the records domain; without it, callkeep has the one built-in default seller."""
-    if peers._records_queries() is None:
-        return
-    sellers = importlib.import_module("callkeep.records.sellers")
-    schemas = importlib.import_module("callkeep.records.schemas")
+    """Acme (the default seller; texts to +1 207 555 9999 reach it) and Birch (+1 207 555 9998)."""
     with runtime.db.transaction() as s:
         for name, slug, phone, is_default in SELLERS:
             sellers.create_seller(

@@ -155,6 +155,16 @@ def test_a_seller_page_that_does_not_exist_is_not_found(client: TestClient) -> N
     assert client.get("/do-not-call/no-such-seller").status_code == 404
 
 
+def test_each_seller_has_its_own_page_and_list(submit, code_in, rt: Runtime) -> None:
+    page = submit("/do-not-call/birch", phone="2075550123")
+    assert "Birch Energy" in page.text
+    main = submit(phone="2075550123")
+    assert "Acme Home Services" in main.text
+    with rt.db.transaction(read_only=True) as s:
+        sellers = sorted(s.scalars(select(DncRequest.seller_slug)))
+    assert sellers == ["acme", "birch"]
+
+
 def test_the_stylesheet_and_script_are_served_and_nothing_else(client: TestClient) -> None:
     css = client.get("/static/site.css")
     assert css.status_code == 200 and "@media print" in css.text
@@ -167,3 +177,18 @@ def test_hostile_text_is_escaped_on_the_page(submit) -> None:
     response = submit(phone="<script>alert(1)</script>", name="<img src=x onerror=alert(1)>")
     assert "<script>alert(1)</script>" not in response.text
     assert "&lt;script&gt;" in response.text
+
+
+def test_before_any_seller_is_set_up_the_page_says_so_kindly(tmp_path) -> None:
+    from callkeep.app import create_app
+    from callkeep.config import Settings
+    from callkeep.kit.db import Base
+    from callkeep.kit.runtime import build_runtime
+
+    bare = build_runtime(Settings(data_dir=tmp_path / "bare"))
+    Base.metadata.create_all(bare.db.engine)
+    with TestClient(create_app(runtime=bare)) as fresh:
+        response = fresh.get("/do-not-call")
+    bare.db.dispose()
+    assert response.status_code == 503
+    assert "not ready yet" in response.text

@@ -9,7 +9,7 @@ import typer
 
 from callkeep.kit.cli import cli_actor, cli_runtime, console, print_json
 from callkeep.kit.clock import iso, parse_instant
-from callkeep.requests import review, service, webhooks
+from callkeep.requests import peers, review, service, webhooks
 from callkeep.requests.schemas import Channel, DncRequestCreate, DncRequestOut, RequestStatus
 
 dnc_app = typer.Typer(help="Consumers' Do-Not-Call requests.", no_args_is_help=True)
@@ -96,6 +96,13 @@ def list_(
             limit=limit,
         )
         outs = [service.to_out(r) for r in rows]
+    peers.log_personal_data_read(
+        db=rt.db,
+        actor=cli_actor(),
+        entity_type="dnc_requests",
+        entity_ids=[o.id for o in outs],
+        via="callkeep dnc list",
+    )
     if as_json:
         print_json({"total": total, "items": [o.model_dump(mode="json") for o in outs]})
         return
@@ -113,6 +120,13 @@ def show(code: str, as_json: bool = typer.Option(False, "--json")) -> None:
     rt = cli_runtime()
     with rt.db.transaction(read_only=True) as session:
         out = service.to_out(service.get(session=session, request_id=code))
+    peers.log_personal_data_read(
+        db=rt.db,
+        actor=cli_actor(),
+        entity_type="dnc_requests",
+        entity_ids=[out.id],
+        via="callkeep dnc show",
+    )
     if as_json:
         print_json(out.model_dump(mode="json"))
     else:
@@ -143,6 +157,13 @@ def review_list(
     rt = cli_runtime()
     with rt.db.transaction(read_only=True) as session:
         items = review.list_items(session=session, include_resolved=all_items)
+    peers.log_personal_data_read(
+        db=rt.db,
+        actor=cli_actor(),
+        entity_type="dnc_review_items",
+        entity_ids=[i.id for i in items],
+        via="callkeep dnc review",
+    )
     if as_json:
         print_json([i.model_dump(mode="json") for i in items])
         return

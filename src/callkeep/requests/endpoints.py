@@ -11,8 +11,8 @@ from callkeep.auth import roles
 from callkeep.auth.deps import authenticate, require
 from callkeep.auth.schemas import Principal
 from callkeep.errors import InvalidInput, PermissionDenied
-from callkeep.kit.http import DbSession
-from callkeep.requests import review, service, webhooks
+from callkeep.kit.http import AppRuntime, DbSession
+from callkeep.requests import peers, review, service, webhooks
 from callkeep.requests.schemas import (
     Channel,
     DncRequestCreate,
@@ -31,6 +31,14 @@ Staff = Annotated[Principal, Depends(require(roles.STAFF_WRITE))]
 Reader = Annotated[Principal, Depends(require(roles.READ))]
 
 
+def _log_read(
+    rt: AppRuntime, principal: Principal, entity_type: str, ids: list[str], via: str
+) -> None:
+    peers.log_personal_data_read(
+        db=rt.db, actor=principal.actor, entity_type=entity_type, entity_ids=ids, via=via
+    )
+
+
 @router.post("/dnc-requests", response_model=DncRequestOut, status_code=status.HTTP_201_CREATED)
 def create_request(
     body: DncRequestCreate, session: DbSession, principal: Staff, response: Response
@@ -45,6 +53,7 @@ def create_request(
 @router.get("/dnc-requests", response_model=DncRequestPage)
 def list_requests(
     session: DbSession,
+    rt: AppRuntime,
     principal: Reader,
     seller: str | None = None,
     channel: Channel | None = None,
@@ -67,23 +76,32 @@ def list_requests(
         limit=limit,
         offset=offset,
     )
+    _log_read(rt, principal, "dnc_requests", [r.id for r in rows], "GET /api/v1/dnc-requests")
     return DncRequestPage(
         items=[service.to_out(r) for r in rows], total=total, limit=limit, offset=offset
     )
 
 
 @router.get("/dnc-requests/{request_id}", response_model=DncRequestOut)
-def get_request(request_id: str, session: DbSession, principal: Reader) -> DncRequestOut:
+def get_request(
+    request_id: str, session: DbSession, rt: AppRuntime, principal: Reader
+) -> DncRequestOut:
     """One request by id or confirmation code."""
-    return service.to_out(service.get(session=session, request_id=request_id))
+    found = service.get(session=session, request_id=request_id)
+    _log_read(rt, principal, "dnc_requests", [found.id], "GET /api/v1/dnc-requests/{id}")
+    return service.to_out(found)
 
 
 @router.get("/dnc-review-items", response_model=list[ReviewItemOut])
 def list_review_items(
-    session: DbSession, principal: Reader, include_resolved: bool = False
+    session: DbSession, rt: AppRuntime, principal: Reader, include_resolved: bool = False
 ) -> list[ReviewItemOut]:
     """Inbound messages waiting for a person to confirm or dismiss."""
-    return review.list_items(session=session, include_resolved=include_resolved)
+    items = review.list_items(session=session, include_resolved=include_resolved)
+    _log_read(
+        rt, principal, "dnc_review_items", [i.id for i in items], "GET /api/v1/dnc-review-items"
+    )
+    return items
 
 
 @router.post("/dnc-review-items/{item_id}/resolution", response_model=ReviewItemOut)

@@ -93,6 +93,13 @@ def _seller_or_404(rt: AppRuntime, seller_slug: str | None) -> str | Response:
         try:
             return public.seller_name(session=session, ref=seller_slug)
         except (InvalidInput, NotFound):
+            if seller_slug is None:
+                return _message(
+                    "This page is not ready yet",
+                    "The business has not finished setting up this page.",
+                    "You can still ask them not to call you by phone, by letter or by email.",
+                    status_code=503,
+                )
             return _message(
                 "Page not found",
                 "We could not find this page. Check the address, or use the main form.",
