@@ -188,3 +188,15 @@ def test_an_entity_list_file_never_loses_numbers(
 def test_an_unknown_list_name_is_refused(import_file: Importer, write_file: Writer) -> None:
     with pytest.raises(InvalidInput, match="not a list"):
         import_file(write_file("a.txt", "2075550134\n"), "state:ZZ")
+
+
+def test_a_list_dated_in_the_future_is_refused(import_file: Importer, write_file: Writer) -> None:
+    with pytest.raises(InvalidInput, match="future"):
+        import_file(write_file("a.txt", "2075550134\n"), as_of=date(2099, 1, 1))
+
+
+def test_numbers_outside_the_named_area_codes_are_refused(
+    import_file: Importer, write_file: Writer
+) -> None:
+    with pytest.raises(InvalidInput, match="603"):
+        import_file(write_file("a.txt", "2075550134\n6035550199\n"), area_codes=[207])

@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -186,6 +186,8 @@ def import_list(
     codes = _area_codes_option(request.area_codes)
     today = utcnow().date()
     as_of = request.as_of or today
+    if as_of > today + timedelta(days=1):
+        raise InvalidInput.for_field("as_of", f"{as_of} is in the future")
 
     with import_lock(folder):
         clean_leftovers(session=session, folder=folder)
@@ -322,7 +324,14 @@ def _next_state(
     if change:
         return incoming
     if name == service.NATIONAL:
-        replaced = codes if codes is not None else set(incoming.counts())
+        present = set(incoming.counts())
+        outside = sorted(present - codes) if codes is not None else []
+        if outside:
+            shown = ", ".join(map(str, outside[:10]))
+            raise InvalidInput.for_field(
+                "area_codes", f"the files hold numbers in area codes not named: {shown}"
+            )
+        replaced = codes if codes is not None else present
         merged = previous.copy()
         merged.clear_area_codes(replaced)
         for npa, row in incoming.rows.items():
