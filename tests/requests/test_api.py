@@ -91,3 +91,26 @@ def test_one_request_is_read_by_id_or_by_code(client: TestClient, headers) -> No
     missing = client.get("/api/v1/dnc-requests/NOPE", headers=headers["auditor"])
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "not_found"
+
+
+def test_the_channel_may_be_sent_as_source(client: TestClient, headers) -> None:
+    made = client.post(
+        "/api/v1/dnc-requests", json={"phone": ANN, "source": "mail"}, headers=headers["agent"]
+    )
+    assert made.status_code == 201 and made.json()["channel"] == "mail"
+
+
+def test_dates_filter_whole_days(client: TestClient, headers) -> None:
+    client.post(
+        "/api/v1/dnc-requests",
+        json={"phone": ANN, "received_at": "2025-03-04T23:30:00Z"},
+        headers=headers["agent"],
+    )
+    same_day = client.get(
+        "/api/v1/dnc-requests?from=2025-03-04&to=2025-03-04", headers=headers["auditor"]
+    )
+    assert same_day.json()["total"] == 1
+    next_day = client.get("/api/v1/dnc-requests?from=2025-03-05", headers=headers["auditor"])
+    assert next_day.json()["total"] == 0
+    naive = client.get("/api/v1/dnc-requests?from=2025-03-05T10:00:00", headers=headers["auditor"])
+    assert naive.status_code == 422

@@ -78,8 +78,12 @@ def list_(
     seller: str | None = typer.Option(None),
     channel: Channel | None = typer.Option(None),
     status: RequestStatus | None = typer.Option(None, help="met, open or overdue"),
-    since: str | None = typer.Option(None, "--from", help="received on or after (ISO-8601)"),
-    until: str | None = typer.Option(None, "--to", help="received on or before (ISO-8601)"),
+    since: str | None = typer.Option(
+        None, "--from", help="received on or after (a day or ISO-8601 time)"
+    ),
+    until: str | None = typer.Option(
+        None, "--to", help="received on or before (a day or ISO-8601 time)"
+    ),
     limit: int = typer.Option(100, min=1),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -91,8 +95,8 @@ def list_(
             seller=seller,
             channel=channel.value if channel else None,
             status=status,
-            since=parse_instant(since, field="from") if since else None,
-            until=parse_instant(until, field="to") if until else None,
+            since=service.parse_bound(since, field="from") if since else None,
+            until=service.parse_bound(until, field="to", end=True) if until else None,
             limit=limit,
         )
         outs = [service.to_out(r) for r in rows]

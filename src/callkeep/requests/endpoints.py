@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -58,8 +57,8 @@ def list_requests(
     seller: str | None = None,
     channel: Channel | None = None,
     phone: str | None = None,
-    since: Annotated[datetime | None, Query(alias="from")] = None,
-    until: Annotated[datetime | None, Query(alias="to")] = None,
+    since: Annotated[str | None, Query(alias="from", description="day or instant")] = None,
+    until: Annotated[str | None, Query(alias="to", description="day or instant")] = None,
     request_status: Annotated[RequestStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -70,8 +69,8 @@ def list_requests(
         seller=seller,
         channel=channel.value if channel else None,
         phone=phone,
-        since=since,
-        until=until,
+        since=service.parse_bound(since, field="from") if since else None,
+        until=service.parse_bound(until, field="to", end=True) if until else None,
         status=request_status,
         limit=limit,
         offset=offset,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 
 class Channel(StrEnum):
@@ -32,10 +32,16 @@ class RequestStatus(StrEnum):
 class DncRequestCreate(BaseModel):
     """A request as staff, a webhook or the public page hands it in."""
 
+    model_config = ConfigDict(populate_by_name=True)
+
     phone: str = Field(min_length=1, max_length=40, description="the number not to call")
     other_phones: list[str] = Field(default_factory=list, max_length=10)
     seller: str | None = Field(None, max_length=80, description="seller id or slug; default seller")
-    channel: Channel = Channel.AGENT
+    channel: Channel = Field(
+        Channel.AGENT,
+        validation_alias=AliasChoices("channel", "source"),
+        description="how the consumer asked (also accepted as `source`)",
+    )
     name: str | None = Field(None, max_length=200)
     email: str | None = Field(None, max_length=320)
     telemarketer: str | None = Field(

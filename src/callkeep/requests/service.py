@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput, NotFound
-from callkeep.kit.clock import to_utc_second, utcnow
+from callkeep.kit.clock import parse_instant, to_utc_second, utcnow
 from callkeep.ledger import service as ledger
 from callkeep.phone.parse import normalize
 from callkeep.requests import deadlines, peers
@@ -80,6 +80,20 @@ def _received(moment: datetime | None, now: datetime) -> datetime:
     if received > now + _MAX_FUTURE:
         raise InvalidInput.for_field("received_at", "a request cannot be received in the future")
     return received
+
+
+def parse_bound(text: str, *, field: str, end: bool = False) -> datetime:
+    """A date filter: an ISO-8601 instant with zone, or a day (``2026-11-25``, whole day, UTC)."""
+    stripped = text.strip()
+    if len(stripped) == 10:
+        try:
+            day = date.fromisoformat(stripped)
+        except ValueError:
+            pass
+        else:
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            return start + timedelta(days=1, seconds=-1) if end else start
+    return parse_instant(stripped, field=field)
 
 
 def _blank(text_in: str | None) -> str | None:
