@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
@@ -34,6 +35,7 @@ _STATE_CODES = (
     "NJ NM NY NC ND OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY GU VI"
 )
 STATES = frozenset(_STATE_CODES.split())
+_FEW = 200
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 
 
@@ -91,20 +93,74 @@ def seller_slug(*, session: Session | None, ref: str | None) -> str:
 # --- versions in force --------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class VersionRow:
+    """What a look-up needs of one `ListVersion`, kept in memory between look-ups."""
+
+    id: str
+    list_name: str
+    seq: int
+    label: str
+    as_of: date
+    storage: str
+    base_version_id: str
+    file_name: str
+    coverage: str
+    size: int
+    recorded_at: datetime
+
+
+_CATALOG_LOCK = threading.Lock()
+_CATALOG: dict[str, tuple[tuple[int, str | None], dict[str, VersionRow]]] = {}
+
+
+def catalog(*, session: Session) -> dict[str, VersionRow]:
+    """Every list version by id; re-read only when a version was added since the last call.
+
+    Versions are written once and never changed, so one small query (a count and the newest
+    id) tells whether another process imported a new one: a running server sees it at once.
+    """
+    key = str(session.get_bind().engine.url)
+    marker = session.execute(select(func.count(ListVersion.id), func.max(ListVersion.id))).one()
+    stamp = (int(marker[0]), marker[1])
+    with _CATALOG_LOCK:
+        cached = _CATALOG.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    rows = {
+        v.id: VersionRow(
+            id=v.id,
+            list_name=v.list_name,
+            seq=v.seq,
+            label=v.label,
+            as_of=v.as_of,
+            storage=v.storage,
+            base_version_id=v.base_version_id,
+            file_name=v.file_name,
+            coverage=v.coverage,
+            size=v.size,
+            recorded_at=v.recorded_at,
+        )
+        for v in session.scalars(select(ListVersion))
+    }
+    with _CATALOG_LOCK:
+        _CATALOG[key] = (stamp, rows)
+    return rows
+
+
 def versions_in_force(
     *, session: Session, at: datetime, seller_slug: str | None = None
-) -> dict[str, ListVersion]:
+) -> dict[str, VersionRow]:
     """For each list, the newest version whose as-of date is on or before `at`'s date."""
     day = to_utc_second(at, field="at").date()
-    rows = session.scalars(
-        select(ListVersion).where(ListVersion.as_of <= day).order_by(ListVersion.seq)
-    )
-    found: dict[str, ListVersion] = {}
-    for row in rows:
+    found: dict[str, VersionRow] = {}
+    for row in catalog(session=session).values():
+        if row.as_of > day:
+            continue
         if row.list_name.startswith("entity:") and row.list_name != f"entity:{seller_slug}":
             continue
         current = found.get(row.list_name)
-        if current is None or (row.as_of, row.seq) >= (current.as_of, current.seq):
+        if current is None or (row.as_of, row.seq) > (current.as_of, current.seq):
             found[row.list_name] = row
     return found
 
@@ -119,11 +175,13 @@ def latest_version(*, session: Session, name: str) -> ListVersion | None:
     ).first()
 
 
-def version_index(*, session: Session, folder: Path, version: ListVersion) -> index.VersionIndex:
+def version_index(
+    *, session: Session, folder: Path, version: VersionRow | ListVersion
+) -> index.VersionIndex:
     """The loaded numbers of `version` (cached per process)."""
     if version.storage == "snapshot":
         return index.CACHE.version(folder=folder, snapshot_file=version.file_name, delta_file=None)
-    base = session.get(ListVersion, version.base_version_id)
+    base = catalog(session=session).get(version.base_version_id)
     if base is None:
         raise InvalidInput(f"list version {version.id} names a missing snapshot")
     return index.CACHE.version(
@@ -141,7 +199,7 @@ def snapshot_folder(session: Session) -> Path:
     return get_settings().snapshot_dir
 
 
-def coverage_of(version: ListVersion) -> dict[int, date]:
+def coverage_of(version: VersionRow | ListVersion) -> dict[int, date]:
     """The area codes a version covers, each with the as-of date of its data."""
     found: dict[int, date] = {}
     for item in version.coverage.split():
@@ -191,16 +249,21 @@ def _entity_answer(
 ) -> ListAnswer | None:
     name = f"entity:{seller_slug}"
     version = versions_in_force(session=session, at=at, seller_slug=seller_slug).get(name)
-    entries = list(
-        session.scalars(
-            select(EntityListEntry)
-            .where(
-                EntityListEntry.seller_slug == seller_slug,
-                EntityListEntry.effective_at <= at,
-                EntityListEntry.expires_at > at,
-            )
-            .order_by(EntityListEntry.effective_at, EntityListEntry.id)
+    query = select(EntityListEntry).where(
+        EntityListEntry.seller_slug == seller_slug,
+        EntityListEntry.effective_at <= at,
+        EntityListEntry.expires_at > at,
+    )
+    if numbers.size <= _FEW:
+        # a single check asks about its own numbers only, not the whole list
+        asked = [n for n in numbers.tolist() if 2_000_000_000 <= n < 10_000_000_000]
+        asked_codes = sorted({n // index.SUBSCRIBERS for n in asked})
+        query = query.where(
+            EntityListEntry.phone.in_([f"+1{n}" for n in asked])
+            | EntityListEntry.area_code.in_(asked_codes)
         )
+    entries = list(
+        session.scalars(query.order_by(EntityListEntry.effective_at, EntityListEntry.id))
     )
     if version is None and not entries:
         return None
