@@ -175,3 +175,42 @@ def test_the_form_is_sent_by_keyboard_alone_with_visible_focus(
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Your request is recorded").wait_for()
     assert stored(live_runtime, "+12075550105") == 1
+
+
+CONTRAST_JS = """
+(selector) => {
+  const rgb = (text) => text.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    while (el) {
+      const bg = getComputedStyle(el).backgroundColor;
+      if (bg && !bg.startsWith('rgba(0, 0, 0, 0)') && bg !== 'transparent') return rgb(bg);
+      el = el.parentElement;
+    }
+    return [255, 255, 255];
+  };
+  return [...document.querySelectorAll(selector)].map((el) => {
+    const a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  });
+}
+"""
+
+
+def test_every_input_has_a_label_and_text_has_good_contrast(page: Any, live_server: str) -> None:
+    page.goto(f"{live_server}/do-not-call")
+    unlabelled = page.evaluate(
+        "[...document.querySelectorAll('input:not([type=hidden])')]"
+        ".filter(i => i.labels.length === 0).map(i => i.name)"
+    )
+    assert unlabelled == []
+    ratios = page.evaluate(CONTRAST_JS, "h1, p, label, li, a, button, .site-name")
+    assert ratios and min(ratios) >= 4.5
+    page.get_by_label("Phone number").fill("1")
+    page.get_by_role("button", name="Stop calls to this number").click()
+    page.get_by_role("alert").wait_for()
+    ratios = page.evaluate(CONTRAST_JS, ".field-error, .error-summary a")
+    assert ratios and min(ratios) >= 4.5
