@@ -1,0 +1,96 @@
+"""`/api/v1/checks`: the pre-call decision, one number or a batch; `/api/v1/scrubs`: lead files."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
+
+from callkeep.auth import roles
+from callkeep.auth.deps import require
+from callkeep.auth.schemas import Principal
+from callkeep.checks import scrub as scrubbing
+from callkeep.checks import service
+from callkeep.checks.schemas import BatchIn, BatchOut, CheckIn, DecisionOut
+from callkeep.kit.http import DbSession
+
+router = APIRouter(prefix="/api/v1", tags=["checks"])
+
+Checker = Annotated[Principal, Depends(require(roles.RECORD_CALLS))]
+Reader = Annotated[Principal, Depends(require(roles.READ))]
+Compliance = Annotated[Principal, Depends(require(roles.COMPLIANCE))]
+
+
+@router.post("/checks", response_model=DecisionOut)
+def create_check(body: CheckIn, session: DbSession, principal: Checker) -> DecisionOut:
+    """May this number be called now? The decision, stored as evidence."""
+    return service.check(session=session, actor=principal.actor, check_in=body)
+
+
+@router.post("/checks/batch", response_model=BatchOut)
+def create_batch(body: BatchIn, session: DbSession, principal: Checker) -> BatchOut:
+    """Decisions for up to 10,000 numbers at one moment, in the order given, all stored."""
+    return BatchOut(
+        decisions=service.check_batch(session=session, actor=principal.actor, batch_in=body)
+    )
+
+
+@router.get("/checks/{decision_id}", response_model=DecisionOut)
+def read_check(decision_id: str, session: DbSession, principal: Reader) -> DecisionOut:
+    """A stored decision, as it was given."""
+    return service.get_decision(session=session, decision_id=decision_id)
+
+
+@router.post("/scrubs", response_class=FileResponse)
+def create_scrub(
+    session: DbSession,
+    principal: Compliance,
+    file: Annotated[UploadFile, File(description="the lead file (CSV)")],
+    phone_column: Annotated[str | None, Form()] = None,
+    seller: Annotated[str | None, Form()] = None,
+    campaign: Annotated[str | None, Form()] = None,
+    at: Annotated[str | None, Form()] = None,
+) -> FileResponse:
+    """Scrubs an uploaded lead file; returns it with the three callkeep columns added.
+
+    The summary travels in the ``X-Callkeep-Scrub-*`` headers; the run is stored as evidence.
+    """
+    work = Path(tempfile.mkdtemp(prefix="callkeep-scrub-"))
+    out_path = work / "scrubbed.csv"
+    name = Path(file.filename or "upload.csv").name
+    summary = scrubbing.scrub_file(
+        session=session,
+        actor=principal.actor,
+        source=file.file,
+        source_name=name,
+        out_path=out_path,
+        phone_column=phone_column,
+        seller=seller,
+        campaign=campaign,
+        at=at,
+    )
+    headers = {
+        "X-Callkeep-Scrub-Id": summary.scrub_id,
+        "X-Callkeep-Scrub-Rows": str(summary.rows),
+        "X-Callkeep-Scrub-Allowed": str(summary.allowed),
+        "X-Callkeep-Scrub-Blocked": str(summary.blocked),
+        "X-Callkeep-Scrub-Invalid": str(summary.invalid),
+    }
+    stem = name.rsplit(".", 1)[0] or "leads"
+    return FileResponse(
+        out_path,
+        media_type="text/csv",
+        filename=f"{stem}.scrubbed.csv",
+        headers=headers,
+        background=BackgroundTask(_remove, work),
+    )
+
+
+def _remove(folder: Path) -> None:
+    for child in folder.iterdir():
+        child.unlink(missing_ok=True)
+    folder.rmdir()

@@ -1,0 +1,182 @@
+"""The other domains a decision reads, each behind one small function.
+
+Sellers, campaigns and the facts about a number (addresses, consents, purchases, calls) belong to
+`records`; the lists to `lists`. While either is absent from an installation these fall back to the
+default seller, no campaigns, no facts and no lists (so every number is `registry_missing`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import ModuleType
+from typing import Any, Protocol
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from callkeep.errors import InvalidInput
+
+DEFAULT_SELLER_SLUG = "default"
+
+
+@dataclass(frozen=True)
+class Seller:
+    """The seller a decision is made for."""
+
+    id: str
+    slug: str
+    name: str
+    screen_litigators: bool
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """The campaign a decision is made for."""
+
+    id: str
+    slug: str
+    subject: str
+    dialing_mode: str  # "manual" | "predictive" | "prerecorded"
+
+
+class Facts(Protocol):
+    """What the records say about a number (records.queries.PhoneFacts)."""
+
+    @property
+    def states(self) -> frozenset[str]: ...
+    @property
+    def zips(self) -> frozenset[str]: ...
+    @property
+    def written_consent(self) -> bool: ...
+    @property
+    def consent_revoked(self) -> bool: ...
+    @property
+    def last_purchase_at(self) -> datetime | None: ...
+    @property
+    def last_inquiry_at(self) -> datetime | None: ...
+    @property
+    def calls_24h(self) -> int: ...
+    @property
+    def completed_calls_8h(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class ListHits:
+    """One list in force at the moment asked: its name, version, and a hit flag per number."""
+
+    list: str
+    version: str | None
+    hits: np.ndarray
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The national registry version in force and the area codes it covers."""
+
+    version: str | None
+    as_of: date | None
+    area_codes: frozenset[int]
+
+
+NO_COVERAGE = Coverage(version=None, as_of=None, area_codes=frozenset())
+
+
+def _module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and name.startswith(exc.name):
+            return None
+        raise
+
+
+def _records() -> Any:
+    return _module("callkeep.records.queries")
+
+
+def _lists() -> Any:
+    return _module("callkeep.lists.service")
+
+
+def resolve_seller(*, session: Session, ref: str | None) -> Seller:
+    """The seller named by id or slug (None: the default seller); unknown is InvalidInput."""
+    queries = _records()
+    if queries is None:
+        if ref not in (None, "", DEFAULT_SELLER_SLUG):
+            raise InvalidInput.for_field("seller", f"no seller {ref!r}")
+        return Seller(DEFAULT_SELLER_SLUG, DEFAULT_SELLER_SLUG, "this business", False)
+    view = queries.resolve_seller(session=session, ref=ref or None)
+    return Seller(
+        id=str(view.id),
+        slug=str(view.slug),
+        name=str(view.name),
+        screen_litigators=bool(getattr(view, "screen_litigators", False)),
+    )
+
+
+def resolve_campaign(*, session: Session, ref: str | None, seller: Seller) -> Campaign | None:
+    """The seller's campaign named by id or slug (None: no campaign); unknown is InvalidInput."""
+    if ref is None or ref == "":
+        return None
+    queries = _records()
+    if queries is None:
+        raise InvalidInput.for_field("campaign", f"no campaign {ref!r}")
+    view = queries.resolve_campaign(session=session, ref=ref, seller_id=seller.id)
+    return Campaign(
+        id=str(view.id),
+        slug=str(view.slug),
+        subject=str(view.subject),
+        dialing_mode=str(view.dialing_mode),
+    )
+
+
+def phone_facts(
+    *,
+    session: Session,
+    seller: Seller,
+    campaign: Campaign | None,
+    at: datetime,
+    phones: Collection[str] | None,
+) -> Mapping[str, Facts]:
+    """The records' facts per E.164 number (phones=None: every number with a fact, for bulk)."""
+    queries = _records()
+    if queries is None:
+        return {}
+    found: Mapping[str, Facts] = queries.phone_facts(
+        session=session,
+        seller_id=seller.id,
+        subject=campaign.subject if campaign else None,
+        at=at,
+        phones=phones,
+    )
+    return found
+
+
+def lookup_many(
+    *, session: Session, numbers: np.ndarray, at: datetime, seller: Seller
+) -> list[ListHits]:
+    """Each list in force at `at` and whether each 10-digit NANP number is on it."""
+    lists = _lists()
+    if lists is None or len(numbers) == 0:
+        return []
+    answers = lists.lookup_many(session=session, numbers=numbers, at=at, seller_slug=seller.slug)
+    return [
+        ListHits(list=str(a.list), version=a.version, hits=np.asarray(a.hits, dtype=bool))
+        for a in answers
+    ]
+
+
+def national_coverage(*, session: Session, at: datetime) -> Coverage:
+    """The national registry in force at `at` (none: every number is `registry_missing`)."""
+    lists = _lists()
+    if lists is None:
+        return NO_COVERAGE
+    found = lists.national_coverage(session=session, at=at)
+    return Coverage(
+        version=found.version,
+        as_of=found.as_of,
+        area_codes=frozenset(int(a) for a in found.area_codes),
+    )
