@@ -100,3 +100,18 @@ def test_webhook_secret_prints_the_same_secret_until_rotated() -> None:
         .splitlines()[-1]
     )
     assert first == second != rotated
+
+
+def test_the_dnc_commands_are_listed_in_help() -> None:
+    shown = runner.invoke(app, ["dnc", "--help"]).output
+    for command in (
+        "add",
+        "list",
+        "show",
+        "import-email",
+        "review",
+        "review-resolve",
+        "webhook-secret",
+    ):
+        assert command in shown
+    assert "dnc" in runner.invoke(app, ["--help"]).output

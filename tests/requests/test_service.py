@@ -164,3 +164,11 @@ def test_concurrent_identical_requests_record_one_request(rt: Runtime) -> None:
     assert len(set(codes)) == 1
     with rt.db.transaction(read_only=True) as s:
         assert count(s) == 1
+
+
+def test_the_dashboard_counts_requests_by_status(record, session) -> None:
+    record()
+    record("+12075550188", received_at=datetime(2025, 1, 2, tzinfo=UTC))
+    counts = service.counts_by_status(session=session)
+    assert counts == {RequestStatus.MET: 1, RequestStatus.OPEN: 0, RequestStatus.OVERDUE: 1}
+    assert service.counts_by_status(session=session, seller="birch")[RequestStatus.MET] == 0

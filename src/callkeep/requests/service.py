@@ -318,3 +318,13 @@ def to_out(
         retain_until=request.retain_until,
         created=created,
     )
+
+
+def counts_by_status(
+    *, session: Session, seller: str | None = None, now: datetime | None = None
+) -> dict[RequestStatus, int]:
+    """How many requests are met, open and overdue (for dashboards and reports)."""
+    return {
+        status: list_requests(session=session, seller=seller, status=status, limit=1, now=now)[1]
+        for status in RequestStatus
+    }
