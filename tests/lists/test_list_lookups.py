@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from callkeep.errors import InvalidInput
 from callkeep.kit.runtime import Runtime
 from callkeep.lists import imports, service
+from callkeep.lists import status as lists_status
 from callkeep.lists.schemas import ImportReport
 
 Writer = Callable[[str, "str | bytes"], Path]
@@ -234,9 +235,9 @@ def test_status_shows_each_list_and_the_safe_harbor_days_left(
     with rt.db.transaction(read_only=True) as session:
         found = {
             s.list: s
-            for s in service.status(session=session, now=datetime(2026, 3, 11, tzinfo=UTC))
+            for s in lists_status.status(session=session, now=datetime(2026, 3, 11, tzinfo=UTC))
         }
-        stale = service.status(session=session, now=datetime(2026, 4, 11, tzinfo=UTC))[0]
+        stale = lists_status.status(session=session, now=datetime(2026, 4, 11, tzinfo=UTC))[0]
     national = found["national"]
     assert (national.size, national.age_days, national.area_codes) == (2, 10, [207])
     assert (national.safe_harbor_days_left, national.stale) == (21, False)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callkeep.lists import parse
-from callkeep.lists.imports import _member_name_problem
+from callkeep.lists.sources import member_name_problem
 
 VALID_AREA_CODES = [int(c) for c in np.flatnonzero(parse.area_code_table())]
 
@@ -155,8 +155,8 @@ def test_only_twenty_unreadable_lines_are_kept_but_all_are_counted() -> None:
 
 
 def test_zip_member_names_that_climb_out_or_are_absolute_are_refused() -> None:
-    assert _member_name_problem("../x.txt")
-    assert _member_name_problem("a/../../x.txt")
-    assert _member_name_problem("/etc/passwd")
-    assert _member_name_problem("C:\\x.txt")
-    assert _member_name_problem("lists/207.txt") is None
+    assert member_name_problem("../x.txt")
+    assert member_name_problem("a/../../x.txt")
+    assert member_name_problem("/etc/passwd")
+    assert member_name_problem("C:\\x.txt")
+    assert member_name_problem("lists/207.txt") is None

@@ -10,6 +10,7 @@ import typer
 from callkeep.errors import InvalidInput
 from callkeep.kit.cli import cli_actor, cli_runtime, console, print_json
 from callkeep.lists import imports, service
+from callkeep.lists import status as lists_status
 from callkeep.lists.schemas import EntityEntryOut, ImportReport
 
 lists_app = typer.Typer(
@@ -132,7 +133,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> 
     """Every list: version in force, size, age; coverage and safe-harbor days for the national one."""
     rt = cli_runtime()
     with rt.db.transaction(read_only=True) as session:
-        found = service.status(session=session)
+        found = lists_status.status(session=session)
     if as_json:
         print_json([item.model_dump(mode="json") for item in found])
         return

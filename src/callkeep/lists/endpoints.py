@@ -18,6 +18,7 @@ from callkeep.errors import InvalidInput
 from callkeep.kit.http import DbSession, runtime
 from callkeep.kit.runtime import Runtime
 from callkeep.lists import imports, service
+from callkeep.lists import status as lists_status
 from callkeep.lists.cli import parse_area_codes, parse_as_of
 from callkeep.lists.schemas import EntityEntryIn, EntityEntryOut, ImportReport, ListStatus
 
@@ -32,7 +33,7 @@ _BLOCK = 1024 * 1024
 @router.get("", response_model=list[ListStatus])
 def list_status(session: DbSession, principal: Reader) -> list[ListStatus]:
     """Every list: version in force, size, age; national coverage and safe-harbor freshness."""
-    return service.status(session=session)
+    return lists_status.status(session=session)
 
 
 @router.post("/imports", response_model=ImportReport, status_code=status.HTTP_201_CREATED)

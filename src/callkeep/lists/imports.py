@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 from sqlalchemy import select
@@ -26,7 +25,7 @@ from callkeep.errors import InvalidInput
 from callkeep.kit.clock import utcnow
 from callkeep.kit.ids import new_id
 from callkeep.ledger import service as ledger
-from callkeep.lists import index, parse, service
+from callkeep.lists import index, parse, service, sources
 from callkeep.lists.models import ListVersion
 from callkeep.lists.schemas import ImportReport, UnreadableLineOut
 
@@ -86,63 +85,6 @@ def clean_leftovers(*, session: Session, folder: Path) -> int:
             path.unlink(missing_ok=True)
             removed += 1
     return removed
-
-
-class _CappedReader:
-    """A zip member's stream that refuses to expand past the archive's remaining budget."""
-
-    def __init__(self, stream: IO[bytes], budget: list[int], archive: str) -> None:
-        self.stream = stream
-        self.budget = budget
-        self.archive = archive
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.stream.read(size)
-        self.budget[0] -= len(data)
-        if self.budget[0] < 0:
-            raise _zip_bomb(self.archive)
-        return data
-
-
-def _zip_bomb(name: str) -> InvalidInput:
-    return InvalidInput.for_field(
-        "file", f"{name}: the archive expands past the allowed size (a probable zip bomb)"
-    )
-
-
-def _member_name_problem(name: str) -> str | None:
-    parts = name.replace("\\", "/").split("/")
-    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        return "an absolute path"
-    if ".." in parts:
-        return "a path that climbs out of the archive (..)"
-    return None
-
-
-def _sources(
-    paths: list[Path], names: list[str], max_unzipped: int
-) -> Iterator[tuple[str, IO[bytes]]]:
-    """Each text source: plain files as they are, zip archives member by member."""
-    for path, name in zip(paths, names, strict=True):
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                members = [m for m in archive.infolist() if not m.is_dir()]
-                for member in members:
-                    problem = _member_name_problem(member.filename)
-                    if problem:
-                        raise InvalidInput.for_field(
-                            "file", f"{name}: member {member.filename!r} is {problem}"
-                        )
-                if sum(m.file_size for m in members) > max_unzipped:
-                    raise _zip_bomb(name)
-                budget = [max_unzipped]
-                for member in members:
-                    with archive.open(member) as stream:
-                        capped = _CappedReader(stream, budget, name)
-                        yield f"{name}/{member.filename}", capped  # type: ignore[misc]
-        else:
-            with open(path, "rb") as handle:
-                yield name, handle
 
 
 def _compose(
@@ -216,7 +158,7 @@ def import_list(
         incoming = previous.copy() if request.change else index.ListState()
         removed_absent = 0
         try:
-            for source, stream in _sources(request.paths, names, max_unzipped):
+            for source, stream in sources.open_sources(request.paths, names, max_unzipped):
                 for batch in parse.read_numbers(
                     stream, source=source, change=request.change, tally=tally
                 ):
@@ -332,7 +274,9 @@ def _next_state(
                 "area_codes", f"the files hold numbers in area codes not named: {shown}"
             )
         replaced = codes if codes is not None else present
-        merged = previous.copy()
+        # rows of area codes not replaced are shared, never written: nothing to copy
+        merged = index.ListState()
+        merged.rows = dict(previous.rows)
         merged.clear_area_codes(replaced)
         for npa, row in incoming.rows.items():
             if npa in replaced:
