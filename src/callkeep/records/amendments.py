@@ -168,6 +168,11 @@ def _apply(view: dict[str, Any], kinds: dict[str, str], changes: dict[str, Any])
             view[name] = value
 
 
+def apply_changes(view: dict[str, Any], target_type: str, amendment: m.Amendment) -> None:
+    """Applies one amendment's changes to a view, in place."""
+    _apply(view, AMENDABLE.get(target_type, {}), json.loads(amendment.changes))
+
+
 def view_of(record: Recorded) -> dict[str, Any]:
     """A record's stored content as a plain dict (decrypted)."""
     return record.ledger_content()

@@ -212,12 +212,13 @@ def record_calls(*, session: Session, actor: str, calls: list[CallIn]) -> list[s
     naming the call by its position (``calls.3.started_at``).
     """
     cache: dict[tuple[str, str | None], Any] = {}
+    numbers: dict[str, str | None] = {}
     rows: list[dict[str, Any]] = []
     for i, call_in in enumerate(calls):
         key = (call_in.seller or "", call_in.campaign)
         try:
             if key in cache and not call_in.telemarketer and not call_in.contact_id:
-                row = _fast_row(call_in, cache[key])
+                row = _fast_row(call_in, cache[key], numbers)
             else:
                 row = prepare_call(session=session, call_in=call_in)
                 cache[key] = (row["seller_id"], row["campaign_id"])
@@ -229,13 +230,26 @@ def record_calls(*, session: Session, actor: str, calls: list[CallIn]) -> list[s
     return ledger.record_many(session=session, actor=actor, model=m.Call, rows=rows)
 
 
-def _fast_row(call_in: CallIn, resolved: tuple[str, str | None]) -> dict[str, Any]:
-    """A call of an already-resolved seller and campaign, checked without further queries."""
+def _fast_row(
+    call_in: CallIn, resolved: tuple[str, str | None], numbers: dict[str, str | None]
+) -> dict[str, Any]:
+    """A call of an already-resolved seller and campaign, checked without further queries.
+
+    `numbers` caches each spelling's E.164 form across the batch (None: not dialable).
+    """
     problems: list[FieldProblem] = []
-    row = call_in.model_dump(exclude={"seller", "campaign", "telemarketer"})
+    row = dict(call_in)
+    for name in ("seller", "campaign", "telemarketer"):
+        del row[name]
     row["seller_id"], row["campaign_id"] = resolved
     for field in ("calling_number", "called_number", "caller_id_number"):
-        row[field] = _number(row[field], field, problems)
+        raw = row[field]
+        if not raw:
+            row[field] = None
+        elif raw in numbers and numbers[raw] is not None:
+            row[field] = numbers[raw]
+        else:
+            row[field] = numbers[raw] = _number(raw, field, problems)
     if call_in.started_at is not None:
         try:
             row["started_at"] = to_utc_second(call_in.started_at, field="started_at")
@@ -257,10 +271,17 @@ def get_call(*, session: Session, call_id: str) -> m.Call:
     return call
 
 
-def call_out(*, session: Session, call: m.Call) -> CallOut:
-    """The current view of a call: the original with its amendments, which are listed too."""
+def call_out(*, session: Session, call: m.Call, fresh: bool = False) -> CallOut:
+    """The current view of a call: the original with its amendments, which are listed too.
+
+    `fresh`: the call was written in this transaction, so it has no amendments to look up.
+    """
+    if fresh:
+        return CallOut.model_validate(amendments.view_of(call))
     found = amendments.amendments_for(session=session, target_type="calls", target_ids=[call.id])
-    view = amendments.current(session=session, record=call)
+    view = amendments.view_of(call)
+    for row in found.get(call.id, []):
+        amendments.apply_changes(view, "calls", row)
     return CallOut.model_validate(
         {**view, "amendments": [amendments.to_out(a) for a in found.get(call.id, [])]}
     )

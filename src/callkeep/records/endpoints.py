@@ -56,7 +56,7 @@ def create_call(
     )
     if not result.created:
         response.status_code = status.HTTP_200_OK
-    return calls.call_out(session=session, call=result.call)
+    return calls.call_out(session=session, call=result.call, fresh=result.created)
 
 
 @router.get("/calls", response_model=CallPage)
