@@ -243,3 +243,14 @@ def test_status_shows_each_list_and_the_safe_harbor_days_left(
     assert (national.safe_harbor_days_left, national.stale) == (21, False)
     assert stale.stale is True
     assert found["entity:acme"].entries == 1
+
+
+def test_a_running_process_sees_a_new_version_at_its_next_look_up(
+    import_file: Importer, write_file: Writer, rt: Runtime
+) -> None:
+    import_file(write_file("v1.txt", f"{A}\n"), as_of=date(2026, 3, 1))
+    with rt.db.transaction(read_only=True) as session:
+        assert hits(session, at("2026-03-05"), [A, B])["national"] == [True, False]
+    import_file(write_file("v2.txt", f"{B}\n"), as_of=date(2026, 3, 2))
+    with rt.db.transaction(read_only=True) as session:
+        assert hits(session, at("2026-03-05"), [A, B])["national"] == [False, True]
