@@ -203,3 +203,31 @@ def test_a_key_press_names_the_call_and_its_number_is_found(
         f"/api/v1/dnc-requests/{response.json()['request_id']}", headers=headers["auditor"]
     ).json()
     assert made["phone"] == ANN and made["call_id"] == call["id"]
+
+
+def test_the_next_check_is_blocked_from_the_second_the_request_is_recorded(
+    client: TestClient, headers: H
+) -> None:
+    made = client.post(
+        "/api/v1/dnc-requests", json={"phone": ANN, "channel": "web"}, headers=headers["agent"]
+    ).json()
+    at = made["honored_at"]
+    before = datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp() - 1
+    before_iso = datetime.fromtimestamp(before, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def reasons(seller: str, moment: str) -> list[str] | None:
+        check = client.post(
+            "/api/v1/checks",
+            json={"phone": ANN, "seller": seller, "at": moment},
+            headers=headers["dialer"],
+        )
+        if check.status_code != 200:  # the checks domain or its rules are not installed
+            return None
+        return [r["code"] for r in check.json()["reasons"]]
+
+    now = reasons("acme", at)
+    if now is None:
+        pytest.skip("no pre-call checks in this installation")
+    assert "entity_dnc" in now
+    assert "entity_dnc" not in (reasons("acme", before_iso) or [])
+    assert "entity_dnc" not in (reasons("birch", at) or [])
