@@ -49,6 +49,7 @@ def test_a_clear_email_becomes_a_request_dated_when_it_was_sent(
         assert rows[0].phone == "+12075550123" and rows[0].channel == "email"
         assert rows[0].received_at.isoformat() == "2026-11-25T15:00:00+00:00"
         assert rows[0].matched_wording == "stop calling"
+        assert (rows[0].name, rows[0].email) == ("Ann Example", "ann@example.com")
         assert "Please remove me" in (rows[0].evidence or "")
         raw = s.execute(text("SELECT evidence FROM dnc_requests")).scalar_one()
         assert "remove" not in raw

@@ -14,7 +14,7 @@ from datetime import datetime
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
-from email.utils import parsedate_to_datetime
+from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -159,6 +159,8 @@ def import_emails(
                     phone=phones[0],
                     seller=target.slug,
                     channel=Channel.EMAIL,
+                    name=parseaddr(email.sender)[0] or None,
+                    email=parseaddr(email.sender)[1] or None,
                     evidence=email.raw,
                     matched_wording=wish.matched,
                     received_at=email.received_at,
