@@ -160,3 +160,13 @@ def test_zip_member_names_that_climb_out_or_are_absolute_are_refused() -> None:
     assert member_name_problem("/etc/passwd")
     assert member_name_problem("C:\\x.txt")
     assert member_name_problem("lists/207.txt") is None
+
+
+def test_a_fixed_layout_change_list_with_a_bad_number_keeps_the_rest_in_order() -> None:
+    data = b"207,5550134,A\n207,1115550,D\n603,5550199,d\n207,5550135,a\n"
+    numbers, deletes, tally = read_all(data, change=True)
+    assert numbers == [2075550134, 6035550199, 2075550135]
+    assert deletes == [False, True, False]
+    assert [(u.line, u.reason) for u in tally.first_unreadable] == [
+        (2, "exchange (digits 4-6) cannot exist")
+    ]

@@ -81,6 +81,11 @@ def area_code_table() -> npt.NDArray[np.bool_]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _area_code_exists() -> tuple[bool, ...]:
+    return tuple(bool(x) for x in area_code_table())
+
+
 def number_problems(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.int8]:
     """Per 10-digit number: 0 readable, 1 area code does not exist, 2 exchange cannot exist."""
     npa = numbers // _SUBSCRIBERS
@@ -122,14 +127,19 @@ def parse_line(text: str, *, change: bool, first: bool) -> tuple[int | None, boo
     if len(digits) != 10:
         return None, False, f"{len(digits)} digits (a number has 10, area code first)"
     value = int(digits)
-    problem = int(number_problems(np.array([value], dtype=np.int64))[0])
-    if problem:
-        return None, False, _REASONS[problem]
+    exchange = (value // 10_000) % 1000
+    if not _area_code_exists()[value // _SUBSCRIBERS]:
+        return None, False, _REASONS[1]
+    if exchange < 200 or exchange % 100 == 11:
+        return None, False, _REASONS[2]
     return value, delete, ""
 
 
-def _uniform_values(raw: npt.NDArray[np.uint8], width: int) -> Numbers | None:
-    """Numbers of a block whose lines all share one layout (the usual FTC file), else None."""
+def _uniform_values(raw: npt.NDArray[np.uint8], width: int, *, change: bool) -> Batch | None:
+    """Numbers of a block whose lines all share one layout (the usual FTC file), else None.
+
+    The layout may end in a one-letter change flag (``207,5550134,A`` / ``…,D``).
+    """
     if raw.size % width or width < 11 or width > 40:
         return None
     table = raw.reshape(-1, width)
@@ -142,8 +152,23 @@ def _uniform_values(raw: npt.NDArray[np.uint8], width: int) -> Numbers | None:
     if digit_columns.size != 10:
         return None
     other = np.setdiff1d(np.arange(width - 1), digit_columns)
-    if not _ALLOWED[first[other]].all() or not (table[:, other] == first[other]).all():
+    flag_column = None
+    letters = np.flatnonzero(~_ALLOWED[first[other]])
+    if letters.size == 1 and other[letters[0]] > digit_columns[-1]:
+        flag_column = int(other[letters[0]])
+        other = np.delete(other, letters[0])
+        if first[flag_column] | 0x20 not in (ord("a"), ord("d")):
+            return None
+    elif letters.size:
         return None
+    if not (table[:, other] == first[other]).all():
+        return None
+    deletes = np.zeros(table.shape[0], dtype=bool)
+    if flag_column is not None:
+        flags = table[:, flag_column] | np.uint8(0x20)
+        deletes = flags == ord("d")
+        if not (deletes | (flags == ord("a"))).all() or (deletes.any() and not change):
+            return None
     area = np.zeros(table.shape[0], dtype=np.int32)
     subscriber = np.zeros(table.shape[0], dtype=np.int32)
     for position, column in enumerate(digit_columns.tolist()):
@@ -157,7 +182,7 @@ def _uniform_values(raw: npt.NDArray[np.uint8], width: int) -> Numbers | None:
             subscriber *= 10
             subscriber += digit
     values: Numbers = area.astype(np.int64) * 10_000_000 + subscriber
-    return values
+    return Batch(values, deletes)
 
 
 def parse_block(
@@ -168,12 +193,15 @@ def parse_block(
     if raw.size == 0:
         return Batch(np.zeros(0, np.int64), np.zeros(0, bool))
     width = int(np.argmax(raw == 10)) + 1 if raw[-1] == 10 else 0
-    uniform = _uniform_values(raw, width) if width else None
+    uniform = _uniform_values(raw, width, change=change) if width else None
     if uniform is not None:
-        problems = number_problems(uniform)
-        if not problems.any():
-            tally.numbers += uniform.size
-            return Batch(uniform, np.zeros(uniform.size, dtype=bool))
+        problems = number_problems(uniform.numbers)
+        for row in np.flatnonzero(problems).tolist():
+            text = data[row * width : (row + 1) * width].decode("utf-8", "replace").strip()
+            tally.refuse(source, first_line + row, text, _REASONS[int(problems[row])])
+        keep = problems == 0
+        tally.numbers += int(keep.sum())
+        return Batch(uniform.numbers[keep], uniform.deletes[keep])
     ends = np.flatnonzero(raw == 10)
     if ends.size == 0 or ends[-1] != raw.size - 1:
         ends = np.append(ends, raw.size)
