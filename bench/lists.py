@@ -92,6 +92,24 @@ def generate(path: Path, numbers: int, codes: np.ndarray, rng: np.random.Generat
     return written
 
 
+def write_change_list(path: Path, deletions: np.ndarray, additions: np.ndarray) -> None:
+    """Writes `AAA,NNNNNNN,D` and `AAA,NNNNNNN,A` lines."""
+    values = np.concatenate([deletions, additions])
+    flags = np.concatenate(
+        [np.full(deletions.size, ord("D")), np.full(additions.size, ord("A"))]
+    ).astype(np.uint8)
+    text = np.empty((values.size, 14), dtype=np.uint8)
+    rest = values.copy()
+    for column in (10, 9, 8, 7, 6, 5, 4, 2, 1, 0):
+        text[:, column] = rest % 10 + 48
+        rest //= 10
+    text[:, 3] = ord(",")
+    text[:, 11] = ord(",")
+    text[:, 12] = flags
+    text[:, 13] = 10
+    path.write_bytes(text.tobytes())
+
+
 def read_sample(path: Path, rows: int) -> np.ndarray:
     raw = np.fromfile(path, dtype=np.uint8, count=rows * 11).reshape(-1, 11)[:, :10]
     return (raw.astype(np.int64) - 48) @ (10 ** np.arange(9, -1, -1, dtype=np.int64))
@@ -206,6 +224,44 @@ def main() -> None:
         print(
             f"callkeep look-ups: {queries.size:,} numbers in {seconds:.2f} s = "
             f"{ours / 1e6:.1f} M/s ({hits:,} hits)"
+        )
+
+        # --- a change list of 1 % of the registry (half deletions, half additions)
+        changes = work / "change.txt"
+        size = max(total // 100, 2)
+        deletions = rng.choice(on_list, size // 2, replace=False)
+        additions = codes[
+            rng.integers(0, codes.size, size - size // 2)
+        ] * SUBSCRIBERS + rng.integers(2_000_000, SUBSCRIBERS, size - size // 2)
+        write_change_list(changes, deletions, additions)
+        started = time.perf_counter()
+        with rt.db.transaction() as session:
+            changed = imports.import_list(
+                session=session,
+                actor="bench",
+                folder=settings.snapshot_dir,
+                max_unzipped=settings.max_unzipped_bytes,
+                request=imports.ImportRequest(paths=[changes], list_name="national", change=True),
+            )
+        seconds = time.perf_counter() - started
+        stored = next(settings.snapshot_dir.glob(f"{changed.version_id}.*"))
+        print(
+            f"callkeep change list: {size:,} lines in {seconds:.1f} s = {size / seconds / 1e6:.2f} M "
+            f"lines/s; +{changed.added:,} -{changed.removed:,} ({changed.unreadable} unreadable); "
+            f"stored as {changed.storage}: {stored.stat().st_size / 1e6:.1f} MB"
+        )
+        with rt.db.transaction(read_only=True) as session:
+            service.lookup_many(
+                session=session, numbers=queries[:1000], at=utcnow(), seller_slug="default"
+            )
+            started = time.perf_counter()
+            service.lookup_many(
+                session=session, numbers=queries, at=utcnow(), seller_slug="default"
+            )
+            seconds = time.perf_counter() - started
+        print(
+            f"callkeep look-ups after the change list (snapshot + delta): {queries.size:,} numbers "
+            f"in {seconds:.2f} s = {queries.size / seconds / 1e6:.1f} M/s"
         )
 
         # --- indexed SQLite baseline on a sample of the same numbers
