@@ -3,6 +3,10 @@
 The order makes an import atomic: the snapshot (or delta) file is written under a temporary
 name and renamed, then the `ListVersion` record is written in the caller's transaction. A crash
 before the commit leaves a file no record names; it is ignored, and removed by a later import.
+
+Imports are serialised, so each builds on the version before it: a file lock on the snapshot
+folder, and the database's write lock until the version is committed (SQLite's, or on
+PostgreSQL an advisory lock).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
@@ -33,6 +37,7 @@ from callkeep.lists.schemas import ImportReport, UnreadableLineOut
 DELTA_SHARE = 0.02
 DELTA_FLOOR = 10_000
 ORPHAN_AGE_SECONDS = 3600
+_PG_IMPORT_LOCK = 7_246_602  # serialises list imports across servers sharing one database
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,9 @@ def import_list(
         raise InvalidInput.for_field("as_of", f"{as_of} is in the future")
 
     with import_lock(folder):
+        if session.get_bind().dialect.name == "postgresql":
+            # held until this transaction ends, so the next import builds on this version
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_IMPORT_LOCK})
         clean_leftovers(session=session, folder=folder)
         same = session.scalars(
             select(ListVersion).where(
