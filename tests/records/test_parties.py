@@ -268,3 +268,37 @@ def test_any_called_number_is_stored_in_e164_or_refused_by_name(
         assert [p.field for p in exc.fields] == ["called_number"]
         return
     assert row["called_number"].startswith("+") and row["called_number"][1:].isdigit()
+
+
+def test_any_record_type_is_amended_with_its_reason_and_listed(
+    client: TestClient, headers: H, world: World
+) -> None:
+    url = f"/api/v1/sellers/{world.seller.id}/amendments"
+    made = client.post(
+        url,
+        json={"changes": {"screen_litigators": True}, "reason": "counsel"},
+        headers=headers["admin"],
+    )
+    assert made.status_code == 201, made.text
+    listed = client.get(url, headers=headers["auditor"]).json()
+    assert [(a["reason"], a["changes"]) for a in listed] == [
+        ("counsel", {"screen_litigators": True})
+    ]
+    assert client.get("/api/v1/sellers/androscoggin-energy", headers=headers["auditor"]).json()[
+        "screen_litigators"
+    ]
+    missing = client.post(
+        "/api/v1/consents/nope/amendments",
+        json={"changes": {"purpose": "x"}, "reason": "r"},
+        headers=headers["admin"],
+    )
+    assert missing.status_code == 404
+    no_reason = client.post(
+        url, json={"changes": {"name": "X"}, "reason": ""}, headers=headers["admin"]
+    )
+    assert no_reason.status_code == 422
+    bad_type = client.post(
+        url, json={"changes": {"screen_litigators": "yes"}, "reason": "r"}, headers=headers["admin"]
+    )
+    assert bad_type.status_code == 422
+    assert bad_type.json()["error"]["fields"][0]["field"] == "changes.screen_litigators"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, true
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
@@ -150,10 +150,23 @@ def _chunks(values: list[str]) -> list[list[str]]:
 
 
 def _where_in(column: Any, values: list[str] | None) -> list[Any]:
-    """Conditions restricting `column` to `values` (None: no restriction), chunked."""
-    if values is None:
+    """Conditions restricting `column` to `values` (None: no restriction; empty: no rows)."""
+    return _matching((column, values))
+
+
+def _matching(*pairs: tuple[Any, list[str] | None]) -> list[Any]:
+    """Conditions, one query each, matching rows where any column is in its values.
+
+    None for any values means every row; empty values match nothing (and cost no query).
+    """
+    if any(values is None for _column, values in pairs):
         return [true()]
-    return [column.in_(chunk) for chunk in _chunks(values)]
+    conditions = [
+        column.in_(chunk) for column, values in pairs for chunk in _chunks(values or []) if chunk
+    ]
+    if 1 < len(conditions) <= 4:
+        return [or_(*conditions)]
+    return conditions
 
 
 def _contact_rows(
@@ -197,8 +210,7 @@ def _latest_by_phone(
     """Latest purchase/inquiry per phone: by a contact holding it, or made from that number."""
     contact_ids = sorted(by_contact) if phones is not None else None
     rows: dict[str, Any] = {}
-    conditions = [*_where_in(model.contact_id, contact_ids), *_where_in(model.phone, phones)]
-    for cond in conditions:
+    for cond in _matching((model.contact_id, contact_ids), (model.phone, phones)):
         for row in session.scalars(select(model).where(model.seller_id == seller_id, cond)):
             rows[row.id] = row
     views = amendments.current_views(
@@ -277,10 +289,7 @@ def _call_counts(
         numbers = sorted(wanted)
         contact_ids = sorted(by_contact)
     rows: dict[str, m.Call] = {}
-    conditions = [*_where_in(m.Call.called_number, numbers)]
-    if contact_ids:
-        conditions += _where_in(m.Call.contact_id, contact_ids)
-    for cond in conditions:
+    for cond in _matching((m.Call.called_number, numbers), (m.Call.contact_id, contact_ids)):
         for row in session.scalars(select(m.Call).where(*window, cond)):
             rows[row.id] = row
     views = amendments.current_views(
