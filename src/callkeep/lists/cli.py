@@ -180,7 +180,7 @@ def entity_add(
         entry = service.add_entity_entry(
             session=session,
             actor=cli_actor(),
-            seller_slug=service.seller_slug(session=session, ref=seller),
+            seller_slug=service.resolve_seller_slug(session=session, ref=seller),
             phone=phone,
             area_code=area_code,
             source=source,

@@ -125,7 +125,7 @@ def add_entity_entry(
     entry = service.add_entity_entry(
         session=session,
         actor=principal.actor,
-        seller_slug=service.seller_slug(session=session, ref=entry_in.seller),
+        seller_slug=service.resolve_seller_slug(session=session, ref=entry_in.seller),
         phone=entry_in.phone,
         area_code=entry_in.area_code,
         source=entry_in.source,

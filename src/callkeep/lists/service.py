@@ -66,7 +66,9 @@ def list_name(text: str, *, session: Session | None = None) -> str:
     if kind.lower() == "state" and rest.upper() in STATES:
         return f"state:{rest.upper()}"
     if kind.lower() == "entity" and rest:
-        slug = seller_slug(session=session, ref=rest) if session is not None else rest.lower()
+        slug = (
+            resolve_seller_slug(session=session, ref=rest) if session is not None else rest.lower()
+        )
         return f"entity:{slug}"
     raise InvalidInput.for_field(
         "list",
@@ -74,7 +76,7 @@ def list_name(text: str, *, session: Session | None = None) -> str:
     )
 
 
-def seller_slug(*, session: Session | None, ref: str | None) -> str:
+def resolve_seller_slug(*, session: Session | None, ref: str | None) -> str:
     """The slug of the seller named by `ref` (slug or id); an unknown seller is InvalidInput."""
     try:
         queries = importlib.import_module("callkeep.records.queries")
@@ -313,7 +315,7 @@ def add_entity_entry(
 
     Adding what is already on the list and in force returns the existing entry.
     """
-    slug = globals()["seller_slug"](session=session, ref=seller_slug)
+    slug = resolve_seller_slug(session=session, ref=seller_slug)
     if (phone is None) == (area_code is None):
         raise InvalidInput.for_field("phone", "give either a phone number or an area code")
     e164: str | None = None
