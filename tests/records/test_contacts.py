@@ -124,3 +124,26 @@ def test_every_word_of_every_name_finds_the_contact(session: Session, names: lis
                 continue
             found = people.search_contacts(session=session, phone=None, name=word)
             assert contact.id in [c.id for c in found]
+
+
+def test_a_contact_may_be_posted_with_one_name_phone_and_an_address_object(
+    client: TestClient, headers: H
+) -> None:
+    made = client.post(
+        "/api/v1/contacts",
+        json={
+            "name": "Ann Roy",
+            "phone": "207 784 2222",
+            "email": "ann@example.com",
+            "address": {"street": "1 Main St", "city": "Auburn", "state": "ME", "zip": "04210"},
+        },
+        headers=headers["agent"],
+    )
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert (body["name"], body["phones"], body["state"], body["zip"]) == (
+        "Ann Roy",
+        ["+12077842222"],
+        "ME",
+        "04210",
+    )

@@ -211,9 +211,11 @@ def check_contact_view(view: dict[str, Any]) -> None:
 
 def contact_out(view: dict[str, Any], *, amended: bool = False) -> ContactOut:
     """A contact view as the API shows it."""
+    names = json.loads(view["names"])
     return ContactOut(
         id=view["id"],
-        names=json.loads(view["names"]),
+        name=names[0] if names else "",
+        names=names,
         phones=json.loads(view["phones"]),
         emails=json.loads(view["emails"] or "[]"),
         street=view["street"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 DialingMode = Literal["manual", "predictive", "prerecorded"]
 Disposition = Literal[
@@ -118,6 +118,8 @@ class Preferences(BaseModel):
 
 
 class ContactIn(BaseModel):
+    """A contact; a single `name`, `phone` or `email`, and an `address` object, are accepted too."""
+
     names: list[str] = Field(min_length=1)
     phones: list[str] = Field(default_factory=list)
     emails: list[str] = Field(default_factory=list)
@@ -128,9 +130,30 @@ class ContactIn(BaseModel):
     preferences: Preferences = Field(default_factory=Preferences)
     tags: list[str] = Field(default_factory=list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _singular_fields(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for one, many in (("name", "names"), ("phone", "phones"), ("email", "emails")):
+            if one in data:
+                value = data.pop(one)
+                if value is not None:
+                    data[many] = [value, *[v for v in data.get(many) or [] if v != value]]
+        address = data.get("address") or data.get("postal_address")
+        if isinstance(address, dict):
+            for key in ("street", "city", "state", "zip"):
+                if key in address and data.get(key) is None:
+                    data[key] = address[key]
+            data.pop("address", None)
+            data.pop("postal_address", None)
+        return data
+
 
 class ContactOut(BaseModel):
     id: str
+    name: str = ""
     names: list[str]
     phones: list[str]
     emails: list[str]
@@ -150,7 +173,9 @@ class CallIn(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     telemarketer: str | None = None
-    employee_id: str | None = None
+    employee_id: str | None = Field(
+        default=None, validation_alias=AliasChoices("employee_id", "telemarketer_id")
+    )
     telemarketer_name: str | None = None
     seller: str | None = None
     campaign: str | None = None
