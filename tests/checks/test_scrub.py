@@ -148,3 +148,29 @@ def test_the_fast_path_reads_numbers_exactly_as_libphonenumber_does(
         expected = try_normalize(field)
         assert phone == (expected or ""), field
         assert (status == "invalid") == (expected is None), field
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"phone,n\n2075550123,1\n\n(207) 555-0199,2\n3055550123,3\n",
+        b"phone,n\r\n2075550123,1\r\n\r\n(207) 555-0199,2\r\n3055550123,3",
+        b"phone,n\n2075550123,1\r\n\n(207) 555-0199,2\r\n3055550123,3\n",
+    ],
+)
+def test_blank_lines_and_line_endings_pass_through_on_the_fast_path(
+    world: World, data: bytes
+) -> None:
+    world.import_list("national", [ME_NUMBER], as_of=FRESH, area_codes=[207, 305])
+    out = run_scrub(world, data)
+    source_lines = data.split(b"\n")
+    out_lines = out.split(b"\n")
+    assert len(out_lines) == len(source_lines)
+    for before, after in zip(source_lines[1:], out_lines[1:], strict=True):
+        body = before.rstrip(b"\r")
+        if not body:
+            assert after == before
+            continue
+        assert after.startswith(body + b",") and after.endswith(before[len(body) :])
+        phone, status, reasons = after[len(body) + 1 :].rstrip(b"\r").decode().split(",")
+        assert (phone, status, reasons) == single(world, body.decode().split(",")[0])

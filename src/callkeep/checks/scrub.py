@@ -57,8 +57,9 @@ PHONE_COLUMN_GUESSES = (
     "homephone",
     "contactnumber",
 )
-_MAX_FIELD = 64
+_FIELD_WIDTH = 24
 _POWERS = 10 ** np.arange(9, -1, -1, dtype=np.int64)
+_ZEROS = int(ord("0") * _POWERS.sum())  # the value of "0000000000" read as digits
 
 # Byte classes: 1 digit, 2 punctuation libphonenumber ignores in a number, 3 '+', 0 anything else.
 _CLASS = np.zeros(256, dtype=np.uint8)
@@ -135,6 +136,7 @@ class _Rows:
 
     values: np.ndarray  # int64 10-digit NANP number, or -1
     others: dict[int, str]  # row -> E.164 outside NANP
+    digits: np.ndarray | None = None  # (rows, 10) ASCII digits of `values`, where read
 
 
 def _decide(session: Session, ctx: Context, rows: _Rows, tally: Tally) -> np.ndarray:
@@ -220,6 +222,150 @@ def _field_bounds(
     return f_start, np.maximum(f_end, f_start)
 
 
+def _read_numbers(
+    arr: np.ndarray, f_start: np.ndarray, f_end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The 10-digit NANP value of each field that is plainly one (else -1), and which fields
+    were decided here (the rest go to libphonenumber).
+
+    A field is read here when it has only digits and ``space - . ( )`` (a ``+`` only in front
+    of 11 digits starting with 1), at most _FIELD_WIDTH bytes, and 10 digits, or 11 starting
+    with 1; its NPA-NXX prefix must be wholly dialable or wholly not in the prefix table.
+    """
+    count = len(f_start)
+    flen = f_end - f_start
+    values = np.full(count, -1, dtype=np.int64)
+    decided = np.zeros(count, dtype=bool)
+    # A view of every byte's next _FIELD_WIDTH bytes: gathering rows of it copies only fields.
+    padded = np.concatenate((arr, np.zeros(_FIELD_WIDTH, dtype=np.uint8)))
+    window = np.lib.stride_tricks.sliding_window_view(padded, _FIELD_WIDTH)
+
+    # The common case: exactly ten digits and nothing else.
+    rows = np.flatnonzero(flen == 10)
+    ten_chars = window[f_start[rows], :10] - np.uint8(ord("0"))
+    plain_rows = rows[(ten_chars < 10).all(axis=1)]
+    plain = np.zeros(count, dtype=bool)
+    plain[plain_rows] = True
+    digits = np.zeros((count, 10), dtype=np.uint8)  # ASCII; 0 where not read here
+    digits[plain_rows] = window[f_start[plain_rows], :10]
+    values[plain_rows] = digits[plain_rows].astype(np.int64) @ _POWERS - _ZEROS
+    decided[plain_rows] = True
+
+    # Anything else short enough: classify its bytes, gather its digits in order.
+    rows = np.flatnonzero(~plain & (flen > 0) & (flen <= _FIELD_WIDTH))
+    if len(rows):
+        chars = window[f_start[rows]]
+        inside = np.arange(_FIELD_WIDTH) < flen[rows, None]
+        kind = np.where(inside, _CLASS[chars], 4)
+        is_digit = kind == 1
+        n_digit = is_digit.sum(axis=1)
+        n_plus = (kind == 3).sum(axis=1)
+        fits = ((kind == 0).sum(axis=1) == 0) & ((n_digit == 10) | (n_digit == 11))
+        order = np.argsort(~is_digit, axis=1, kind="stable")
+        found = np.take_along_axis(chars, order, axis=1)[:, :11].astype(np.int64) - ord("0")
+        ten = fits & (n_digit == 10) & (n_plus == 0)
+        leads_plus = chars[:, 0] == ord("+")
+        eleven = (
+            fits
+            & (n_digit == 11)
+            & (found[:, 0] == 1)
+            & ((n_plus == 0) | ((n_plus == 1) & leads_plus))
+        )
+        ten_digits = np.where(ten[:, None], found[:, :10], found[:, 1:11])
+        ok = ten | eleven
+        values[rows[ok]] = ten_digits[ok] @ _POWERS
+        digits[rows[ok]] = ten_digits[ok].astype(np.uint8) + ord("0")
+        decided[rows[ok]] = True
+    # The prefix table: dialable, not dialable, or ask libphonenumber.
+    rows = np.flatnonzero(values >= 0)
+    status = prefix_validity()[values[rows] // 10_000]
+    values[rows[status != 1]] = -1
+    decided[rows[status == 2]] = False
+    digits[values < 0] = 0
+    return values, decided, digits
+
+
+def _row_texts(rows: _Rows, bits: np.ndarray, labels: _Labels) -> tuple[list[bytes], list[bytes]]:
+    """Per row, the appended phone piece (``,+1NNNNNNNNNN,``) and status-and-reasons text."""
+    count = len(bits)
+    matrix = np.empty((count, 15), dtype=np.uint8)
+    matrix[:, 0] = ord(",")
+    matrix[:, 1] = ord("+")
+    matrix[:, 2] = ord("1")
+    if rows.digits is not None:
+        matrix[:, 3:13] = rows.digits
+        late = np.flatnonzero((rows.values >= 0) & (rows.digits[:, 0] == 0))
+        matrix[late, 3:13] = ((rows.values[late, None] // _POWERS) % 10).astype(np.uint8) + 48
+    else:
+        positive = np.maximum(rows.values, 0)[:, None]
+        matrix[:, 3:13] = ((positive // _POWERS) % 10).astype(np.uint8) + 48
+    matrix[:, 13] = ord(",")
+    matrix[:, 14] = ord("\n")
+    phones = matrix.tobytes().split(b"\n")[:count]
+    for row in np.flatnonzero(rows.values < 0).tolist():
+        phones[row] = b"," + rows.others.get(row, "").encode() + b","
+    kinds, label_of = np.unique(bits, return_inverse=True)
+    table = np.array([labels.text(int(k)) for k in kinds.tolist()] + [b""], dtype=object)[:-1]
+    return phones, list(table[label_of.reshape(-1)].tolist())
+
+
+def _join(
+    block: bytes,
+    arr: np.ndarray,
+    ends: np.ndarray,
+    rows: _Rows,
+    bits: np.ndarray,
+    labels: _Labels,
+) -> bytes:
+    """`block` with each row's columns appended at its line's end (before the terminator).
+
+    When every line ends alike (all CRLF or all LF) lines are split and joined by bytes methods
+    in C; otherwise the bytes are moved with numpy.
+    """
+    newlines = block.count(b"\n")
+    crlf = block.count(b"\r\n")
+    separator = b"\r\n" if crlf == newlines and crlf else b"\n" if crlf == 0 else b""
+    lines = block.split(separator) if separator else []
+    if not separator or len(lines) != newlines + 1:
+        suffix, suffix_len = _suffixes(rows, bits, labels)
+        return _splice(arr, ends, suffix, suffix_len).tobytes()
+    phones, texts = _row_texts(rows, bits, labels)
+    count = len(lines)
+    line_of = np.searchsorted(np.flatnonzero(arr == 10), ends)
+    if len(line_of) == count or (
+        len(line_of) == count - 1 and lines[-1] == b"" and bool((np.diff(line_of) == 1).all())
+    ):
+        if len(line_of) < count:
+            phones.append(b"")
+            texts.append(b"")
+    else:  # blank lines: they get nothing appended
+        all_phones: list[bytes] = [b""] * count
+        all_texts: list[bytes] = [b""] * count
+        for k, line in enumerate(line_of.tolist()):
+            all_phones[line] = phones[k]
+            all_texts[line] = texts[k]
+        phones, texts = all_phones, all_texts
+    parts: list[bytes] = [separator] * (4 * count - 1)
+    parts[0::4] = lines
+    parts[1::4] = phones
+    parts[2::4] = texts
+    return b"".join(parts)
+
+
+def _splice(
+    arr: np.ndarray, ends: np.ndarray, suffix: np.ndarray, suffix_len: np.ndarray
+) -> np.ndarray:
+    """`arr` with each suffix inserted at its line's end (before the line terminator)."""
+    size = len(arr)
+    delta = np.zeros(size + 1, dtype=np.int64)
+    delta[ends] = suffix_len
+    shift = np.cumsum(delta[:size])
+    out = np.empty(size + len(suffix), dtype=np.uint8)
+    out[np.arange(size, dtype=np.int64) + shift] = arr
+    out[np.repeat(ends, suffix_len) + np.arange(len(suffix), dtype=np.int64)] = suffix
+    return out
+
+
 def _fast_chunk(
     block: bytes, column: int, session: Session, ctx: Context, tally: Tally, labels: _Labels
 ) -> bytes:
@@ -241,41 +387,8 @@ def _fast_chunk(
     commas = np.flatnonzero(arr == 44)
     f_start, f_end = _field_bounds(commas, starts, ends, column)
 
-    kind = _CLASS[arr]
-    is_digit = kind == 1
-    cs_digit = np.concatenate(([0], np.cumsum(is_digit)))
-    cs_other = np.concatenate(([0], np.cumsum(kind == 0)))
-    cs_plus = np.concatenate(([0], np.cumsum(kind == 3)))
-    n_digit = cs_digit[f_end] - cs_digit[f_start]
-    n_other = cs_other[f_end] - cs_other[f_start]
-    n_plus = cs_plus[f_end] - cs_plus[f_start]
-    digit_values = (arr[is_digit] - ord("0")).astype(np.int64)
-    if len(digit_values):
-        first_digit = digit_values[np.minimum(cs_digit[f_start], len(digit_values) - 1)]
-    else:
-        first_digit = np.zeros(count, dtype=np.int64)
-    leads_plus = arr[np.minimum(f_start, len(arr) - 1)] == ord("+")
-    simple = (n_other == 0) & (f_end - f_start <= _MAX_FIELD)
-    ten = simple & (n_plus == 0) & (n_digit == 10) & (first_digit >= 2)
-    eleven = (
-        simple
-        & (n_digit == 11)
-        & (first_digit == 1)
-        & ((n_plus == 0) | ((n_plus == 1) & leads_plus))
-    )
+    values, fast, digits = _read_numbers(arr, f_start, f_end)
     empty = f_end == f_start
-    fast = ten | eleven
-
-    values = np.full(count, -1, dtype=np.int64)
-    rows_fast = np.flatnonzero(fast)
-    if len(rows_fast):
-        last = cs_digit[f_end[rows_fast]]
-        picks = digit_values[last[:, None] - 10 + np.arange(10)]
-        values[rows_fast] = picks @ _POWERS
-        status = prefix_validity()[values[rows_fast] // 10_000]
-        values[rows_fast[status == 0]] = -1
-        fast[rows_fast[status == 2]] = False
-        values[rows_fast[status == 2]] = -1
     others: dict[int, str] = {}
     for row in np.flatnonzero(~fast & ~empty).tolist():
         text = block[int(f_start[row]) : int(f_end[row])].decode("utf-8", "replace")
@@ -283,11 +396,9 @@ def _fast_chunk(
         values[row] = value
         if other is not None:
             others[row] = other
-    rows = _Rows(values=values, others=others)
+    rows = _Rows(values=values, others=others, digits=digits)
     bits = _decide(session, ctx, rows, tally)
-    suffix, suffix_len = _suffixes(rows, bits, labels)
-    out = np.insert(arr, np.repeat(ends, suffix_len), suffix)
-    return out.tobytes()
+    return _join(block, arr, ends, rows, bits, labels)
 
 
 def _records(lines: Iterator[bytes]) -> Iterator[tuple[bytes, list[str]]]:
