@@ -60,3 +60,15 @@ def test_the_demo_seeds_an_empty_database_once_and_verifies(session: Session) ->
     assert any(f.written_consent for f in facts.values())
     assert any(f.last_purchase_at is not None for f in facts.values())
     assert any("ME" in f.states for f in facts.values())
+
+
+def test_record_calls_refuses_unknown_employees_and_contacts_by_position(
+    session: Session, world: World, call_body: Any
+) -> None:
+    body = call_body(telemarketer=None, employee_id=world.employee.id, contact_id=world.jane.id)
+    batch = [CallIn.model_validate(body) for _ in range(3)]
+    batch.append(CallIn.model_validate({**body, "contact_id": "no-such-contact"}))
+    with pytest.raises(InvalidInput) as raised:
+        calls.record_calls(session=session, actor="import", calls=batch)
+    assert [p.field for p in raised.value.fields] == ["calls.3.contact_id"]
+    assert len(calls.record_calls(session=session, actor="import", calls=batch[:3])) == 3

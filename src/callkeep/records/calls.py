@@ -217,7 +217,7 @@ def record_calls(*, session: Session, actor: str, calls: list[CallIn]) -> list[s
     for i, call_in in enumerate(calls):
         key = (call_in.seller or "", call_in.campaign)
         try:
-            if key in cache and not call_in.telemarketer and not call_in.contact_id:
+            if key in cache and not call_in.telemarketer:
                 row = _fast_row(call_in, cache[key], numbers)
             else:
                 row = prepare_call(session=session, call_in=call_in)
@@ -227,7 +227,34 @@ def record_calls(*, session: Session, actor: str, calls: list[CallIn]) -> list[s
             raise InvalidInput(f"call {i}: {exc.message}", fields=fields) from None
         row["idempotency_key"] = None
         rows.append(row)
+    _check_references(session, rows)
     return ledger.record_many(session=session, actor=actor, model=m.Call, rows=rows)
+
+
+def _check_references(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Refuses a batch naming an employee, contact or script version that does not exist."""
+    checks: list[tuple[str, Any]] = [
+        ("employee_id", m.Employee.id),
+        ("contact_id", m.Contact.id),
+        ("script_version_id", m.CampaignDocument.id),
+        ("message_version_id", m.CampaignDocument.id),
+    ]
+    for field, column in checks:
+        wanted = {row[field] for row in rows if row.get(field)}
+        known: set[str] = set()
+        values = sorted(wanted)
+        for start in range(0, len(values), 500):
+            known.update(
+                session.scalars(select(column).where(column.in_(values[start : start + 500])))
+            )
+        missing = wanted - known
+        if missing:
+            problems = [
+                FieldProblem(f"calls.{i}.{field}", f"no such record {row[field]}")
+                for i, row in enumerate(rows)
+                if row.get(field) in missing
+            ]
+            raise InvalidInput(f"{len(problems)} call(s) name unknown {field}", fields=problems)
 
 
 def _fast_row(
