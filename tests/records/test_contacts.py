@@ -147,3 +147,18 @@ def test_a_contact_may_be_posted_with_one_name_phone_and_an_address_object(
         "ME",
         "04210",
     )
+
+
+def test_after_a_key_rotation_contacts_still_read_and_are_found_by_name(
+    rt: Runtime, world: World
+) -> None:
+    from callkeep.kit import keys
+    from callkeep.ledger import service as ledger
+
+    with rt.db.transaction() as s:
+        report = keys.rotate(session=s, key_file=rt.settings.key_file)
+        assert report.values > 0 and report.unreadable == 0
+    with rt.db.transaction(read_only=True) as s:
+        found = people.search_contacts(session=s, phone=None, name="jane")
+        assert [c.names for c in found] == [["Jane Q. Doe"]]
+        assert ledger.verify(session=s).intact
