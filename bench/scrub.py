@@ -58,15 +58,22 @@ def dialable_codes() -> np.ndarray:
     return np.flatnonzero((table[:, 200:1000] == 1).all(axis=1))
 
 
-def write_national(path: Path, count: int, codes: np.ndarray, rng: np.random.Generator) -> None:
-    per_code = count // codes.size + 1
+def write_national(path: Path, count: int, codes: np.ndarray, rng: np.random.Generator) -> int:
+    """Writes at least `count` distinct numbers spread over `codes`; returns how many."""
+    per_code = -(-count // codes.size)
+    written = 0
     with path.open("wb") as out:
         for code in codes.tolist():
             picks = np.unique(rng.integers(2_000_000, 10_000_000, size=per_code))
+            while picks.size < per_code:
+                more = rng.integers(2_000_000, 10_000_000, size=per_code - picks.size)
+                picks = np.unique(np.concatenate((picks, more)))
             lines = np.empty((picks.size, 11), dtype=np.uint8)
             lines[:, :10] = digits(picks + code * 10_000_000, 10)
             lines[:, 10] = 10
             out.write(lines.tobytes())
+            written += picks.size
+    return written
 
 
 def write_leads(path: Path, rows: int, codes: np.ndarray, rng: np.random.Generator) -> None:

@@ -7,7 +7,9 @@ from datetime import date, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from callkeep.checks import service
 from callkeep.checks.engine import ebr_basis, months_before
+from callkeep.kit.runtime import Runtime
 from callkeep.lists import service as lists_service
 from tests.checks.conftest import (
     FL_NUMBER,
@@ -234,3 +236,11 @@ def test_adding_a_list_entry_never_turns_a_block_into_an_allow(
     after = decide(phone, at=at, facts=facts)
     assert set(codes(before)) <= set(codes(after))
     assert before.allowed or not after.allowed
+
+
+def test_with_no_seller_set_up_the_check_still_decides(rt: Runtime) -> None:
+    with rt.db.transaction() as session:
+        ctx = service.context(session=session, seller=None, campaign=None, at=None, phones=None)
+        decision = service.decide(session=session, ctx=ctx, inputs=["nope"])[0]
+    assert ctx.seller.slug == "default"
+    assert [r.code for r in decision.reasons] == ["invalid_number"]

@@ -207,13 +207,12 @@ def judge_nanp(*, session: Session, ctx: Context, numbers: np.ndarray) -> Verdic
 
     # Time rules, once per distinct place.
     citations: dict[tuple[int, str], tuple[str, ...]] = {}
-    unique, inverse = np.unique(slots, return_inverse=True)
-    place_bits = np.zeros(len(unique), dtype=np.uint16)
-    for i, slot in enumerate(unique.tolist()):
-        place_bits[i], per_code = _place_bits(ctx, places[slot])
+    place_bits = np.zeros(len(places), dtype=np.uint16)
+    for slot in np.flatnonzero(np.bincount(slots, minlength=len(places))).tolist():
+        place_bits[slot], per_code = _place_bits(ctx, places[slot])
         for code, cites in per_code.items():
             citations[(slot, code)] = cites
-    bits = place_bits[inverse.reshape(-1)]
+    bits = place_bits[slots]
 
     # Lists.
     national = np.zeros(count, dtype=bool)

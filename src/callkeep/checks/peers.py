@@ -108,7 +108,13 @@ def resolve_seller(*, session: Session, ref: str | None) -> Seller:
         if ref not in (None, "", DEFAULT_SELLER_SLUG):
             raise InvalidInput.for_field("seller", f"no seller {ref!r}")
         return Seller(DEFAULT_SELLER_SLUG, DEFAULT_SELLER_SLUG, "this business", False)
-    view = queries.resolve_seller(session=session, ref=ref or None)
+    try:
+        view = queries.resolve_seller(session=session, ref=ref or None)
+    except InvalidInput:
+        if ref:
+            raise
+        # No seller set up yet: decide for "this business" rather than refuse to decide.
+        return Seller(DEFAULT_SELLER_SLUG, DEFAULT_SELLER_SLUG, "this business", False)
     return Seller(
         id=str(view.id),
         slug=str(view.slug),

@@ -105,9 +105,9 @@ class Tally:
     lists: list[ListHits] | None = None
 
     def add(self, bits: np.ndarray) -> None:
-        values, counts = np.unique(bits, return_counts=True)
-        for value, count in zip(values.tolist(), counts.tolist(), strict=True):
-            self.by_bits[value] = self.by_bits.get(value, 0) + count
+        counts = np.bincount(bits)
+        for value in np.flatnonzero(counts).tolist():
+            self.by_bits[value] = self.by_bits.get(value, 0) + int(counts[value])
         self.rows += len(bits)
 
 
@@ -304,9 +304,10 @@ def _row_texts(rows: _Rows, bits: np.ndarray, labels: _Labels) -> tuple[list[byt
     phones = matrix.tobytes().split(b"\n")[:count]
     for row in np.flatnonzero(rows.values < 0).tolist():
         phones[row] = b"," + rows.others.get(row, "").encode() + b","
-    kinds, label_of = np.unique(bits, return_inverse=True)
-    table = np.array([labels.text(int(k)) for k in kinds.tolist()] + [b""], dtype=object)[:-1]
-    return phones, list(table[label_of.reshape(-1)].tolist())
+    table = np.empty(int(bits.max()) + 1 if count else 1, dtype=object)
+    for value in np.flatnonzero(np.bincount(bits)).tolist():
+        table[value] = labels.text(value)
+    return phones, list(table[bits].tolist())
 
 
 def _join(
