@@ -118,15 +118,20 @@ def resolve_review_item(
     )
 
 
-async def _authenticated_body(request: Request, channel: str) -> tuple[bytes, str]:
-    """The raw body and the ledger actor: a valid signature, or a dialer/staff bearer token."""
-    body = await request.body()
+async def _raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+RawBody = Annotated[bytes, Depends(_raw_body)]
+
+
+def _webhook_actor(request: Request, rt: AppRuntime, channel: str, body: bytes) -> str:
+    """The ledger actor of a webhook: a valid signature, or a dialer/staff bearer token."""
     if request.headers.get("authorization"):
         principal = authenticate(request)
         if principal.role not in roles.RECORD_CALLS:
             raise PermissionDenied(f"role {principal.role.value!r} may not post opt-outs")
-        return body, principal.actor
-    rt = request.app.state.runtime
+        return principal.actor
     with rt.db.transaction(read_only=True) as session:
         webhooks.verify_signature(
             session=session,
@@ -134,28 +139,28 @@ async def _authenticated_body(request: Request, channel: str) -> tuple[bytes, st
             body=body,
             header=request.headers.get(webhooks.SIGNATURE_HEADER),
         )
-    return body, f"webhook:{channel}"
+    return f"webhook:{channel}"
 
 
 @router.post("/webhooks/sms", response_model=WebhookAccepted)
-async def sms_webhook(request: Request) -> WebhookAccepted:
+def sms_webhook(request: Request, body: RawBody, rt: AppRuntime) -> WebhookAccepted:
     """An inbound text (Twilio-style form or JSON); a stop word or phrase records a request."""
-    body, actor = await _authenticated_body(request, "sms")
+    actor = _webhook_actor(request, rt, "sms", body)
     text = webhooks.parse_inbound_text(
         content_type=request.headers.get("content-type", ""), body=body
     )
-    with request.app.state.runtime.db.transaction() as session:
+    with rt.db.transaction() as session:
         return webhooks.accept_text(session=session, actor=actor, text=text)
 
 
 @router.post("/webhooks/keypress", response_model=WebhookAccepted)
-async def keypress_webhook(request: Request) -> WebhookAccepted:
+def keypress_webhook(request: Request, body: RawBody, rt: AppRuntime) -> WebhookAccepted:
     """A key press on a prerecorded call; the opt-out digit records a request at once."""
-    body, actor = await _authenticated_body(request, "keypress")
+    actor = _webhook_actor(request, rt, "keypress", body)
     try:
         keypress = KeypressIn.model_validate_json(body)
     except ValueError as exc:
         webhooks.log.warning("keypress webhook refused: not a valid key-press body")
         raise InvalidInput.for_field("body", "send JSON: digit, phone or call_id") from exc
-    with request.app.state.runtime.db.transaction() as session:
+    with rt.db.transaction() as session:
         return webhooks.accept_keypress(session=session, actor=actor, keypress=keypress)
