@@ -79,3 +79,18 @@ def test_a_snapshot_file_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
         assert "not a callkeep list file" in str(exc)
     else:
         raise AssertionError("a damaged snapshot must not load")
+
+
+def test_a_large_delta_is_searched_through_its_filter_exactly(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    base = np.unique(rng.integers(2_070_000_000, 2_080_000_000, 200_000))
+    state = index.ListState()
+    state.add(base)
+    index.write_snapshot(state, tmp_path / "b.snap")
+    added = np.setdiff1d(np.unique(rng.integers(2_070_000_000, 2_080_000_000, 80_000)), base)
+    removed = base[::3]
+    version = index.VersionIndex(index.Snapshot(tmp_path / "b.snap"), added, removed)
+    assert version._filter is not None
+    asked = np.concatenate([base, added, rng.integers(2_070_000_000, 2_080_000_000, 100_000)])
+    expected = np.isin(asked, np.union1d(np.setdiff1d(base, removed), added))
+    assert (version.contains(asked) == expected).all()

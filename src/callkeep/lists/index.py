@@ -228,21 +228,62 @@ def read_delta(path: Path) -> tuple[Numbers, Numbers]:
     return a, r
 
 
-@dataclass(frozen=True)
+_FILTER_BITS = 26
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _filter_slots(numbers: Numbers) -> npt.NDArray[np.uint64]:
+    mixed = numbers.astype(np.uint64) * _GOLDEN
+    return mixed >> np.uint64(64 - _FILTER_BITS)
+
+
+class ChangeFilter:
+    """A one-hash bit filter over a version's changed numbers (8 MB).
+
+    Most numbers asked about were not changed since the snapshot; one array gather rules them
+    out, and only the few left are searched for among the sorted changes.
+    """
+
+    def __init__(self, changed: Numbers) -> None:
+        marks = np.zeros(1 << _FILTER_BITS, dtype=bool)
+        marks[_filter_slots(changed)] = True
+        self.bits = np.packbits(marks, bitorder="little")
+
+    def maybe(self, numbers: Numbers) -> npt.NDArray[np.bool_]:
+        slots = _filter_slots(numbers)
+        shift = (slots & np.uint64(7)).astype(np.uint8)
+        found: npt.NDArray[np.bool_] = ((self.bits[slots >> np.uint64(3)] >> shift) & 1).astype(
+            bool
+        )
+        return found
+
+
+@dataclass
 class VersionIndex:
     """One version's numbers: its snapshot, less `removed`, plus `added`."""
 
     snapshot: Snapshot
     added: Numbers
     removed: Numbers
+    _filter: ChangeFilter | None = None
+
+    def __post_init__(self) -> None:
+        if self.added.size + self.removed.size > _SORT_FROM:
+            self._filter = ChangeFilter(np.concatenate([self.added, self.removed]))
 
     def contains(self, numbers: Numbers) -> npt.NDArray[np.bool_]:
         """Whether each number was on the list in this version."""
         hits = self.snapshot.contains(numbers)
+        if not (self.removed.size or self.added.size):
+            return hits
+        asked = np.arange(numbers.size)
+        if self._filter is not None:
+            asked = np.flatnonzero(self._filter.maybe(numbers))
+        subset = numbers[asked]
         if self.removed.size:
-            hits &= ~_in_sorted(self.removed, numbers)
+            hits[asked] &= ~_in_sorted(self.removed, subset)
         if self.added.size:
-            hits |= _in_sorted(self.added, numbers)
+            hits[asked] |= _in_sorted(self.added, subset)
         return hits
 
     def state(self) -> ListState:
