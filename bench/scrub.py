@@ -182,10 +182,10 @@ def main() -> None:
         codes = np.sort(rng.choice(codes, size=min(args.area_codes, codes.size), replace=False))
         national = work / "national.txt"
         started = time.perf_counter()
-        write_national(national, args.national, codes, rng)
+        listed = write_national(national, args.national, codes, rng)
         print(
-            f"national file: {national.stat().st_size / 1e6:.0f} MB over {codes.size} area codes "
-            f"({time.perf_counter() - started:.1f} s)"
+            f"national file: {listed:,} numbers, {national.stat().st_size / 1e6:.0f} MB over "
+            f"{codes.size} area codes ({time.perf_counter() - started:.1f} s)"
         )
         with rt.db.transaction() as session:
             sellers.create_seller(
@@ -207,8 +207,8 @@ def main() -> None:
                 ),
             )
         print(
-            f"national import: {getattr(report, 'numbers', '?')} numbers in "
-            f"{time.perf_counter() - started:.1f} s"
+            f"national import through the lists domain: {report.numbers_read:,} numbers read, "
+            f"{report.added:,} on the list, in {time.perf_counter() - started:.1f} s"
         )
         leads = work / "leads.csv"
         started = time.perf_counter()
