@@ -1,4 +1,4 @@
-"""Call records (16 CFR 310.5(a)(2)) and the other interactions with a contact.
+"""Call records (16 CFR 310.5(a)(2)).
 
 A call missing a required field is refused naming every missing field. Dialers retry, so an
 idempotency key, and separately (seller, external call id), return the first record instead of
@@ -21,7 +21,7 @@ from callkeep.ledger import service as ledger
 from callkeep.phone.parse import normalize
 from callkeep.records import amendments, people, sellers
 from callkeep.records import models as m
-from callkeep.records.schemas import CallIn, CallOut, InteractionIn, InteractionOut
+from callkeep.records.schemas import CallIn, CallOut
 
 MANUAL_EXEMPT = ("calling_number", "called_number", "started_at", "duration_seconds", "disposition")
 
@@ -371,43 +371,3 @@ def amend_call(
         reason=reason,
         check=check_view,
     )
-
-
-# --- other interactions -----------------------------------------------------------------
-
-
-def record_interaction(
-    *, session: Session, actor: str, interaction_in: InteractionIn
-) -> m.Interaction:
-    """Records an email, text, letter or in-person meeting."""
-    seller_id = (
-        sellers.seller_view(session=session, ref=interaction_in.seller)["id"]
-        if interaction_in.seller
-        else None
-    )
-    employee_id = None
-    if interaction_in.employee:
-        found = people.find_employee(session=session, ref=interaction_in.employee)
-        if found is None:
-            raise InvalidInput.for_field("employee", f"no employee {interaction_in.employee!r}")
-        employee_id = found.id
-    if interaction_in.contact_id and session.get(m.Contact, interaction_in.contact_id) is None:
-        raise InvalidInput.for_field("contact_id", f"no contact {interaction_in.contact_id}")
-    row = m.Interaction(
-        kind=interaction_in.kind,
-        contact_id=interaction_in.contact_id,
-        seller_id=seller_id,
-        employee_id=employee_id,
-        outbound=interaction_in.outbound,
-        occurred_at=to_utc_second(interaction_in.occurred_at, field="occurred_at"),
-        address=interaction_in.address,
-        subject=interaction_in.subject,
-        notes=interaction_in.notes,
-        recorded_by=actor,
-    )
-    return ledger.record(session=session, actor=actor, entity=row)
-
-
-def interaction_out(*, session: Session, interaction: m.Interaction) -> InteractionOut:
-    """The current view of an interaction."""
-    return InteractionOut.model_validate(amendments.current(session=session, record=interaction))

@@ -12,7 +12,7 @@ from callkeep.auth.deps import require
 from callkeep.auth.schemas import Principal
 from callkeep.errors import NotFound
 from callkeep.kit.http import AppRuntime, DbSession
-from callkeep.records import amendments, calls, consents, people, sellers, timeline
+from callkeep.records import amendments, calls, consents, interactions, people, sellers, timeline
 from callkeep.records import models as m
 from callkeep.records.endpoints_parties import router as parties_router
 from callkeep.records.schemas import (
@@ -133,8 +133,10 @@ def amend_call(
 @router.post("/interactions", response_model=InteractionOut, status_code=status.HTTP_201_CREATED)
 def create_interaction(body: InteractionIn, session: DbSession, principal: Staff) -> InteractionOut:
     """Records an email, text, letter or in-person meeting with a contact."""
-    row = calls.record_interaction(session=session, actor=principal.actor, interaction_in=body)
-    return calls.interaction_out(session=session, interaction=row)
+    row = interactions.record_interaction(
+        session=session, actor=principal.actor, interaction_in=body
+    )
+    return interactions.interaction_out(session=session, interaction=row)
 
 
 @router.post("/consents", response_model=ConsentOut, status_code=status.HTTP_201_CREATED)
