@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 ANN = "+12075550123"
@@ -114,3 +115,27 @@ def test_dates_filter_whole_days(client: TestClient, headers) -> None:
     assert next_day.json()["total"] == 0
     naive = client.get("/api/v1/dnc-requests?from=2025-03-05T10:00:00", headers=headers["auditor"])
     assert naive.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "channel", ["web", "agent", "phone", "sms", "keypress", "email", "mail", "in_person"]
+)
+def test_staff_record_a_request_from_every_channel(
+    client: TestClient, headers, channel: str
+) -> None:
+    made = client.post(
+        "/api/v1/dnc-requests",
+        json={"phone": ANN, "channel": channel, "evidence": f"asked by {channel}"},
+        headers=headers["agent"],
+    )
+    assert made.status_code == 201
+    assert (made.json()["channel"], made.json()["status"]) == (channel, "met")
+    listed = client.get(f"/api/v1/dnc-requests?channel={channel}", headers=headers["auditor"])
+    assert listed.json()["total"] == 1
+
+
+def test_an_unknown_channel_is_refused(client: TestClient, headers) -> None:
+    made = client.post(
+        "/api/v1/dnc-requests", json={"phone": ANN, "channel": "pigeon"}, headers=headers["agent"]
+    )
+    assert made.status_code == 422
