@@ -254,3 +254,20 @@ def test_a_running_process_sees_a_new_version_at_its_next_look_up(
     import_file(write_file("v2.txt", f"{B}\n"), as_of=date(2026, 3, 2))
     with rt.db.transaction(read_only=True) as session:
         assert hits(session, at("2026-03-05"), [A, B])["national"] == [False, True]
+
+
+def test_a_seller_list_with_entries_answers_even_for_numbers_not_on_it(
+    sellers: list[str], session: Session
+) -> None:
+    entry = service.add_entity_entry(
+        session=session, actor="a", seller_slug="acme", phone="2075550134", source="web"
+    )
+    one = service.lookup_many(
+        session=session, numbers=np.array([B]), at=entry.effective_at, seller_slug="acme"
+    )
+    many = service.lookup_many(
+        session=session, numbers=np.full(500, B), at=entry.effective_at, seller_slug="acme"
+    )
+    assert [(a.list, a.hits.tolist()) for a in one] == [("entity:acme", [False])]
+    assert one[0].version == many[0].version
+    assert entry.id in (one[0].version or "")

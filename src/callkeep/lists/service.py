@@ -266,7 +266,20 @@ def _entity_answer(
     entries = list(
         session.scalars(query.order_by(EntityListEntry.effective_at, EntityListEntry.id))
     )
-    if version is None and not entries:
+    newest = entries[-1] if entries and numbers.size > _FEW else None
+    if numbers.size <= _FEW:
+        # the list's label is its newest entry in force, whichever numbers were asked about
+        newest = session.scalars(
+            select(EntityListEntry)
+            .where(
+                EntityListEntry.seller_slug == seller_slug,
+                EntityListEntry.effective_at <= at,
+                EntityListEntry.expires_at > at,
+            )
+            .order_by(EntityListEntry.effective_at.desc(), EntityListEntry.id.desc())
+            .limit(1)
+        ).first()
+    if version is None and newest is None:
         return None
     hits = np.zeros(numbers.size, dtype=bool)
     labels = []
@@ -280,7 +293,8 @@ def _entity_answer(
         codes = np.array([e.area_code for e in entries if e.area_code is not None], np.int64)
         if codes.size:
             hits |= np.isin(numbers // index.SUBSCRIBERS, codes)
-        labels.append(f"{iso(entries[-1].effective_at)} {entries[-1].id}")
+    if newest is not None:
+        labels.append(f"{iso(newest.effective_at)} {newest.id}")
     return ListAnswer(name, labels[-1], hits)
 
 
