@@ -300,3 +300,25 @@ def test_the_timeline_lists_everything_in_time_order(
     assert (
         client.get("/api/v1/contacts/nope/timeline", headers=headers["auditor"]).status_code == 404
     )
+
+
+def test_a_shared_number_counts_calls_to_every_number_of_each_person_holding_it(
+    session: Session, world: World
+) -> None:
+    from callkeep.records import people
+    from callkeep.records.schemas import ContactIn
+
+    people.create_contact(
+        session=session,
+        actor="t",
+        contact_in=ContactIn(names=["John Doe"], phones=[JANE, "+12077847777"]),
+    )
+    _call(session, JANE_WORK, T0 - timedelta(hours=1))
+    _call(session, "+12077847777", T0 - timedelta(hours=2))
+    _call(session, JANE, T0 - timedelta(hours=3))
+    facts = queries.phone_facts(
+        session=session, seller_id=world.seller.id, subject=None, at=T0, phones=None
+    )
+    assert facts[JANE].calls_24h == 3
+    assert facts[JANE_WORK].calls_24h == 2
+    assert facts["+12077847777"].calls_24h == 2

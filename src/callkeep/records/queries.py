@@ -312,8 +312,7 @@ def _call_counts(
     for contact_id, numbers_held in by_contact.items():
         for held in numbers_held:
             holders_of.setdefault(held, set()).add(contact_id)
-    per_number: dict[str, int] = {}
-    per_contact: dict[str, int] = {}
+    counts: dict[str, int] = {}
     completed: dict[str, int] = {}
     eight = at - timedelta(hours=8)
     for view in views.values():
@@ -325,20 +324,15 @@ def _call_counts(
             completed[number] = completed.get(number, 0) + 1
         if subject is not None and view["subject"] != subject:
             continue
+        # The call reached a person: every number of every contact it reached counts it once.
         people_called = set(holders_of.get(number, set())) if number else set()
         if view["contact_id"]:
             people_called.add(view["contact_id"])
+        reached = {number} if number else set()
         for contact_id in people_called:
-            per_contact[contact_id] = per_contact.get(contact_id, 0) + 1
-        if number:
-            per_number[number] = per_number.get(number, 0) + 1
-    counts: dict[str, int] = {}
-    for number in set(per_number) | set(by_phone):
-        holders = holders_of.get(number)
-        if holders:
-            counts[number] = max(per_contact.get(c, 0) for c in holders)
-        else:
-            counts[number] = per_number.get(number, 0)
+            reached |= by_contact.get(contact_id, set())
+        for phone in reached:
+            counts[phone] = counts.get(phone, 0) + 1
     return counts, completed
 
 
