@@ -104,3 +104,14 @@ def test_contacts_consents_and_the_timeline(world: World) -> None:
     assert [i["kind"] for i in timeline] == ["consent", "consent_revocation"]
     by_phone = runner.invoke(app, ["contacts", "timeline", "207-784-5678"])
     assert by_phone.exit_code == 0 and "consent" in by_phone.output
+
+
+def test_a_contact_is_amended_from_the_command_line(world: World) -> None:
+    amended = runner.invoke(
+        app, ["contacts", "amend", world.jane.id, "--change", "state=NH", "--reason", "moved"]
+    )
+    assert amended.exit_code == 0, amended.output
+    found = json.loads(
+        runner.invoke(app, ["contacts", "search", "--name", "jane", "--json"]).output
+    )
+    assert found[0]["state"] == "NH"

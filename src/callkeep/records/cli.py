@@ -272,8 +272,18 @@ def call_amend(
     reason: str = typer.Option(..., help="why the record is corrected"),
 ) -> None:
     """Corrects a call; the original stays as it was."""
+    changes = _changes(change)
+    with cli_runtime().db.transaction() as session:
+        row = calls.amend_call(
+            session=session, actor=cli_actor(), call_id=call_id, changes=changes, reason=reason
+        )
+        console.print(f"amendment {row.id}")
+
+
+def _changes(items: list[str]) -> dict[str, object]:
+    """``FIELD=VALUE`` pairs; a value is read as JSON when it is JSON, else as text."""
     changes: dict[str, object] = {}
-    for item in change:
+    for item in items:
         field, sep, raw = item.partition("=")
         if not sep:
             raise InvalidInput.for_field("change", f"{item!r} is not FIELD=VALUE")
@@ -281,9 +291,23 @@ def call_amend(
             changes[field] = json.loads(raw)
         except json.JSONDecodeError:
             changes[field] = raw
+    return changes
+
+
+@contacts_app.command("amend")
+def contact_amend(
+    contact_id: str,
+    change: list[str] = typer.Option(..., help='FIELD=VALUE, e.g. state=NH or phones=["+1…"]'),
+    reason: str = typer.Option(..., help="why the record is corrected"),
+) -> None:
+    """Corrects a contact (address, phones, names…); the original stays as it was."""
     with cli_runtime().db.transaction() as session:
-        row = calls.amend_call(
-            session=session, actor=cli_actor(), call_id=call_id, changes=changes, reason=reason
+        row = people.amend_contact(
+            session=session,
+            actor=cli_actor(),
+            contact_id=contact_id,
+            changes=_changes(change),
+            reason=reason,
         )
         console.print(f"amendment {row.id}")
 
