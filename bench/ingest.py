@@ -112,9 +112,7 @@ def bench_baseline(folder: Path, rows: list[dict[str, Any]], round_no: int) -> f
     conn = sqlite3.connect(folder / f"baseline-{round_no}.db", isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute(
-        f"CREATE TABLE calls ({', '.join(columns)}, PRIMARY KEY (id))"
-    )
+    conn.execute(f"CREATE TABLE calls ({', '.join(columns)}, PRIMARY KEY (id))")
     conn.execute("CREATE INDEX ix_called ON calls (called_number)")
     tuples = [tuple(str(r.get(c)) if r.get(c) is not None else None for c in columns) for r in rows]
     marks = ", ".join("?" for _ in columns)
