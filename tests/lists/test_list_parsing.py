@@ -5,9 +5,12 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from callkeep.errors import InvalidInput
+from callkeep.lists import cli as lists_cli
 from callkeep.lists import parse
 from callkeep.lists.sources import member_name_problem
 
@@ -170,3 +173,20 @@ def test_a_fixed_layout_change_list_with_a_bad_number_keeps_the_rest_in_order() 
     assert [(u.line, u.reason) for u in tally.first_unreadable] == [
         (2, "exchange (digits 4-6) cannot exist")
     ]
+
+
+@given(
+    st.lists(st.sampled_from([201, 207, 603, 802, 999]), min_size=1, max_size=6),
+    st.sampled_from([",", ", ", " "]),
+)
+def test_area_codes_option_reads_any_separator(codes: list[int], separator: str) -> None:
+    assert lists_cli.parse_area_codes(separator.join(map(str, codes))) == codes
+
+
+@given(st.text(max_size=12))
+def test_area_codes_option_refuses_what_is_not_three_digits(text: str) -> None:
+    parts = [p for p in text.replace(" ", ",").split(",") if p]
+    if all(p.isdigit() and len(p) == 3 for p in parts):
+        return
+    with pytest.raises(InvalidInput):
+        lists_cli.parse_area_codes(text)
