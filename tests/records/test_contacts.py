@@ -162,3 +162,20 @@ def test_after_a_key_rotation_contacts_still_read_and_are_found_by_name(
         found = people.search_contacts(session=s, phone=None, name="jane")
         assert [c.names for c in found] == [["Jane Q. Doe"]]
         assert ledger.verify(session=s).intact
+
+
+def test_an_amendment_that_makes_a_contact_invalid_is_refused_naming_the_field(
+    client: TestClient, headers: H, world: World
+) -> None:
+    url = f"/api/v1/contacts/{world.jane.id}/amendments"
+    for changes, field in (
+        ({"preferences": {"preferred_channel": "pigeon"}}, "changes.preferences.preferred_channel"),
+        ({"names": []}, "changes.names"),
+        ({"zip": "ABCDE"}, "zip"),
+        ({"phones": ["12"]}, "changes.phones.0"),
+    ):
+        refused = client.post(
+            url, json={"changes": changes, "reason": "r"}, headers=headers["agent"]
+        )
+        assert refused.status_code == 422, (changes, refused.text)
+        assert field in {f["field"] for f in refused.json()["error"]["fields"]}, refused.text

@@ -22,7 +22,7 @@ from callkeep.phone.parse import normalize
 from callkeep.records import models as m
 from callkeep.records.schemas import AmendmentOut
 
-# kind of each amendable field: text, phone, instant, count, bool, json, or "enum:a|b|c";
+# kind of each amendable field: text, phone, instant, count, bool, json, strlist, or "enum:a|b|c";
 # a trailing "?" allows null.
 AMENDABLE: dict[str, dict[str, str]] = {
     "sellers": {
@@ -41,17 +41,22 @@ AMENDABLE: dict[str, dict[str, str]] = {
         "caller_id_authorized_from": "instant?",
         "caller_id_authorized_to": "instant?",
     },
-    "employees": {"name": "text", "home_address": "text?", "phone": "phone?", "job_titles": "json"},
+    "employees": {
+        "name": "text",
+        "home_address": "text?",
+        "phone": "phone?",
+        "job_titles": "strlist",
+    },
     "contacts": {
-        "names": "json",
-        "phones": "json",
-        "emails": "json",
+        "names": "strlist",
+        "phones": "strlist",
+        "emails": "strlist",
         "street": "text?",
         "city": "text?",
         "state": "text?",
         "zip": "text?",
         "preferences": "json",
-        "tags": "json",
+        "tags": "strlist",
     },
     "calls": {
         "employee_id": "text?",
@@ -147,6 +152,10 @@ def _clean(kind: str, value: Any, field: str) -> Any:
         if not isinstance(value, bool):
             raise InvalidInput.for_field(field, "must be true or false")
         return value
+    if base == "strlist":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InvalidInput.for_field(field, "must be a list of texts")
+        return value
     if base == "json":
         if not isinstance(value, list | dict):
             raise InvalidInput.for_field(field, "must be a list or an object")
@@ -162,7 +171,7 @@ def _apply(view: dict[str, Any], kinds: dict[str, str], changes: dict[str, Any])
         base = kinds.get(name, "text").rstrip("?")
         if base == "instant" and value is not None:
             view[name] = parse_instant(str(value), field=name)
-        elif base == "json":
+        elif base in ("json", "strlist"):
             view[name] = json.dumps(value, sort_keys=True)
         else:
             view[name] = value

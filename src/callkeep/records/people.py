@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -197,16 +198,27 @@ def create_contact(*, session: Session, actor: str, contact_in: ContactIn) -> m.
 
 def check_contact_view(view: dict[str, Any]) -> None:
     """Refuses an amended contact that a new contact could not be."""
-    _checked_contact(
-        ContactIn(
-            names=json.loads(view["names"]),
-            phones=json.loads(view["phones"]),
-            emails=json.loads(view["emails"] or "[]"),
-            state=view["state"],
-            zip=view["zip"],
-            preferences=Preferences.model_validate(json.loads(view["preferences"])),
+    try:
+        contact_in = ContactIn.model_validate(
+            {
+                "names": json.loads(view["names"]),
+                "phones": json.loads(view["phones"]),
+                "emails": json.loads(view["emails"] or "[]"),
+                "state": view["state"],
+                "zip": view["zip"],
+                "tags": json.loads(view["tags"]),
+                "preferences": json.loads(view["preferences"]),
+            }
         )
-    )
+    except ValidationError as exc:
+        problems = [
+            FieldProblem("changes." + ".".join(str(p) for p in e["loc"]), e["msg"])
+            for e in exc.errors()
+        ]
+        raise InvalidInput(
+            "; ".join(f"{p.field}: {p.message}" for p in problems), fields=problems
+        ) from None
+    _checked_contact(contact_in)
 
 
 def contact_out(view: dict[str, Any], *, amended: bool = False) -> ContactOut:
