@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Index, Integer, String
+from sqlalchemy import Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callkeep.kit.db import UTCDateTime
@@ -45,7 +45,7 @@ class ListVersion(Recorded):
     removed_absent: Mapped[int] = mapped_column(Integer)
     unreadable: Mapped[int] = mapped_column(Integer)
     # "207:2026-11-20 603:2026-10-01": each covered area code and the date its data is as of.
-    coverage: Mapped[str] = mapped_column(String(8000))
+    coverage: Mapped[str] = mapped_column(Text)
     # The 310.5(a)(11) access record.
     accessed_by: Mapped[str] = mapped_column(String(200))
     accessed_on: Mapped[date] = mapped_column(Date)
