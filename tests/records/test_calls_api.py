@@ -186,6 +186,7 @@ def test_an_amendment_that_would_break_the_record_is_refused(
         ({"called_number": "555"}, "changes.called_number"),
         ({"started_at": "2026-07-04 13:00"}, "changes.started_at"),
         ({"seller_id": "x"}, "changes.seller_id"),
+        ({"contact_id": "nobody"}, "changes.contact_id"),
     ):
         refused = client.post(
             f"/api/v1/calls/{call['id']}/amendments",

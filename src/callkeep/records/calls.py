@@ -362,6 +362,20 @@ def amend_call(
 ) -> m.Amendment:
     """Records a correction of a call; the amended call must still be a complete record."""
     get_call(session=session, call_id=call_id)
+    references: dict[str, type[Any]] = {
+        "employee_id": m.Employee,
+        "campaign_id": m.Campaign,
+        "contact_id": m.Contact,
+        "script_version_id": m.CampaignDocument,
+        "message_version_id": m.CampaignDocument,
+    }
+
+    def check(view: dict[str, Any]) -> None:
+        check_view(view)
+        for field, model in references.items():
+            if field in changes and view.get(field) and session.get(model, view[field]) is None:
+                raise InvalidInput.for_field(f"changes.{field}", f"no such record {view[field]}")
+
     return amendments.amend(
         session=session,
         actor=actor,
@@ -369,5 +383,5 @@ def amend_call(
         target_id=call_id,
         changes=changes,
         reason=reason,
-        check=check_view,
+        check=check,
     )
