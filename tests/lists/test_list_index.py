@@ -94,3 +94,17 @@ def test_a_large_delta_is_searched_through_its_filter_exactly(tmp_path: Path) ->
     asked = np.concatenate([base, added, rng.integers(2_070_000_000, 2_080_000_000, 100_000)])
     expected = np.isin(asked, np.union1d(np.setdiff1d(base, removed), added))
     assert (version.contains(asked) == expected).all()
+
+
+def test_a_copied_state_shares_rows_until_one_side_writes(tmp_path: Path) -> None:
+    original = index.ListState()
+    original.add(np.array([2075550134, 6035550199], dtype=np.int64))
+    twin = original.copy()
+    twin.add(np.array([2075550135], dtype=np.int64))
+    assert twin.remove(np.array([6035550199, 6035550100], dtype=np.int64)) == 1
+    assert original.difference(index.ListState()).tolist() == [2075550134, 6035550199]
+    assert twin.difference(index.ListState()).tolist() == [2075550134, 2075550135]
+    index.write_snapshot(original, tmp_path / "o.snap")
+    mapped = index.Snapshot(tmp_path / "o.snap").state()
+    mapped.add(np.array([2075550136], dtype=np.int64))
+    assert index.Snapshot(tmp_path / "o.snap").contains(np.array([2075550136])).tolist() == [False]

@@ -282,13 +282,11 @@ def _next_state(
                 "area_codes", f"the files hold numbers in area codes not named: {shown}"
             )
         replaced = codes if codes is not None else present
-        # rows of area codes not replaced are shared, never written: nothing to copy
-        merged = index.ListState()
-        merged.rows = dict(previous.rows)
+        merged = previous.copy()
         merged.clear_area_codes(replaced)
         for npa, row in incoming.rows.items():
             if npa in replaced:
-                merged.rows[npa] = row
+                merged.share(npa, row)
         return merged
     if name.startswith("entity:"):
         merged = previous.copy()

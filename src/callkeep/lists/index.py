@@ -210,7 +210,7 @@ class Snapshot:
         state = ListState()
         if self.dense is not None:
             for npa in np.flatnonzero(self.slot >= 0).tolist():
-                state.rows[npa] = np.array(self.dense[self.slot[npa]])
+                state.share(npa, self.dense[self.slot[npa]])
         state.add(np.asarray(self.sparse))
         return state
 

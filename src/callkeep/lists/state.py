@@ -20,16 +20,30 @@ class ListState:
 
     def __init__(self) -> None:
         self.rows: dict[int, npt.NDArray[np.uint8]] = {}
+        # rows this state shares with another (or maps read-only): copied before a write
+        self._shared: set[int] = set()
 
     def copy(self) -> ListState:
+        """A state with the same numbers; rows are shared until either side writes one."""
         twin = ListState()
-        twin.rows = {npa: row.copy() for npa, row in self.rows.items()}
+        twin.rows = dict(self.rows)
+        twin._shared = set(self.rows)
+        self._shared |= set(self.rows)
         return twin
 
+    def share(self, npa: int, row: npt.NDArray[np.uint8]) -> None:
+        """Uses `row` (e.g. a read-only mapped snapshot row) without copying it."""
+        self.rows[npa] = row
+        self._shared.add(npa)
+
     def row(self, npa: int) -> npt.NDArray[np.uint8]:
+        """One area code's row, ready to be written."""
         found = self.rows.get(npa)
         if found is None:
             found = self.rows[npa] = np.zeros(ROW_BYTES, dtype=np.uint8)
+        elif npa in self._shared:
+            found = self.rows[npa] = np.array(found, dtype=np.uint8)
+            self._shared.discard(npa)
         return found
 
     def _grouped(self, numbers: Numbers) -> list[tuple[int, Numbers]]:
@@ -67,17 +81,20 @@ class ListState:
         if numbers.size == 0:
             return 0
         for npa, subscribers in self._grouped(np.unique(numbers)):
-            row = self.rows.get(npa)
-            if row is None:
+            if npa not in self.rows:
                 continue
             where, bits = self._bytes_and_bits(subscribers)
-            present += int(np.bitwise_count(row[where] & bits).sum())
-            row[where] &= ~bits
+            on_list = int(np.bitwise_count(self.rows[npa][where] & bits).sum())
+            if on_list:
+                present += on_list
+                row = self.row(npa)
+                row[where] &= ~bits
         return present
 
     def clear_area_codes(self, npas: set[int]) -> None:
         for npa in npas:
             self.rows.pop(npa, None)
+            self._shared.discard(npa)
 
     def counts(self) -> dict[int, int]:
         """Numbers per area code (area codes with none left out)."""
