@@ -179,3 +179,12 @@ def test_an_amendment_that_makes_a_contact_invalid_is_refused_naming_the_field(
         )
         assert refused.status_code == 422, (changes, refused.text)
         assert field in {f["field"] for f in refused.json()["error"]["fields"]}, refused.text
+
+
+def test_a_contact_may_be_posted_with_first_and_last_name(client: TestClient, headers: H) -> None:
+    made = client.post(
+        "/api/v1/contacts",
+        json={"first_name": "Ann", "last_name": "Roy", "phones": ["2077842222"]},
+        headers=headers["agent"],
+    )
+    assert made.status_code == 201 and made.json()["names"] == ["Ann Roy"]

@@ -136,6 +136,9 @@ class ContactIn(BaseModel):
         if not isinstance(data, dict):
             return data
         data = dict(data)
+        first, last = data.pop("first_name", None), data.pop("last_name", None)
+        if (first or last) and not data.get("name"):
+            data["name"] = " ".join(str(p) for p in (first, last) if p)
         for one, many in (("name", "names"), ("phone", "phones"), ("email", "emails")):
             if one in data:
                 value = data.pop(one)
