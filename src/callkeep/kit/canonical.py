@@ -10,8 +10,13 @@ from typing import Any
 
 from callkeep.kit.clock import iso
 
+_encoder = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=lambda v: _plain(v)
+)
+
 
 def _plain(value: Any) -> Any:
+    """The JSON form of the values JSON has no form for (called by the C encoder)."""
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, date):
@@ -20,18 +25,14 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, bytes):
         return value.hex()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} has no canonical form")
 
 
 def canonical_bytes(content: dict[str, Any]) -> bytes:
     """Sorted-key compact JSON of `content`, with times as ``YYYY-MM-DDTHH:MM:SSZ``."""
-    return json.dumps(
-        _plain(content), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
+    return _encoder.encode(content).encode("utf-8")
 
 
 def digest(content: dict[str, Any]) -> str:
