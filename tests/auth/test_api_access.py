@@ -55,3 +55,15 @@ def test_cli_token_create_prints_token_on_last_line(settings: Settings, client: 
 
 def test_secret_key_file_is_private(settings: Settings, client: TestClient) -> None:
     assert settings.key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_revoked_token_is_refused_at_once(client: TestClient, rt) -> None:  # type: ignore[no-untyped-def]
+    from callkeep.auth import service
+
+    with rt.db.transaction() as s:
+        token, secret = service.create_token(session=s, actor="t", name="gone", role="agent")
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    with rt.db.transaction() as s:
+        service.revoke_token(session=s, actor="t", token_id=token.id, reason="lost laptop")
+    assert client.get("/api/v1/me", headers=headers).status_code == 401

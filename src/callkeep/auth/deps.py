@@ -31,8 +31,7 @@ def authenticate(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() == "bearer" and secret.strip():
-        with runtime(request).db.transaction(read_only=True) as session:
-            return service.authenticate_token(session=session, secret=secret.strip())
+        return service.authenticate_token_cached(db=runtime(request).db, secret=secret.strip())
     staff: Principal | None = getattr(request.state, "principal", None)
     if staff is not None:
         return staff

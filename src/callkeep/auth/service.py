@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,6 +16,7 @@ from callkeep.auth.models import ApiToken, CredentialRevocation, User
 from callkeep.auth.roles import Role
 from callkeep.auth.schemas import Principal
 from callkeep.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound
+from callkeep.kit.db import Database
 from callkeep.ledger import service as ledger
 
 _hasher = PasswordHasher()
@@ -55,6 +58,39 @@ def revoke_token(*, session: Session, actor: str, token_id: str, reason: str = "
         actor=actor,
         entity=CredentialRevocation(token_id=token_id, reason=reason, recorded_by=actor),
     )
+    forget_cached_tokens()
+
+
+_TOKEN_TTL = 10.0  # seconds a verified token is trusted before it is looked up again
+_token_cache: dict[str, tuple[float, Principal]] = {}
+_cache_lock = threading.Lock()
+
+
+def forget_cached_tokens() -> None:
+    """Drops this process's cache of verified tokens (after a revocation)."""
+    with _cache_lock:
+        _token_cache.clear()
+
+
+def authenticate_token_cached(*, db: Database, secret: str) -> Principal:
+    """`authenticate_token`, remembered for a few seconds per process.
+
+    A token revoked on this server is refused at once; on other servers of the same database
+    within `_TOKEN_TTL` seconds.
+    """
+    key = token_digest(secret)
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _token_cache.get(key)
+    if hit is not None and now - hit[0] < _TOKEN_TTL:
+        return hit[1]
+    with db.transaction(read_only=True) as session:
+        principal = authenticate_token(session=session, secret=secret)
+    with _cache_lock:
+        if len(_token_cache) > 10_000:
+            _token_cache.clear()
+        _token_cache[key] = (now, principal)
+    return principal
 
 
 def authenticate_token(*, session: Session, secret: str) -> Principal:

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -59,7 +58,12 @@ def is_sqlite(url: str) -> bool:
 def make_engine(url: str) -> Engine:
     """An engine for `url`, tuned for callkeep's write pattern on SQLite or PostgreSQL."""
     if is_sqlite(url):
-        engine = create_engine(url, connect_args={"timeout": 60}, poolclass=NullPool)
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 60, "check_same_thread": False},
+            pool_size=8,
+            max_overflow=16,
+        )
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
