@@ -73,6 +73,13 @@ class RateLimited(CallkeepError):
     status_code = 429
 
 
+class ServiceBusy(CallkeepError):
+    """The database stayed locked by other writers for too long."""
+
+    code = "busy"
+    status_code = 503
+
+
 class RecordTampered(CallkeepError):
     """Stored evidence no longer matches its ledger."""
 

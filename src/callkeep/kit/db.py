@@ -6,6 +6,7 @@ SQLite runs in WAL mode with a busy timeout, and its write transactions start wi
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,6 +16,10 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from callkeep.errors import ServiceBusy
+
+_WRITE_WAIT_SECONDS = 60.0
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -98,6 +103,10 @@ class Database:
             expire_on_commit=False,
             info=self.info,
         )
+        # SQLite has one writer at a time; writers of this process queue on a lock here instead
+        # of sleeping in SQLite's busy handler, which wakes late and wrecks tail latency.
+        self._write_lock: threading.Lock | None = threading.Lock() if self.is_sqlite else None
+        self._write_owner: int | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -108,20 +117,36 @@ class Database:
         return (self._reader if read_only else self._writer)()
 
     @contextmanager
+    def _writer_turn(self, read_only: bool) -> Iterator[None]:
+        lock = self._write_lock
+        if lock is None or read_only or self._write_owner == threading.get_ident():
+            yield
+            return
+        if not lock.acquire(timeout=_WRITE_WAIT_SECONDS):
+            raise ServiceBusy("the database is busy with another write; try again")
+        self._write_owner = threading.get_ident()
+        try:
+            yield
+        finally:
+            self._write_owner = None
+            lock.release()
+
+    @contextmanager
     def transaction(self, *, read_only: bool = False) -> Iterator[Session]:
         """A session that commits once at the end, or rolls back on any error."""
-        session = self.session(read_only=read_only)
-        try:
-            yield session
-            if read_only:
+        with self._writer_turn(read_only):
+            session = self.session(read_only=read_only)
+            try:
+                yield session
+                if read_only:
+                    session.rollback()
+                else:
+                    session.commit()
+            except BaseException:
                 session.rollback()
-            else:
-                session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+                raise
+            finally:
+                session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

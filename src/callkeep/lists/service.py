@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from callkeep.errors import InvalidInput
 from callkeep.kit.clock import iso, to_utc_second, utcnow
@@ -115,12 +115,37 @@ _CATALOG_LOCK = threading.Lock()
 _CATALOG: dict[str, tuple[tuple[int, str | None], dict[str, VersionRow]]] = {}
 
 
+_SESSION_MEMO = "callkeep.lists.catalog"
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_catalog_on_new_version(session: Session, _context: object) -> None:
+    if any(isinstance(obj, ListVersion) for obj in session.new):
+        session.info.pop(_SESSION_MEMO, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_catalog_at_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_SESSION_MEMO, None)
+
+
 def catalog(*, session: Session) -> dict[str, VersionRow]:
     """Every list version by id; re-read only when a version was added since the last call.
 
     Versions are written once and never changed, so one small query (a count and the newest
     id) tells whether another process imported a new one: a running server sees it at once.
+    Within one transaction the answer is remembered until a version is added in it.
     """
+    memo: dict[str, VersionRow] | None = session.info.get(_SESSION_MEMO)
+    if memo is not None:
+        return memo
+    rows = _catalog(session)
+    session.info[_SESSION_MEMO] = rows
+    return rows
+
+
+def _catalog(session: Session) -> dict[str, VersionRow]:
     key = str(session.get_bind().engine.url)
     marker = session.execute(select(func.count(ListVersion.id), func.max(ListVersion.id))).one()
     stamp = (int(marker[0]), marker[1])
