@@ -51,3 +51,25 @@ def test_normalization_is_idempotent_and_keeps_the_digits(n: int) -> None:
 def test_any_text_either_normalizes_or_is_refused_cleanly(text: str) -> None:
     e164 = try_normalize(text)
     assert e164 is None or (e164.startswith("+") and e164[1:].isdigit())
+
+
+def _slow(text: str) -> str | None:
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, "US")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@given(
+    st.integers(min_value=0, max_value=9_999_999_999),
+    st.sampled_from(["{}", "+1{}", "1{}", "({a}) {b}-{c}", "{a}-{b}-{c}", "+1 {a} {b} {c}", "+{}"]),
+)
+def test_the_nanp_table_answers_exactly_as_libphonenumber(n: int, shape: str) -> None:
+    digits = f"{n:010d}"
+    text = shape.format(digits, a=digits[:3], b=digits[3:6], c=digits[6:])
+    assert try_normalize(text) == _slow(text)

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import event, func, insert, inspect, select, text
+from sqlalchemy import event, func, inspect, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from callkeep.kit.canonical import canonical_bytes, digest
@@ -114,7 +114,7 @@ def append_many(
         )
         prev = own
     if rows:
-        session.execute(insert(LedgerEntry), rows)
+        session.execute(LedgerEntry.__table__.insert(), rows)  # type: ignore[attr-defined]
     session.info[_HEAD_KEY] = (seq, prev)
     return seq
 
@@ -152,7 +152,12 @@ def record_many(
         prepared.append(full)
         items.append((model.__tablename__, str(full["id"]), digest(full)))
     if prepared:
-        session.execute(insert(model), prepared)
+        names = {attr.key: attr.columns[0].name for attr in _column_attrs(model)}
+        table = model.__table__
+        session.execute(
+            table.insert(),  # type: ignore[attr-defined]
+            [{names[key]: value for key, value in row.items()} for row in prepared],
+        )
         append_many(session=session, actor=actor, action="create", items=items)
     return [row["id"] for row in prepared]
 

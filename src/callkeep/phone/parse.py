@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
+from typing import Any
+
 import phonenumbers
 
 from callkeep.errors import InvalidInput
@@ -9,14 +13,52 @@ from callkeep.errors import InvalidInput
 _MAX_INPUT = 64
 
 
+_NANP_SHAPE = re.compile(r"^\s*\+?[0-9\s().\-]+$", re.ASCII)
+
+
+@cache
+def _prefix_status() -> Any:
+    from callkeep.phone.geo import prefix_validity
+
+    return prefix_validity()
+
+
+_UNDECIDED = (False, None)
+
+
+def _nanp_fast(text: str) -> tuple[bool, str | None]:
+    """(True, E.164) for a plainly written dialable NANP number, (True, None) for one that cannot
+    be dialed, (False, None) when only libphonenumber can tell (other countries, letters,
+    exchanges whose validity depends on the last four digits)."""
+    if not _NANP_SHAPE.match(text):
+        return _UNDECIDED
+    digits = "".join(ch for ch in text if "0" <= ch <= "9")
+    plus = text.lstrip().startswith("+")
+    if len(digits) == 11 and digits[0] == "1":
+        digits = digits[1:]
+    elif plus or len(digits) != 10:
+        return _UNDECIDED
+    status = int(_prefix_status()[int(digits[:6])])
+    if status == 1:
+        return True, "+1" + digits
+    if status == 0:
+        return True, None
+    return _UNDECIDED
+
+
 def try_normalize(text: str, *, region: str = "US") -> str | None:
     """The E.164 form of `text` if it is a dialable number, else None.
 
     National numbers are read as NANP (`region`); a number must be valid under libphonenumber's
-    metadata, so area codes and exchanges that do not exist are refused.
+    metadata, so area codes and exchanges that do not exist are refused. Plainly written NANP
+    numbers are answered from a table built from the same metadata, without parsing.
     """
     if not isinstance(text, str) or not text.strip() or len(text) > _MAX_INPUT:
         return None
+    if region == "US":
+        decided, e164 = _nanp_fast(text)
+        if decided:
+            return e164
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
