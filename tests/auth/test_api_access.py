@@ -67,3 +67,19 @@ def test_a_revoked_token_is_refused_at_once(client: TestClient, rt) -> None:  # 
     with rt.db.transaction() as s:
         service.revoke_token(session=s, actor="t", token_id=token.id, reason="lost laptop")
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_every_api_route_refuses_a_request_without_credentials(client: TestClient) -> None:
+    import re
+
+    paths = client.get("/openapi.json").json()["paths"]
+    checked = 0
+    for route_path, operations in paths.items():
+        if not route_path.startswith("/api/"):
+            continue
+        path = re.sub(r"\{[^}]+\}", "x", route_path)
+        for method in operations:
+            response = client.request(method.upper(), path)
+            assert response.status_code == 401, (method, route_path, response.status_code)
+            checked += 1
+    assert checked > 30
