@@ -1,0 +1,1 @@
+"""Compliance reports and regulator production packages."""

@@ -1,0 +1,78 @@
+"""`callkeep export --out FILE.zip […]` and `callkeep export verify FILE.zip`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from callkeep.errors import InvalidInput
+from callkeep.kit.cli import cli_actor, cli_runtime, console, print_json
+from callkeep.reports import service
+from callkeep.reports.schemas import ExportFilters
+
+export_app = typer.Typer(help="Regulator production packages.", invoke_without_command=True)
+
+
+def _day(text: str | None, field: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput.for_field(field, f"{text!r} is not a date such as 2026-07-04") from None
+
+
+@export_app.callback()
+def export(
+    ctx: typer.Context,
+    out: Path | None = typer.Option(None, "--out", help="the package to write (.zip)"),
+    date_from: str | None = typer.Option(None, "--from", help="first day, YYYY-MM-DD (UTC)"),
+    date_to: str | None = typer.Option(None, "--to", help="last day, YYYY-MM-DD (UTC)"),
+    seller: str | None = typer.Option(None, "--seller", help="seller slug or id"),
+    campaign: str | None = typer.Option(None, "--campaign", help="campaign slug or id"),
+    phone: str | None = typer.Option(None, "--phone", help="one phone number"),
+) -> None:
+    """Writes a production package: the records, their ledger entries, and every hash."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if out is None:
+        raise InvalidInput.for_field("out", "name the package to write with --out FILE.zip")
+    filters = ExportFilters(
+        date_from=_day(date_from, "from"),
+        date_to=_day(date_to, "to"),
+        seller=seller,
+        campaign=campaign,
+        phone=phone,
+    )
+    rt = cli_runtime()
+    with rt.db.transaction() as session:
+        record, manifest = service.build(
+            session=session, actor=cli_actor(), filters=filters, out=out
+        )
+    counts = ", ".join(f"{n} {k}" for k, n in manifest["counts"].items() if n)
+    console.print(f"package written to {out}: {manifest['records']} records ({counts or 'none'})")
+    console.print(f"  sha256 {record.package_sha256}; export {record.id} recorded in the ledger")
+    console.print("  it holds personal data in the clear: send it only to whoever asked for it")
+
+
+@export_app.command("verify")
+def export_verify(
+    file: Path, as_json: bool = typer.Option(False, "--json", help="print JSON")
+) -> None:
+    """Recomputes every hash of a package: exit 0 intact, 1 altered."""
+    intact, files, records, problems = service.check(path=file)
+    if as_json:
+        print_json({"intact": intact, "files": files, "records": records, "problems": problems})
+    elif intact:
+        console.print(f"[green]intact[/green]: {files} files, {records} records")
+    else:
+        console.print(f"[red]ALTERED[/red]: {file}")
+        for problem in problems:
+            console.print(f"  {problem}")
+    raise typer.Exit(0 if intact else 1)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(export_app, name="export")
