@@ -2,7 +2,7 @@
 
     python bench/ingest.py [--bulk 10000] [--rounds 5] [--http 3000] [--threads 4]
 
-SQLite in a temporary folder. Three figures, each the median of its rounds:
+SQLite in a temporary folder; the HTTP server runs in its own process. Three figures, each the median of its rounds:
 
 * bulk: `records.calls.record_calls` (checks, E.164, ledger entries, one commit per batch);
   budget >= 20,000 records/s;
@@ -18,9 +18,13 @@ Not a test: it prints figures, it does not assert them.
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import socket
 import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -30,15 +34,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
+from alembic import command
 
-from callkeep.app import create_app
 from callkeep.auth import service as auth_service
 from callkeep.config import Settings
 from callkeep.domains import load_models
 from callkeep.kit.db import Base
 from callkeep.kit.runtime import Runtime, build_runtime
 from callkeep.ledger import service as ledger
+from callkeep.migrations import alembic_config
 from callkeep.records import calls, sellers
 from callkeep.records import models as m
 from callkeep.records.schemas import CallIn, CampaignIn, SellerIn
@@ -74,6 +78,7 @@ def setup(folder: Path) -> tuple[Runtime, str]:
     load_models()
     rt = build_runtime(Settings(data_dir=folder, database_url=f"sqlite:///{folder}/callkeep.db"))
     Base.metadata.create_all(rt.db.engine)
+    command.stamp(alembic_config(rt.settings.database_url), "head")
     with rt.db.transaction() as session:
         sellers.create_seller(
             session=session,
@@ -126,25 +131,36 @@ def bench_baseline(folder: Path, rows: list[dict[str, Any]], round_no: int) -> f
 
 
 class Server:
-    """uvicorn on a free loopback port, in a thread."""
+    """`callkeep serve` in its own process on a free loopback port, over the bench's data."""
 
-    def __init__(self, rt: Runtime) -> None:
-        config = uvicorn.Config(
-            create_app(runtime=rt), host="127.0.0.1", port=0, log_level="warning", access_log=False
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> str:
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.02)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
+        env = {**os.environ, "CALLKEEP_DATA_DIR": str(self.folder)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "callkeep", "serve", "--port", str(self.port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    return base
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise SystemExit("the server did not start")
 
     def __exit__(self, *_exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        assert self.process is not None
+        self.process.terminate()
+        self.process.wait(timeout=30)
 
 
 def run_clients(
@@ -223,7 +239,7 @@ def main() -> None:
         )
 
         auth = {"Authorization": f"Bearer {token}"}
-        with Server(rt) as base_url:
+        with Server(folder) as base_url:
             http_rates, health_rates, p50s, p99s = [], [], [], []
             for _ in range(args.http_rounds):
                 bodies = next_bodies(args.http)
