@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
+from world import seed_sellers
 
 from callkeep.config import Settings
 from callkeep.kit.runtime import Runtime, build_runtime
-from callkeep.records import schemas, sellers
 from callkeep.requests import service
 from callkeep.requests.schemas import DncRequestCreate
 
@@ -35,25 +35,6 @@ def record(session: Session) -> Record:
 def headers(tokens: dict[str, str]) -> dict[str, dict[str, str]]:
     """Bearer headers per role."""
     return {role: {"Authorization": f"Bearer {secret}"} for role, secret in tokens.items()}
-
-
-SELLERS = (
-    ("Acme Home Services", "acme", "+12075559999", True),
-    ("Birch Energy", "birch", "+12075559998", False),
-)
-
-
-def seed_sellers(runtime: Runtime) -> None:
-    """Acme (the default seller; texts to +1 207 555 9999 reach it) and Birch (+1 207 555 9998)."""
-    with runtime.db.transaction() as s:
-        for name, slug, phone, is_default in SELLERS:
-            sellers.create_seller(
-                session=s,
-                actor="test",
-                seller_in=schemas.SellerIn(
-                    name=name, slug=slug, phone=phone, is_default=is_default
-                ),
-            )
 
 
 @pytest.fixture

@@ -17,12 +17,12 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 from httpx import Response
+from world import seed_sellers
 
 from callkeep.app import create_app
 from callkeep.config import Settings
 from callkeep.kit.db import Base
 from callkeep.kit.runtime import Runtime, build_runtime
-from callkeep.records import schemas, sellers
 
 Submit = Callable[..., Response]
 
@@ -122,25 +122,6 @@ def browser(live_server: str) -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
-
-
-SELLERS = (
-    ("Acme Home Services", "acme", "+12075559999", True),
-    ("Birch Energy", "birch", "+12075559998", False),
-)
-
-
-def seed_sellers(runtime: Runtime) -> None:
-    """Acme (the default seller; texts to +1 207 555 9999 reach it) and Birch (+1 207 555 9998)."""
-    with runtime.db.transaction() as s:
-        for name, slug, phone, is_default in SELLERS:
-            sellers.create_seller(
-                session=s,
-                actor="test",
-                seller_in=schemas.SellerIn(
-                    name=name, slug=slug, phone=phone, is_default=is_default
-                ),
-            )
 
 
 @pytest.fixture
