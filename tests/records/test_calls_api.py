@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from callkeep.auth.models import AccessRecord
 from callkeep.kit.runtime import Runtime
 from callkeep.ledger import service as ledger
 from callkeep.records import models as m
@@ -234,7 +235,7 @@ def test_reading_calls_writes_an_access_record(
     call = client.post("/api/v1/calls", json=call_body(), headers=headers["dialer"]).json()
     client.get(f"/api/v1/calls/{call['id']}", headers=headers["auditor"])
     with rt.db.transaction(read_only=True) as s:
-        reads = list(s.scalars(select(m.AccessRecord)))
+        reads = list(s.scalars(select(AccessRecord)))
         assert [(r.entity_type, r.entity_id, r.recorded_by) for r in reads] == [
             ("calls", call["id"], "token:auditor-token")
         ]

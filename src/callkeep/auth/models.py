@@ -38,3 +38,13 @@ class CredentialRevocation(Recorded):
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), default=None)
     password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
     reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class AccessRecord(Recorded):
+    """Someone read personal data: who (recorded_by), which record, when (recorded_at)."""
+
+    __tablename__ = "pii_access_records"
+
+    entity_type: Mapped[str] = mapped_column(String(80))
+    entity_id: Mapped[str] = mapped_column(String(200))
+    via: Mapped[str] = mapped_column(String(200))

@@ -9,6 +9,7 @@ from typing import TypeVar
 import typer
 from pydantic import BaseModel, ValidationError
 
+from callkeep.auth import access
 from callkeep.errors import FieldProblem, InvalidInput
 from callkeep.kit.cli import cli_actor, cli_runtime, console, print_json
 from callkeep.kit.clock import iso, parse_instant
@@ -189,7 +190,7 @@ def contact_search(
     rt = cli_runtime()
     with rt.db.transaction(read_only=True) as session:
         found = people.search_contacts(session=session, phone=phone, name=name)
-    timeline.log_access(
+    access.record_reads(
         db=rt.db,
         actor=cli_actor(),
         entity_type="contacts",
@@ -225,7 +226,7 @@ def contact_timeline(
             items = timeline.contact_timeline(session=session, contact_id=ref)
         else:
             items = timeline.phone_timeline(session=session, phone=ref)
-    timeline.log_access(
+    access.record_reads(
         db=rt.db, actor=cli_actor(), entity_type="timeline", entity_ids=[ref], via="callkeep"
     )
     _print_timeline(items, as_json)
@@ -255,7 +256,7 @@ def call_show(call_id: str) -> None:
     rt = cli_runtime()
     with rt.db.transaction(read_only=True) as session:
         out = calls.call_out(session=session, call=calls.get_call(session=session, call_id=call_id))
-    timeline.log_access(
+    access.record_reads(
         db=rt.db,
         actor=cli_actor(),
         entity_type="calls",
@@ -332,7 +333,7 @@ def call_list(
             until=_instant(until, "to"),
             limit=limit,
         )
-    timeline.log_access(
+    access.record_reads(
         db=rt.db,
         actor=cli_actor(),
         entity_type="calls",

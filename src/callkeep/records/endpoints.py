@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
-from callkeep.auth import roles
+from callkeep.auth import access, roles
 from callkeep.auth.deps import require
 from callkeep.auth.schemas import Principal
 from callkeep.errors import NotFound
 from callkeep.kit.http import AppRuntime, DbSession
-from callkeep.records import amendments, calls, consents, interactions, people, sellers, timeline
+from callkeep.records import amendments, calls, consents, interactions, people, sellers
 from callkeep.records import models as m
 from callkeep.records.endpoints_parties import router as parties_router
 from callkeep.records.schemas import (
@@ -89,7 +89,7 @@ def list_calls(
         limit=limit,
         offset=offset,
     )
-    timeline.log_access(
+    access.record_reads(
         db=rt.db,
         actor=principal.actor,
         entity_type="calls",
@@ -103,7 +103,7 @@ def list_calls(
 def get_call(call_id: str, session: DbSession, rt: AppRuntime, principal: Reader) -> CallOut:
     """One call as currently amended, with its amendments."""
     out = calls.call_out(session=session, call=calls.get_call(session=session, call_id=call_id))
-    timeline.log_access(
+    access.record_reads(
         db=rt.db,
         actor=principal.actor,
         entity_type="calls",
@@ -157,7 +157,7 @@ def list_consents(
     """Consents for a number and/or seller, each with its revocations."""
     seller_id = sellers.seller_view(session=session, ref=seller)["id"] if seller else None
     found = consents.list_consents(session=session, phone=phone, seller_id=seller_id)
-    timeline.log_access(
+    access.record_reads(
         db=rt.db,
         actor=principal.actor,
         entity_type="consents",
@@ -173,7 +173,7 @@ def get_consent(
 ) -> ConsentOut:
     """One consent with its revocations."""
     found = consents.get_consent(session=session, consent_id=consent_id)
-    timeline.log_access(
+    access.record_reads(
         db=rt.db,
         actor=principal.actor,
         entity_type="consents",

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from callkeep.auth import roles
+from callkeep.auth import access, roles
 from callkeep.auth.deps import require
 from callkeep.auth.schemas import Principal
 from callkeep.kit.http import AppRuntime, DbSession
@@ -100,7 +100,7 @@ def create_employee(body: EmployeeIn, session: DbSession, principal: Officer) ->
 def list_employees(session: DbSession, rt: AppRuntime, principal: Reader) -> list[EmployeeOut]:
     """Every employee, current or former."""
     found = people.list_employees(session=session)
-    timeline.log_access(
+    access.record_reads(
         db=rt.db,
         actor=principal.actor,
         entity_type="employees",
@@ -147,7 +147,7 @@ def search_contacts(
     found = people.search_contacts(
         session=session, phone=phone, name=name, limit=limit, offset=offset
     )
-    timeline.log_access(
+    access.record_reads(
         db=rt.db,
         actor=principal.actor,
         entity_type="contacts",
@@ -163,7 +163,7 @@ def get_contact(
 ) -> ContactOut:
     """One contact, as currently amended."""
     found = people.get_contact(session=session, contact_id=contact_id)
-    timeline.log_access(
+    access.record_reads(
         db=rt.db,
         actor=principal.actor,
         entity_type="contacts",
@@ -179,7 +179,7 @@ def contact_timeline(
 ) -> list[TimelineItem]:
     """Every interaction, consent, revocation, purchase, inquiry and request, oldest first."""
     items = timeline.contact_timeline(session=session, contact_id=contact_id)
-    timeline.log_access(
+    access.record_reads(
         db=rt.db,
         actor=principal.actor,
         entity_type="contacts",
@@ -195,7 +195,7 @@ def phone_timeline(
 ) -> list[TimelineItem]:
     """The timeline of a number and of every contact holding it."""
     items = timeline.phone_timeline(session=session, phone=phone)
-    timeline.log_access(
+    access.record_reads(
         db=rt.db,
         actor=principal.actor,
         entity_type="timeline",

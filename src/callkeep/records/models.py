@@ -226,16 +226,6 @@ class Amendment(Recorded):
     reason: Mapped[str] = mapped_column(EncryptedText)
 
 
-class AccessRecord(Recorded):
-    """Someone read personal data: who (recorded_by), which record, when (recorded_at)."""
-
-    __tablename__ = "pii_access_records"
-
-    entity_type: Mapped[str] = mapped_column(String(80))
-    entity_id: Mapped[str] = mapped_column(String(200))
-    via: Mapped[str] = mapped_column(String(200))
-
-
 # --- search plumbing, rebuilt from the current view of each contact -----------------------
 
 

@@ -12,8 +12,6 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from callkeep.kit.db import Database
-from callkeep.ledger import service as ledger
 from callkeep.phone.parse import normalize
 from callkeep.records import amendments, people
 from callkeep.records import models as m
@@ -129,16 +127,3 @@ def phone_timeline(*, session: Session, phone: str) -> list[TimelineItem]:
     for contact_id in contact_ids:
         phones.update(people.phones_of_contact(session=session, contact_id=contact_id))
     return timeline(session=session, contact_ids=contact_ids, phones=sorted(phones))
-
-
-def log_access(
-    *, db: Database, actor: str, entity_type: str, entity_ids: list[str], via: str
-) -> None:
-    """Records that `actor` read these records' personal data, in its own small transaction."""
-    if not entity_ids:
-        return
-    rows = [
-        {"entity_type": entity_type, "entity_id": i[:200], "via": via[:200]} for i in entity_ids
-    ]
-    with db.transaction() as session:
-        ledger.record_many(session=session, actor=actor, model=m.AccessRecord, rows=rows)

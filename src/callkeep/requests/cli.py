@@ -7,9 +7,10 @@ from pathlib import Path
 
 import typer
 
+from callkeep.auth import access
 from callkeep.kit.cli import cli_actor, cli_runtime, console, print_json
 from callkeep.kit.clock import iso, parse_instant
-from callkeep.requests import peers, review, service, webhooks
+from callkeep.requests import review, service, webhooks
 from callkeep.requests.schemas import Channel, DncRequestCreate, DncRequestOut, RequestStatus
 
 dnc_app = typer.Typer(help="Consumers' Do-Not-Call requests.", no_args_is_help=True)
@@ -100,7 +101,7 @@ def list_(
             limit=limit,
         )
         outs = [service.to_out(r) for r in rows]
-    peers.log_personal_data_read(
+    access.record_reads(
         db=rt.db,
         actor=cli_actor(),
         entity_type="dnc_requests",
@@ -124,7 +125,7 @@ def show(code: str, as_json: bool = typer.Option(False, "--json")) -> None:
     rt = cli_runtime()
     with rt.db.transaction(read_only=True) as session:
         out = service.to_out(service.get(session=session, request_id=code))
-    peers.log_personal_data_read(
+    access.record_reads(
         db=rt.db,
         actor=cli_actor(),
         entity_type="dnc_requests",
@@ -161,7 +162,7 @@ def review_list(
     rt = cli_runtime()
     with rt.db.transaction(read_only=True) as session:
         items = review.list_items(session=session, include_resolved=all_items)
-    peers.log_personal_data_read(
+    access.record_reads(
         db=rt.db,
         actor=cli_actor(),
         entity_type="dnc_review_items",

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from callkeep.auth import roles
+from callkeep.auth import access, roles
 from callkeep.auth.deps import authenticate, require
 from callkeep.auth.schemas import Principal
 from callkeep.errors import InvalidInput, PermissionDenied
 from callkeep.kit.http import AppRuntime, DbSession
-from callkeep.requests import peers, review, service, webhooks
+from callkeep.requests import review, service, webhooks
 from callkeep.requests.schemas import (
     Channel,
     DncRequestCreate,
@@ -33,7 +33,7 @@ Reader = Annotated[Principal, Depends(require(roles.READ))]
 def _log_read(
     rt: AppRuntime, principal: Principal, entity_type: str, ids: list[str], via: str
 ) -> None:
-    peers.log_personal_data_read(
+    access.record_reads(
         db=rt.db, actor=principal.actor, entity_type=entity_type, entity_ids=ids, via=via
     )
 

@@ -12,10 +12,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
-from callkeep.kit.db import Database
 from callkeep.lists import service as lists_service
 from callkeep.records import queries as records_queries
-from callkeep.records import timeline as records_timeline
 
 
 @dataclass(frozen=True)
@@ -98,13 +96,4 @@ def revoke_consents(
         channel=channel,
         evidence=evidence,
         reference=reference,
-    )
-
-
-def log_personal_data_read(
-    *, db: Database, actor: str, entity_type: str, entity_ids: list[str], via: str
-) -> None:
-    """Records that `actor` read these records' personal data (in its own transaction)."""
-    records_timeline.log_access(
-        db=db, actor=actor, entity_type=entity_type, entity_ids=entity_ids, via=via
     )
