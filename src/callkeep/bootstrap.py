@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import secrets
 from pathlib import Path
 
@@ -70,15 +69,12 @@ def prepare(rt: Runtime, *, demo: bool) -> list[str]:
                 f"username: admin\npassword: {password}\napi token: {token}\n",
             )
     if demo:
-        try:
-            seed = importlib.import_module("callkeep.records.demo")
-        except ModuleNotFoundError:
-            seed = None
-        if seed is not None:
-            with rt.db.transaction() as session:
-                seeded = seed.seed_if_empty(session=session)
-            if seeded:
-                _demo_national_list(rt)
+        from callkeep.records import demo as demo_data
+
+        with rt.db.transaction() as session:
+            seeded = demo_data.seed_if_empty(session=session)
+        if seeded:
+            _demo_national_list(rt)
     path = _login_file(rt)
     if path.exists():
         lines = [f"admin login (from {path}):"]

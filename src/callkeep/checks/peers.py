@@ -1,23 +1,23 @@
 """The other domains a decision reads, each behind one small function.
 
 Sellers, campaigns and the facts about a number (addresses, consents, purchases, calls) belong to
-`records`; the lists to `lists`. While either is absent from an installation these fall back to the
-default seller, no campaigns, no facts and no lists (so every number is `registry_missing`).
+`records`; the lists to `lists`. Before any seller is set up, decisions are made for a built-in
+default seller.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from types import ModuleType
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
+from callkeep.lists import service as lists_service
+from callkeep.records import queries as records_queries
 
 DEFAULT_SELLER_SLUG = "default"
 
@@ -81,45 +81,17 @@ class Coverage:
     area_codes: frozenset[int]
 
 
-NO_COVERAGE = Coverage(version=None, as_of=None, area_codes=frozenset())
-
-
-def _module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and name.startswith(exc.name):
-            return None
-        raise
-
-
-def _records() -> Any:
-    return _module("callkeep.records.queries")
-
-
-def _lists() -> Any:
-    return _module("callkeep.lists.service")
-
-
 def resolve_seller(*, session: Session, ref: str | None) -> Seller:
     """The seller named by id or slug (None: the default seller); unknown is InvalidInput."""
-    queries = _records()
-    if queries is None:
-        if ref not in (None, "", DEFAULT_SELLER_SLUG):
-            raise InvalidInput.for_field("seller", f"no seller {ref!r}")
-        return Seller(DEFAULT_SELLER_SLUG, DEFAULT_SELLER_SLUG, "this business", False)
     try:
-        view = queries.resolve_seller(session=session, ref=ref or None)
+        view = records_queries.resolve_seller(session=session, ref=ref or None)
     except InvalidInput:
         if ref:
             raise
         # No seller set up yet: decide for "this business" rather than refuse to decide.
         return Seller(DEFAULT_SELLER_SLUG, DEFAULT_SELLER_SLUG, "this business", False)
     return Seller(
-        id=str(view.id),
-        slug=str(view.slug),
-        name=str(view.name),
-        screen_litigators=bool(getattr(view, "screen_litigators", False)),
+        id=view.id, slug=view.slug, name=view.name, screen_litigators=view.screen_litigators
     )
 
 
@@ -127,15 +99,9 @@ def resolve_campaign(*, session: Session, ref: str | None, seller: Seller) -> Ca
     """The seller's campaign named by id or slug (None: no campaign); unknown is InvalidInput."""
     if ref is None or ref == "":
         return None
-    queries = _records()
-    if queries is None:
-        raise InvalidInput.for_field("campaign", f"no campaign {ref!r}")
-    view = queries.resolve_campaign(session=session, ref=ref, seller_id=seller.id)
+    view = records_queries.resolve_campaign(session=session, ref=ref, seller_id=seller.id)
     return Campaign(
-        id=str(view.id),
-        slug=str(view.slug),
-        subject=str(view.subject),
-        dialing_mode=str(view.dialing_mode),
+        id=view.id, slug=view.slug, subject=view.subject, dialing_mode=view.dialing_mode
     )
 
 
@@ -148,10 +114,7 @@ def phone_facts(
     phones: Collection[str] | None,
 ) -> Mapping[str, Facts]:
     """The records' facts per E.164 number (phones=None: every number with a fact, for bulk)."""
-    queries = _records()
-    if queries is None:
-        return {}
-    found: Mapping[str, Facts] = queries.phone_facts(
+    found: Mapping[str, Facts] = records_queries.phone_facts(
         session=session,
         seller_id=seller.id,
         subject=campaign.subject if campaign else None,
@@ -165,10 +128,11 @@ def lookup_many(
     *, session: Session, numbers: np.ndarray, at: datetime, seller: Seller
 ) -> list[ListHits]:
     """Each list in force at `at` and whether each 10-digit NANP number is on it."""
-    lists = _lists()
-    if lists is None or len(numbers) == 0:
+    if len(numbers) == 0:
         return []
-    answers = lists.lookup_many(session=session, numbers=numbers, at=at, seller_slug=seller.slug)
+    answers = lists_service.lookup_many(
+        session=session, numbers=numbers, at=at, seller_slug=seller.slug
+    )
     return [
         ListHits(list=str(a.list), version=a.version, hits=np.asarray(a.hits, dtype=bool))
         for a in answers
@@ -177,10 +141,7 @@ def lookup_many(
 
 def national_coverage(*, session: Session, at: datetime) -> Coverage:
     """The national registry in force at `at` (none: every number is `registry_missing`)."""
-    lists = _lists()
-    if lists is None:
-        return NO_COVERAGE
-    found = lists.national_coverage(session=session, at=at)
+    found = lists_service.national_coverage(session=session, at=at)
     return Coverage(
         version=found.version,
         as_of=found.as_of,

@@ -7,8 +7,6 @@ A check at time T uses, for each list, the newest version whose as-of date is on
 
 from __future__ import annotations
 
-import importlib
-import re
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,7 +33,6 @@ _STATE_CODES = (
 )
 STATES = frozenset(_STATE_CODES.split())
 _FEW = 200
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 
 
 @dataclass(frozen=True)
@@ -76,19 +73,11 @@ def list_name(text: str, *, session: Session | None = None) -> str:
     )
 
 
-def resolve_seller_slug(*, session: Session | None, ref: str | None) -> str:
+def resolve_seller_slug(*, session: Session, ref: str | None) -> str:
     """The slug of the seller named by `ref` (slug or id); an unknown seller is InvalidInput."""
-    try:
-        queries = importlib.import_module("callkeep.records.queries")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("callkeep.records", "callkeep.records.queries"):
-            raise
-        slug = (ref or "default").strip().lower()
-        if not _SLUG.match(slug):
-            raise InvalidInput.for_field("seller", f"{ref!r} is not a seller") from None
-        return slug
-    view = queries.resolve_seller(session=session, ref=ref or None)
-    return str(view.slug)
+    from callkeep.records import queries  # records reads lists too: import on use
+
+    return queries.resolve_seller(session=session, ref=ref or None).slug
 
 
 # --- versions in force --------------------------------------------------------------------

@@ -4,7 +4,6 @@ purchases, inquiries and Do-Not-Call requests. Also who read personal data, and 
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -91,12 +90,9 @@ def timeline(*, session: Session, contact_ids: list[str], phones: list[str]) -> 
 
 
 def _dnc_requests(session: Session, phones: list[str]) -> list[TimelineItem]:
-    """Do-Not-Call requests for these numbers, when that domain is installed."""
-    try:
-        models = importlib.import_module("callkeep.requests.models")
-    except ModuleNotFoundError:
-        return []
-    request = models.DncRequest
+    """Do-Not-Call requests for these numbers."""
+    from callkeep.requests.models import DncRequest as request  # requests reads records: on use
+
     out = []
     for row in session.scalars(select(request).where(request.phone.in_(phones))):
         view = {
