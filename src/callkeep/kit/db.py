@@ -30,6 +30,10 @@ NAMING = {
 }
 
 
+class WriterBusy(Exception):
+    """Raised by `Database.transaction(wait=False)` when another thread holds the writer turn."""
+
+
 class Base(DeclarativeBase):
     """Base of every callkeep table."""
 
@@ -78,6 +82,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.execute("PRAGMA cache_size=-16384")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -116,13 +121,25 @@ class Database:
         """A new session; on SQLite a writing session holds the write lock from its first query."""
         return (self._reader if read_only else self._writer)()
 
+    @property
+    def writes_inline(self) -> bool:
+        """Whether a short write may run on the caller's thread without risking a long wait.
+
+        True on SQLite, where this process's writers queue on an in-process lock that can be
+        tried without waiting; PostgreSQL writers wait on the server, so they belong on threads.
+        """
+        return self._write_lock is not None
+
     @contextmanager
-    def _writer_turn(self, read_only: bool) -> Iterator[None]:
+    def _writer_turn(self, read_only: bool, wait: bool) -> Iterator[None]:
         lock = self._write_lock
         if lock is None or read_only or self._write_owner == threading.get_ident():
             yield
             return
-        if not lock.acquire(timeout=_WRITE_WAIT_SECONDS):
+        if not wait:
+            if not lock.acquire(blocking=False):
+                raise WriterBusy
+        elif not lock.acquire(timeout=_WRITE_WAIT_SECONDS):
             raise ServiceBusy("the database is busy with another write; try again")
         self._write_owner = threading.get_ident()
         try:
@@ -132,9 +149,13 @@ class Database:
             lock.release()
 
     @contextmanager
-    def transaction(self, *, read_only: bool = False) -> Iterator[Session]:
-        """A session that commits once at the end, or rolls back on any error."""
-        with self._writer_turn(read_only):
+    def transaction(self, *, read_only: bool = False, wait: bool = True) -> Iterator[Session]:
+        """A session that commits once at the end, or rolls back on any error.
+
+        `wait=False`: raise `WriterBusy` at once, before any work, if another thread of this
+        process is writing.
+        """
+        with self._writer_turn(read_only, wait):
             session = self.session(read_only=read_only)
             try:
                 yield session

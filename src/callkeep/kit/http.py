@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated, Any
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from callkeep.errors import CallkeepError, PayloadTooLarge
+from callkeep.kit.db import Database, WriterBusy
 from callkeep.kit.runtime import Runtime
+
+T = TypeVar("T")
 
 
 def runtime(request: Request) -> Runtime:
@@ -30,6 +34,32 @@ def _session(request: Request) -> Iterator[Session]:
 
 DbSession = Annotated[Session, Depends(_session, scope="function")]
 AppRuntime = Annotated[Runtime, Depends(runtime)]
+
+
+def _write(db: Database, work: Callable[[Session], T]) -> T:
+    with db.transaction() as session:
+        return work(session)
+
+
+async def write_inline(request: Request, work: Callable[[Session], T]) -> T:
+    """Runs `work` in one write transaction, for the hot endpoints of an `async def`.
+
+    On SQLite with this process's writer free, `work` runs at once on the event loop: a write of
+    a millisecond costs no hand-off to a worker thread and back, which would cost more than the
+    write. Otherwise (writer busy, or PostgreSQL, whose waits are on the server) it runs on a
+    worker thread, so the event loop never waits on the database.
+    """
+    db = runtime(request).db
+    if db.writes_inline:
+        started = False
+        try:
+            with db.transaction(wait=False) as session:
+                started = True
+                return work(session)
+        except WriterBusy:
+            if started:
+                raise
+    return await run_in_threadpool(_write, db, work)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:

@@ -1,0 +1,44 @@
+"""The writer turn: a non-waiting attempt fails before any work while another thread writes."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from callkeep.kit.db import WriterBusy
+from callkeep.kit.runtime import Runtime
+
+
+def test_a_busy_writer_refuses_a_non_waiting_turn_before_any_work(rt: Runtime) -> None:
+    if not rt.db.writes_inline:
+        pytest.skip("PostgreSQL writers wait on the server; there is no in-process turn")
+    holding = threading.Event()
+    release = threading.Event()
+
+    def writer() -> None:
+        with rt.db.transaction() as session:
+            session.execute(text("SELECT 1"))
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        ran = []
+        with pytest.raises(WriterBusy), rt.db.transaction(wait=False):
+            ran.append(True)
+        assert ran == []
+        with rt.db.transaction(read_only=True, wait=False) as session:
+            assert session.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        release.set()
+        thread.join()
+    with rt.db.transaction(wait=False) as session:
+        assert session.execute(text("SELECT 2")).scalar() == 2
+
+
+def test_postgresql_never_writes_inline(rt: Runtime) -> None:
+    assert rt.db.writes_inline == rt.db.is_sqlite
