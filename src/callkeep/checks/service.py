@@ -201,7 +201,7 @@ def check(*, session: Session, actor: str, check_in: CheckIn) -> DecisionOut:
     )
     decision = decide(session=session, ctx=ctx, inputs=[check_in.phone])[0]
     row = _row(decision, ctx=ctx, text=check_in.phone, batch_id=None)
-    ledger.record(session=session, actor=actor, entity=Decision(**row, recorded_by=actor))
+    ledger.record_many(session=session, actor=actor, model=Decision, rows=[row])
     return decision
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import event, func, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from callkeep.errors import InvalidInput
@@ -105,6 +105,7 @@ _CATALOG: dict[str, tuple[tuple[int, str | None], dict[str, VersionRow]]] = {}
 
 
 _SESSION_MEMO = "callkeep.lists.catalog"
+_MARKER = select(func.count(ListVersion.id), func.max(ListVersion.id))
 
 
 @event.listens_for(Session, "after_flush")
@@ -136,7 +137,7 @@ def catalog(*, session: Session) -> dict[str, VersionRow]:
 
 def _catalog(session: Session) -> dict[str, VersionRow]:
     key = str(session.get_bind().engine.url)
-    marker = session.execute(select(func.count(ListVersion.id), func.max(ListVersion.id))).one()
+    marker = session.connection().execute(_MARKER).one()
     stamp = (int(marker[0]), marker[1])
     with _CATALOG_LOCK:
         cached = _CATALOG.get(key)
@@ -254,6 +255,37 @@ def lookup_many(
     return answers
 
 
+_IN_FORCE = (
+    EntityListEntry.seller_slug == bindparam("slug"),
+    EntityListEntry.effective_at <= bindparam("at"),
+    EntityListEntry.expires_at > bindparam("at"),
+)
+_EVERY_ENTRY = (
+    select(
+        EntityListEntry.phone,
+        EntityListEntry.area_code,
+        EntityListEntry.effective_at,
+        EntityListEntry.id,
+    )
+    .where(*_IN_FORCE)
+    .order_by(EntityListEntry.effective_at, EntityListEntry.id)
+)
+_ENTRIES_ASKED = (
+    select(EntityListEntry.phone, EntityListEntry.area_code)
+    .where(*_IN_FORCE)
+    .where(
+        EntityListEntry.phone.in_(bindparam("phones", expanding=True))
+        | EntityListEntry.area_code.in_(bindparam("codes", expanding=True))
+    )
+)
+_NEWEST_ENTRY = (
+    select(EntityListEntry.effective_at, EntityListEntry.id)
+    .where(*_IN_FORCE)
+    .order_by(EntityListEntry.effective_at.desc(), EntityListEntry.id.desc())
+    .limit(1)
+)
+
+
 def _entity_answer(
     *,
     session: Session,
@@ -264,35 +296,22 @@ def _entity_answer(
 ) -> ListAnswer | None:
     name = f"entity:{seller_slug}"
     version = versions_in_force(session=session, at=at, seller_slug=seller_slug).get(name)
-    query = select(EntityListEntry).where(
-        EntityListEntry.seller_slug == seller_slug,
-        EntityListEntry.effective_at <= at,
-        EntityListEntry.expires_at > at,
-    )
+    params: dict[str, object] = {"slug": seller_slug, "at": at}
+    entries: list[tuple[str | None, int | None]]
+    newest: tuple[datetime, str] | None
     if numbers.size <= _FEW:
-        # a single check asks about its own numbers only, not the whole list
+        # a single check asks about its own numbers only, not the whole list; the list's
+        # label is still its newest entry in force, whichever numbers were asked about
         asked = [n for n in numbers.tolist() if 2_000_000_000 <= n < 10_000_000_000]
-        asked_codes = sorted({n // index.SUBSCRIBERS for n in asked})
-        query = query.where(
-            EntityListEntry.phone.in_([f"+1{n}" for n in asked])
-            | EntityListEntry.area_code.in_(asked_codes)
-        )
-    entries = list(
-        session.scalars(query.order_by(EntityListEntry.effective_at, EntityListEntry.id))
-    )
-    newest = entries[-1] if entries and numbers.size > _FEW else None
-    if numbers.size <= _FEW:
-        # the list's label is its newest entry in force, whichever numbers were asked about
-        newest = session.scalars(
-            select(EntityListEntry)
-            .where(
-                EntityListEntry.seller_slug == seller_slug,
-                EntityListEntry.effective_at <= at,
-                EntityListEntry.expires_at > at,
-            )
-            .order_by(EntityListEntry.effective_at.desc(), EntityListEntry.id.desc())
-            .limit(1)
-        ).first()
+        params["phones"] = [f"+1{n}" for n in asked]
+        params["codes"] = sorted({n // index.SUBSCRIBERS for n in asked})
+        entries = [(r[0], r[1]) for r in session.connection().execute(_ENTRIES_ASKED, params)]
+        row = session.connection().execute(_NEWEST_ENTRY, params).first()
+        newest = (row[0], row[1]) if row is not None else None
+    else:
+        rows = session.connection().execute(_EVERY_ENTRY, params).all()
+        entries = [(r[0], r[1]) for r in rows]
+        newest = (rows[-1][2], rows[-1][3]) if rows else None
     if version is None and newest is None:
         return None
     hits = np.zeros(numbers.size, dtype=bool)
@@ -301,14 +320,14 @@ def _entity_answer(
         hits |= version_index(session=session, folder=folder, version=version).contains(numbers)
         labels.append(version.label)
     if entries:
-        phones = [phone_parse.nanp_ten_digits(e.phone) for e in entries if e.phone]
+        phones = [phone_parse.nanp_ten_digits(phone) for phone, _code in entries if phone]
         listed = np.unique(np.array([p for p in phones if p is not None], dtype=np.int64))
         hits |= np.isin(numbers, listed)
-        codes = np.array([e.area_code for e in entries if e.area_code is not None], np.int64)
+        codes = np.array([code for _phone, code in entries if code is not None], np.int64)
         if codes.size:
             hits |= np.isin(numbers // index.SUBSCRIBERS, codes)
     if newest is not None:
-        labels.append(f"{iso(newest.effective_at)} {newest.id}")
+        labels.append(f"{iso(newest[0])} {newest[1]}")
     return ListAnswer(name, labels[-1], hits)
 
 

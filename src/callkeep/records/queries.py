@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, true
+from sqlalchemy import bindparam, exists, or_, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from callkeep.errors import InvalidInput
 from callkeep.kit.clock import to_utc_second
-from callkeep.records import amendments, consents, people, sellers
+from callkeep.records import amendments, consents, directory, people
 from callkeep.records import models as m
 
 _CHUNK = 500
@@ -60,7 +61,7 @@ class PhoneFacts:
 
 def resolve_seller(*, session: Session, ref: str | None) -> SellerView:
     """The seller by id or slug; None is the default seller. Unknown: InvalidInput("seller")."""
-    view = sellers.seller_view(session=session, ref=ref)
+    view = directory.directory(session=session).seller(ref)
     return SellerView(
         id=view["id"],
         slug=view["slug"],
@@ -71,8 +72,7 @@ def resolve_seller(*, session: Session, ref: str | None) -> SellerView:
 
 def resolve_campaign(*, session: Session, ref: str, seller_id: str) -> CampaignView:
     """A campaign of that seller by id or slug; unknown: InvalidInput("campaign")."""
-    row = sellers.campaign_row(session=session, ref=ref, seller_id=seller_id)
-    view = amendments.current(session=session, record=row)
+    view = directory.directory(session=session).campaign(ref, seller_id)
     return CampaignView(
         id=view["id"],
         slug=view["slug"],
@@ -336,6 +336,43 @@ def _call_counts(
     return counts, completed
 
 
+_PHONES: BindParameter[str] = bindparam("phones", expanding=True)
+_SELLER: BindParameter[str] = bindparam("seller_id")
+_ANY_FACT = select(
+    or_(
+        exists().where(m.ContactPhone.phone.in_(_PHONES)),
+        exists().where(m.Consent.seller_id == _SELLER, m.Consent.phone.in_(_PHONES)),
+        exists().where(m.Purchase.seller_id == _SELLER, m.Purchase.phone.in_(_PHONES)),
+        exists().where(m.Inquiry.seller_id == _SELLER, m.Inquiry.phone.in_(_PHONES)),
+        exists().where(
+            m.Call.seller_id == _SELLER,
+            m.Call.started_at > bindparam("since"),
+            m.Call.started_at <= bindparam("at"),
+            m.Call.called_number.in_(_PHONES),
+        ),
+    )
+)
+_FEW = 50
+
+
+def _any_fact(session: Session, seller_id: str, at: datetime, phones: list[str]) -> bool:
+    """Whether any row names these phones that `phone_facts` would read.
+
+    When no contact holds a phone, the facts about it come only from rows that name it (a
+    consent, purchase or inquiry of the seller, or a call in the last 24 hours); one query asks
+    whether any exists, and most numbers checked before a dial have none.
+    """
+    found = (
+        session.connection()
+        .execute(
+            _ANY_FACT,
+            {"phones": phones, "seller_id": seller_id, "since": at - timedelta(hours=24), "at": at},
+        )
+        .scalar()
+    )
+    return bool(found)
+
+
 def phone_facts(
     *,
     session: Session,
@@ -351,6 +388,8 @@ def phone_facts(
     """
     at = to_utc_second(at, field="at")
     wanted = sorted(set(phones)) if phones is not None else None
+    if wanted is not None and len(wanted) <= _FEW and not _any_fact(session, seller_id, at, wanted):
+        return {}
     by_phone, by_contact, place = _contact_rows(session, wanted)
     written, revoked = _consent_facts(session, seller_id, at, wanted)
     purchases = _latest_by_phone(
