@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from callkeep.errors import InvalidInput
 from callkeep.kit.clock import iso, to_utc_second, utcnow
+from callkeep.kit.sql import Prepared
 from callkeep.ledger import service as ledger
 from callkeep.lists import index
 from callkeep.lists.models import EntityListEntry, ListVersion
@@ -105,7 +106,7 @@ _CATALOG: dict[str, tuple[tuple[int, str | None], dict[str, VersionRow]]] = {}
 
 
 _SESSION_MEMO = "callkeep.lists.catalog"
-_MARKER = select(func.count(ListVersion.id), func.max(ListVersion.id))
+_MARKER = Prepared(select(func.count(ListVersion.id), func.max(ListVersion.id)))
 
 
 @event.listens_for(Session, "after_flush")
@@ -137,7 +138,7 @@ def catalog(*, session: Session) -> dict[str, VersionRow]:
 
 def _catalog(session: Session) -> dict[str, VersionRow]:
     key = str(session.get_bind().engine.url)
-    marker = session.connection().execute(_MARKER).one()
+    marker = _MARKER.rows(session)[0]
     stamp = (int(marker[0]), marker[1])
     with _CATALOG_LOCK:
         cached = _CATALOG.get(key)
@@ -278,11 +279,19 @@ _ENTRIES_ASKED = (
         | EntityListEntry.area_code.in_(bindparam("codes", expanding=True))
     )
 )
-_NEWEST_ENTRY = (
+_NEWEST_ENTRY = Prepared(
     select(EntityListEntry.effective_at, EntityListEntry.id)
     .where(*_IN_FORCE)
     .order_by(EntityListEntry.effective_at.desc(), EntityListEntry.id.desc())
     .limit(1)
+)
+_ENTRIES_OF_ONE = Prepared(
+    select(EntityListEntry.phone, EntityListEntry.area_code)
+    .where(*_IN_FORCE)
+    .where(
+        (EntityListEntry.phone == bindparam("phone"))
+        | (EntityListEntry.area_code == bindparam("code"))
+    )
 )
 
 
@@ -303,10 +312,15 @@ def _entity_answer(
         # a single check asks about its own numbers only, not the whole list; the list's
         # label is still its newest entry in force, whichever numbers were asked about
         asked = [n for n in numbers.tolist() if 2_000_000_000 <= n < 10_000_000_000]
-        params["phones"] = [f"+1{n}" for n in asked]
-        params["codes"] = sorted({n // index.SUBSCRIBERS for n in asked})
-        entries = [(r[0], r[1]) for r in session.connection().execute(_ENTRIES_ASKED, params)]
-        row = session.connection().execute(_NEWEST_ENTRY, params).first()
+        if len(asked) == 1:
+            params.update(phone=f"+1{asked[0]}", code=asked[0] // index.SUBSCRIBERS)
+            entries = [(r[0], r[1]) for r in _ENTRIES_OF_ONE.rows(session, params)]
+        else:
+            params["phones"] = [f"+1{n}" for n in asked]
+            params["codes"] = sorted({n // index.SUBSCRIBERS for n in asked})
+            found = session.connection().execute(_ENTRIES_ASKED, params)
+            entries = [(r[0], r[1]) for r in found]
+        row = _NEWEST_ENTRY.first(session, params)
         newest = (row[0], row[1]) if row is not None else None
     else:
         rows = session.connection().execute(_EVERY_ENTRY, params).all()

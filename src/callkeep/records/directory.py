@@ -16,22 +16,28 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
+from callkeep.kit.sql import Prepared
 from callkeep.records import amendments
 from callkeep.records import models as m
 
-_TARGETS = ("sellers", "campaigns")
-_AMENDMENTS = select(m.Amendment.id).where(m.Amendment.target_type.in_(_TARGETS)).subquery()
-_STAMP = select(
-    select(func.count()).select_from(m.Seller).scalar_subquery(),
-    select(func.max(m.Seller.id)).scalar_subquery(),
-    select(func.count()).select_from(m.Campaign).scalar_subquery(),
-    select(func.max(m.Campaign.id)).scalar_subquery(),
-    select(func.count()).select_from(_AMENDMENTS).scalar_subquery(),
-    select(func.max(_AMENDMENTS.c.id)).scalar_subquery(),
+_AMENDMENTS = (
+    select(m.Amendment.id)
+    .where(or_(m.Amendment.target_type == "sellers", m.Amendment.target_type == "campaigns"))
+    .subquery()
+)
+_STAMP = Prepared(
+    select(
+        select(func.count()).select_from(m.Seller).scalar_subquery(),
+        select(func.max(m.Seller.id)).scalar_subquery(),
+        select(func.count()).select_from(m.Campaign).scalar_subquery(),
+        select(func.max(m.Campaign.id)).scalar_subquery(),
+        select(func.count()).select_from(_AMENDMENTS).scalar_subquery(),
+        select(func.max(_AMENDMENTS.c.id)).scalar_subquery(),
+    )
 )
 
 
@@ -90,7 +96,7 @@ _cached: dict[str, tuple[tuple[Any, ...], Directory]] = {}
 
 def directory(*, session: Session) -> Directory:
     """The sellers and campaigns as this session sees them; one small query when unchanged."""
-    stamp = tuple(session.connection().execute(_STAMP).one())
+    stamp = _STAMP.rows(session)[0]
     key = str(session.get_bind().engine.url)
     with _lock:
         cached = _cached.get(key)

@@ -6,17 +6,19 @@ amendments where they change the answer (an amended address, seller setting, con
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, exists, or_, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
 from callkeep.errors import InvalidInput
 from callkeep.kit.clock import to_utc_second
+from callkeep.kit.sql import Prepared
 from callkeep.records import amendments, consents, directory, people
 from callkeep.records import models as m
 
@@ -336,22 +338,26 @@ def _call_counts(
     return counts, completed
 
 
-_PHONES: BindParameter[str] = bindparam("phones", expanding=True)
-_SELLER: BindParameter[str] = bindparam("seller_id")
-_ANY_FACT = select(
-    or_(
-        exists().where(m.ContactPhone.phone.in_(_PHONES)),
-        exists().where(m.Consent.seller_id == _SELLER, m.Consent.phone.in_(_PHONES)),
-        exists().where(m.Purchase.seller_id == _SELLER, m.Purchase.phone.in_(_PHONES)),
-        exists().where(m.Inquiry.seller_id == _SELLER, m.Inquiry.phone.in_(_PHONES)),
-        exists().where(
-            m.Call.seller_id == _SELLER,
-            m.Call.started_at > bindparam("since"),
-            m.Call.started_at <= bindparam("at"),
-            m.Call.called_number.in_(_PHONES),
-        ),
+def _any_fact_query(phone_is: Callable[[Any], Any]) -> Select[*tuple[Any, ...]]:
+    seller: BindParameter[str] = bindparam("seller_id")
+    return select(
+        or_(
+            exists().where(phone_is(m.ContactPhone.phone)),
+            exists().where(m.Consent.seller_id == seller, phone_is(m.Consent.phone)),
+            exists().where(m.Purchase.seller_id == seller, phone_is(m.Purchase.phone)),
+            exists().where(m.Inquiry.seller_id == seller, phone_is(m.Inquiry.phone)),
+            exists().where(
+                m.Call.seller_id == seller,
+                m.Call.started_at > bindparam("since"),
+                m.Call.started_at <= bindparam("at"),
+                phone_is(m.Call.called_number),
+            ),
+        )
     )
-)
+
+
+_ANY_FACT_OF_ONE = Prepared(_any_fact_query(lambda column: column == bindparam("phone")))
+_ANY_FACT = _any_fact_query(lambda column: column.in_(bindparam("phones", expanding=True)))
 _FEW = 50
 
 
@@ -362,14 +368,11 @@ def _any_fact(session: Session, seller_id: str, at: datetime, phones: list[str])
     consent, purchase or inquiry of the seller, or a call in the last 24 hours); one query asks
     whether any exists, and most numbers checked before a dial have none.
     """
-    found = (
-        session.connection()
-        .execute(
-            _ANY_FACT,
-            {"phones": phones, "seller_id": seller_id, "since": at - timedelta(hours=24), "at": at},
-        )
-        .scalar()
-    )
+    params = {"seller_id": seller_id, "since": at - timedelta(hours=24), "at": at}
+    if len(phones) == 1:
+        row = _ANY_FACT_OF_ONE.first(session, {**params, "phone": phones[0]})
+        return bool(row and row[0])
+    found = session.connection().execute(_ANY_FACT, {**params, "phones": phones}).scalar()
     return bool(found)
 
 

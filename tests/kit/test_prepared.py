@@ -1,0 +1,51 @@
+"""Prepared statements return exactly what SQLAlchemy returns for the same statement."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import bindparam, func, select
+
+from callkeep.kit.runtime import Runtime
+from callkeep.kit.sql import Prepared
+from callkeep.ledger import service as ledger
+from callkeep.ledger.models import LedgerEntry
+
+
+def test_a_prepared_select_binds_and_returns_values_as_the_orm_does(rt: Runtime) -> None:
+    with rt.db.transaction() as session:
+        ledger.append_many(
+            session=session,
+            actor="test",
+            action="create",
+            items=[("things", f"t{i}", f"{i:064x}") for i in range(3)],
+        )
+    statement = (
+        select(LedgerEntry.seq, LedgerEntry.at, LedgerEntry.entity_id, func.count().over())
+        .where(
+            LedgerEntry.at <= bindparam("at"),
+            LedgerEntry.entity_type == "things",
+            LedgerEntry.entity_id != bindparam("skip"),
+        )
+        .order_by(LedgerEntry.seq)
+    )
+    prepared = Prepared(statement)
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    with rt.db.transaction(read_only=True) as session:
+        expected = [tuple(r) for r in session.execute(statement, {"at": later, "skip": "t1"})]
+        got = prepared.rows(session, {"at": later, "skip": "t1"})
+        got_again = prepared.rows(session, {"at": later, "skip": "t1"})
+        earlier = prepared.first(session, {"at": later - timedelta(days=1), "skip": "t1"})
+    assert got == expected == got_again
+    assert [r[2] for r in got] == ["t0", "t2"]
+    assert got[0][1].tzinfo is UTC
+    assert earlier is None
+
+
+def test_a_prepared_statement_refuses_a_list_parameter(rt: Runtime) -> None:
+    prepared = Prepared(
+        select(LedgerEntry.seq).where(LedgerEntry.entity_id.in_(bindparam("ids", expanding=True)))
+    )
+    with rt.db.transaction(read_only=True) as session, pytest.raises(ValueError, match="IN"):
+        prepared.rows(session, {"ids": ["a"]})
