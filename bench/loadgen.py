@@ -36,6 +36,7 @@ class Result:
     statuses: np.ndarray
     seconds: float
     bodies: list[bytes] = field(default_factory=list)
+    late: np.ndarray | None = None  # open loop: how long after its due time each was sent
 
     @property
     def errors(self) -> int:
@@ -48,6 +49,12 @@ class Result:
             f"{n:,} requests in {self.seconds:.1f} s ({n / self.seconds:,.0f}/s); "
             f"latency p50 {np.percentile(ms, 50):.2f} ms, p99 {np.percentile(ms, 99):.2f} ms, "
             f"max {ms.max():.2f} ms; errors {self.errors}"
+            + (
+                f"; sent after their due time by {np.percentile(self.late * 1000, 50):.2f} ms "
+                f"(median), {np.percentile(self.late * 1000, 99):.2f} ms (p99)"
+                if self.late is not None
+                else ""
+            )
         )
 
 
@@ -90,8 +97,11 @@ async def _run(
         idle.put_nowait(await _connect(host, port))
     start = time.perf_counter() + 0.05
 
+    late = np.zeros(total)
+
     async def one(i: int, due: float) -> None:
         connection = await idle.get()
+        late[i] = time.perf_counter() - due
         try:
             status, body = await connection.exchange(requests[i])
         except (OSError, asyncio.IncompleteReadError, ValueError):
@@ -120,7 +130,7 @@ async def _run(
     seconds = time.perf_counter() - start
     while not idle.empty():
         idle.get_nowait().writer.close()
-    return Result(latencies, statuses, seconds, bodies)
+    return Result(latencies, statuses, seconds, bodies, late if rate is not None else None)
 
 
 def run(

@@ -8,7 +8,8 @@ place in the chunk and broadcast; list hits, registry coverage and exemptions ar
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -125,7 +126,7 @@ class Verdicts:
 
     bits: np.ndarray
     slots: np.ndarray
-    places: list[Place]
+    places: Sequence[Place]
     lists: list[ListHits]
     citations: dict[tuple[int, str], tuple[str, ...]]
     exemptions: dict[int, list[str]]
@@ -147,11 +148,15 @@ def _registry_bits(ctx: Context, npa: np.ndarray) -> np.ndarray:
     if coverage.version is None:
         bits |= BIT["registry_missing"]
         return bits
-    covered = np.fromiter(coverage.area_codes, dtype=np.int64, count=len(coverage.area_codes))
-    bits[~np.isin(npa, covered)] |= BIT["registry_missing"]
+    bits[~np.isin(npa, _covered(coverage.area_codes))] |= BIT["registry_missing"]
     if coverage.as_of is not None and (ctx.at.date() - coverage.as_of).days > SAFE_HARBOR_DAYS:
         bits |= BIT["registry_stale"]
     return bits
+
+
+@functools.lru_cache(maxsize=16)
+def _covered(area_codes: frozenset[int]) -> np.ndarray:
+    return np.fromiter(sorted(area_codes), dtype=np.int64, count=len(area_codes))
 
 
 def _cap_citations(ctx: Context, place: Place, facts: Facts) -> tuple[str, ...]:
@@ -178,7 +183,7 @@ def judge_nanp(*, session: Session, ctx: Context, numbers: np.ndarray) -> Verdic
     lists = peers.lookup_many(session=session, numbers=numbers, at=ctx.at, seller=ctx.seller)
     table, known_places = prefix_places()
     slots = table[numbers // 10_000].astype(np.int32)
-    places = list(known_places)
+    places: Sequence[Place] = known_places  # extended (as a copy) by places of addresses
     extra: dict[Place, int] = {}
 
     # Numbers the records know something about: their address, exemptions, history.
@@ -195,7 +200,7 @@ def judge_nanp(*, session: Session, ctx: Context, numbers: np.ndarray) -> Verdic
                 slot = extra.get(place)
                 if slot is None:
                     slot = extra[place] = len(places)
-                    places.append(place)
+                    places = [*places, place]
                 slots[row] = slot
     found_exemptions: dict[int, list[str]] = {}
     for row, facts in fact_rows:
@@ -208,7 +213,7 @@ def judge_nanp(*, session: Session, ctx: Context, numbers: np.ndarray) -> Verdic
     # Time rules, once per distinct place.
     citations: dict[tuple[int, str], tuple[str, ...]] = {}
     place_bits = np.zeros(len(places), dtype=np.uint16)
-    for slot in np.flatnonzero(np.bincount(slots, minlength=len(places))).tolist():
+    for slot in np.unique(slots).tolist():
         place_bits[slot], per_code = _place_bits(ctx, places[slot])
         for code, cites in per_code.items():
             citations[(slot, code)] = cites

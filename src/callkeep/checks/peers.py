@@ -7,6 +7,7 @@ default seller.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -141,7 +142,11 @@ def lookup_many(
 
 def national_coverage(*, session: Session, at: datetime) -> Coverage:
     """The national registry in force at `at` (none: every number is `registry_missing`)."""
-    found = lists_service.national_coverage(session=session, at=at)
+    return _coverage(lists_service.national_coverage(session=session, at=at))
+
+
+@functools.lru_cache(maxsize=64)
+def _coverage(found: lists_service.NationalCoverage) -> Coverage:
     return Coverage(
         version=found.version,
         as_of=found.as_of,

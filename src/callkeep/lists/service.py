@@ -7,6 +7,7 @@ A check at time T uses, for each list, the newest version whose as-of date is on
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -354,6 +355,12 @@ def national_coverage(*, session: Session, at: datetime) -> NationalCoverage:
     version = versions_in_force(session=session, at=at).get(NATIONAL)
     if version is None:
         return NationalCoverage(version=None, as_of=None, area_codes=frozenset())
+    return _coverage_of_version(version)
+
+
+@functools.lru_cache(maxsize=64)
+def _coverage_of_version(version: VersionRow) -> NationalCoverage:
+    """A version's coverage, read once: versions are never changed."""
     coverage = coverage_of(version)
     as_of = min(coverage.values()) if coverage else version.as_of
     return NationalCoverage(version=version.label, as_of=as_of, area_codes=frozenset(coverage))
