@@ -7,18 +7,21 @@ stored record, so a row edited, inserted or deleted behind callkeep's back is fo
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import event, func, inspect, select, text
+import orjson
+from sqlalchemy import Table, event, func, inspect, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from callkeep.kit.canonical import canonical_bytes, digest
 from callkeep.kit.clock import iso, utcnow
 from callkeep.kit.crypto import Undecryptable
-from callkeep.kit.ids import new_id
+from callkeep.kit.ids import new_ids
+from callkeep.ledger.inserts import bulk_insert
 from callkeep.ledger.models import LedgerEntry, Recorded, recorded_models
 from callkeep.ledger.schemas import Problem, VerifyReport
 
@@ -27,6 +30,7 @@ _HEAD_KEY = "callkeep.ledger.head"
 _PG_LOCK = 7_246_601  # any constant; serializes ledger appends across connections
 
 R = TypeVar("R", bound=Recorded)
+_LEDGER_TABLE: Table = LedgerEntry.__table__  # type: ignore[assignment]
 
 
 def entry_hash(
@@ -41,21 +45,37 @@ def entry_hash(
     prev_hash: str,
 ) -> str:
     """The hash of one entry: SHA-256 over its canonical fields, the previous hash included."""
+    return _chain_hash(seq, iso(at), actor, action, entity_type, entity_id, digest, prev_hash)
+
+
+def _chain_hash(
+    seq: int,
+    at: str,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    content_digest: str,
+    prev_hash: str,
+) -> str:
     fields = {
         "seq": seq,
-        "at": iso(at),
+        "at": at,
         "actor": actor,
         "action": action,
         "entity_type": entity_type,
         "entity_id": entity_id,
-        "digest": digest,
+        "digest": content_digest,
         "prev_hash": prev_hash,
     }
     return hashlib.sha256(canonical_bytes(fields)).hexdigest()
 
 
 def _head(session: Session) -> tuple[int, str]:
-    """The last (seq, hash), taking the append lock first so that concurrent writers queue."""
+    """The last (seq, hash), taking the append lock first so that concurrent writers queue.
+
+    Read once per transaction: the lock is held to its end, so only this session appends.
+    """
     cached = session.info.get(_HEAD_KEY)
     if cached is not None:
         return (int(cached[0]), str(cached[1]))
@@ -64,7 +84,20 @@ def _head(session: Session) -> tuple[int, str]:
     row = session.execute(
         select(LedgerEntry.seq, LedgerEntry.hash).order_by(LedgerEntry.seq.desc()).limit(1)
     ).first()
-    return (row[0], row[1]) if row else (0, GENESIS)
+    head = (row[0], row[1]) if row else (0, GENESIS)
+    session.info[_HEAD_KEY] = head
+    return head
+
+
+def lock(*, session: Session) -> None:
+    """Takes the ledger's append lock for the rest of the transaction, before any write.
+
+    Every ledgered write holds it from its first append, so a look-up made after `lock` sees
+    every record committed before it, and no record can be added until this transaction ends:
+    "is it recorded already? if not, record it" is then safe on every engine, without a
+    savepoint. (On SQLite the write transaction itself is the lock.)
+    """
+    _head(session)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -86,19 +119,12 @@ def append_many(
     """Appends one entry per (entity_type, entity_id, digest); returns the last sequence number."""
     seq, prev = _head(session)
     at = utcnow()
+    at_text = iso(at)
+    chain = _Chain(at_text, actor, action)
     rows: list[dict[str, Any]] = []
     for entity_type, entity_id, content_digest in items:
         seq += 1
-        own = entry_hash(
-            seq=seq,
-            at=at,
-            actor=actor,
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            digest=content_digest,
-            prev_hash=prev,
-        )
+        own = chain.hash(seq, entity_type, entity_id, content_digest, prev)
         rows.append(
             {
                 "seq": seq,
@@ -114,9 +140,61 @@ def append_many(
         )
         prev = own
     if rows:
-        session.execute(LedgerEntry.__table__.insert(), rows)  # type: ignore[attr-defined]
+        bulk_insert(session, _LEDGER_TABLE, rows)
     session.info[_HEAD_KEY] = (seq, prev)
     return seq
+
+
+class _Chain:
+    """The hashes of entries sharing a time, actor and action, written without a JSON encoder.
+
+    An entry's canonical bytes are a JSON object with eight known keys; written in their sorted
+    order with each text encoded as the canonical encoder encodes it, they are the bytes
+    `entry_hash` hashes (tests prove it). Anything unusual takes `entry_hash`'s own road.
+    """
+
+    def __init__(self, at: str, actor: str, action: str) -> None:
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.head: bytes | None = None
+        if type(at) is not str or type(actor) is not str or type(action) is not str:
+            return
+        with contextlib.suppress(orjson.JSONEncodeError):  # not valid Unicode: the slow road
+            self.head = (
+                b'{"action":' + orjson.dumps(action) + b',"actor":' + orjson.dumps(actor)
+                + b',"at":' + orjson.dumps(at) + b',"digest":'
+            )  # fmt: skip
+
+    def hash(
+        self, seq: int, entity_type: str, entity_id: str, content_digest: str, prev_hash: str
+    ) -> str:
+        if (
+            self.head is None
+            or type(entity_type) is not str
+            or type(entity_id) is not str
+            or type(content_digest) is not str
+            or type(prev_hash) is not str
+        ):
+            return self.slow(seq, entity_type, entity_id, content_digest, prev_hash)
+        try:
+            text = (
+                self.head + orjson.dumps(content_digest)
+                + b',"entity_id":' + orjson.dumps(entity_id)
+                + b',"entity_type":' + orjson.dumps(entity_type)
+                + b',"prev_hash":' + orjson.dumps(prev_hash)
+                + b',"seq":' + str(seq).encode() + b"}"
+            )  # fmt: skip
+        except orjson.JSONEncodeError:
+            return self.slow(seq, entity_type, entity_id, content_digest, prev_hash)
+        return hashlib.sha256(text).hexdigest()
+
+    def slow(
+        self, seq: int, entity_type: str, entity_id: str, content_digest: str, prev_hash: str
+    ) -> str:
+        return _chain_hash(
+            seq, self.at, self.actor, self.action, entity_type, entity_id, content_digest, prev_hash
+        )
 
 
 def record(*, session: Session, actor: str, entity: R, action: str = "create") -> R:
@@ -140,26 +218,48 @@ def record_many(
     Each row must hold every column's final value except `id`, `recorded_at` and `recorded_by`,
     which are filled in here; the digest is computed from exactly what is inserted.
     """
+    if not rows:
+        return []
+    _head(session)  # the append lock before the rows: writers of the same keys queue, not deadlock
     now = utcnow()
-    columns = [attr.key for attr in _column_attrs(model)]
+    keys, names = _columns(model)
+    fresh = iter(new_ids(sum(1 for row in rows if not row.get("id"))))
     prepared: list[dict[str, Any]] = []
     items: list[tuple[str, str, str]] = []
+    table_name = model.__tablename__
+    width = len(keys)
     for row in rows:
-        full = {key: row.get(key) for key in columns}
-        full["id"] = row.get("id") or new_id()
-        full["recorded_at"] = row.get("recorded_at") or now
+        full = dict.fromkeys(keys)
+        full.update(row)
+        if len(full) != width:  # the row holds more than the columns: take only those
+            full = {key: row.get(key) for key in keys}
+        full["id"] = full["id"] or next(fresh)
+        full["recorded_at"] = full["recorded_at"] or now
         full["recorded_by"] = actor
         prepared.append(full)
-        items.append((model.__tablename__, str(full["id"]), digest(full)))
-    if prepared:
-        names = {attr.key: attr.columns[0].name for attr in _column_attrs(model)}
-        table = model.__table__
-        session.execute(
-            table.insert(),  # type: ignore[attr-defined]
-            [{names[key]: value for key, value in row.items()} for row in prepared],
-        )
-        append_many(session=session, actor=actor, action="create", items=items)
+        items.append((table_name, str(full["id"]), digest(full)))
+    table: Table = model.__table__  # type: ignore[assignment]
+    if names is not None:
+        bulk_insert(session, table, [{names[k]: v for k, v in r.items()} for r in prepared])
+    else:
+        bulk_insert(session, table, prepared)
+    append_many(session=session, actor=actor, action="create", items=items)
     return [row["id"] for row in prepared]
+
+
+_COLUMNS: dict[type[Recorded], tuple[tuple[str, ...], dict[str, str] | None]] = {}
+
+
+def _columns(model: type[Recorded]) -> tuple[tuple[str, ...], dict[str, str] | None]:
+    """`model`'s attribute keys, and their column names where any differs (else None)."""
+    found = _COLUMNS.get(model)
+    if found is None:
+        attrs = _column_attrs(model)
+        names = {attr.key: attr.columns[0].key for attr in attrs}
+        differs = any(key != name for key, name in names.items())
+        found = (tuple(names), names if differs else None)
+        _COLUMNS[model] = found
+    return found
 
 
 def _column_attrs(model: type[Recorded]) -> list[Any]:

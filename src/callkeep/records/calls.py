@@ -8,7 +8,7 @@ writing a second one, also when two identical posts race.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -257,6 +257,10 @@ def _check_references(session: Session, rows: list[dict[str, Any]]) -> None:
             raise InvalidInput(f"{len(problems)} call(s) name unknown {field}", fields=problems)
 
 
+_NUMBER_FIELDS = ("calling_number", "called_number", "caller_id_number")
+_UNRESOLVED = ("seller", "campaign", "telemarketer")
+
+
 def _fast_row(
     call_in: CallIn, resolved: tuple[str, str | None], numbers: dict[str, str | None]
 ) -> dict[str, Any]:
@@ -264,30 +268,62 @@ def _fast_row(
 
     `numbers` caches each spelling's E.164 form across the batch (None: not dialable).
     """
-    problems: list[FieldProblem] = []
-    row = dict(call_in)
-    for name in ("seller", "campaign", "telemarketer"):
+    problems: list[FieldProblem] | None = None
+    row = call_in.__dict__.copy()
+    for name in _UNRESOLVED:
         del row[name]
     row["seller_id"], row["campaign_id"] = resolved
-    for field in ("calling_number", "called_number", "caller_id_number"):
+    for field in _NUMBER_FIELDS:
         raw = row[field]
         if not raw:
             row[field] = None
-        elif raw in numbers and numbers[raw] is not None:
-            row[field] = numbers[raw]
-        else:
-            row[field] = numbers[raw] = _number(raw, field, problems)
-    if call_in.started_at is not None:
+            continue
+        e164 = numbers.get(raw)
+        if e164 is None:
+            problems = problems if problems is not None else []
+            e164 = numbers[raw] = _number(raw, field, problems)
+        row[field] = e164
+    started = row["started_at"]
+    if started is not None and (started.tzinfo is not UTC or started.microsecond):
         try:
-            row["started_at"] = to_utc_second(call_in.started_at, field="started_at")
+            row["started_at"] = to_utc_second(started, field="started_at")
         except InvalidInput as exc:
-            problems.extend(exc.fields)
-    if call_in.duration_seconds is not None and call_in.duration_seconds < 0:
-        problems.append(FieldProblem("duration_seconds", "must be 0 or more"))
+            problems = (problems or []) + exc.fields
+    duration = row["duration_seconds"]
+    if duration is not None and duration < 0:
+        problems = (problems or []) + [FieldProblem("duration_seconds", "must be 0 or more")]
     if problems:
         raise InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), fields=problems)
-    check_view(row)
+    if not _plainly_complete(row):
+        check_view(row)
     return row
+
+
+_REQUIRED = (
+    "seller_id",
+    "subject",
+    "consumer_or_business",
+    "outbound",
+    "prerecorded",
+    "calling_number",
+    "called_number",
+    "started_at",
+    "duration_seconds",
+    "caller_id_number",
+    "disposition",
+)
+
+
+def _plainly_complete(view: dict[str, Any]) -> bool:
+    """True when `check_view` has nothing to say: every required field present, no manual-dial
+    exemption needed, a telemarketer named, a transfer's target given. (False: ask it.)"""
+    for field in _REQUIRED:
+        value = view[field]
+        if value is None or value == "":
+            return False
+    if not view["employee_id"] and not view["telemarketer_name"]:
+        return False
+    return view["disposition"] != "transferred" or bool(view["transfer_to"])
 
 
 def get_call(*, session: Session, call_id: str) -> m.Call:

@@ -1,0 +1,84 @@
+"""The bulk road stores exactly what the ORM stores, and refuses what the database refuses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from callkeep.ledger import service as ledger
+from callkeep.records import models as m
+
+
+def _call(**changes: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "telemarketer_name": "Claire",
+        "seller_id": "01seller",
+        "subject": "heat pumps",
+        "consumer_or_business": "consumer",
+        "outbound": True,
+        "prerecorded": False,
+        "manual_dial": False,
+        "calling_number": "+12077840100",
+        "called_number": "+12077841234",
+        "started_at": datetime(2026, 7, 4, 13, 0, 5, tzinfo=UTC),
+        "duration_seconds": 95,
+        "caller_id_number": "+12077840100",
+        "disposition": "answered_person",
+        "notes": "asked about rebates, café",
+        "external_call_id": "vici-1",
+    }
+    row.update(changes)
+    return row
+
+
+def _stored(session: Session, call_id: str) -> dict[str, Any]:
+    found = session.execute(text("SELECT * FROM calls WHERE id = :id"), {"id": call_id})
+    return dict(found.mappings().one())
+
+
+def test_a_bulk_row_is_stored_as_the_orm_stores_the_same_call(session: Session) -> None:
+    now = datetime(2026, 7, 4, 14, 0, tzinfo=UTC)
+    [bulk_id] = ledger.record_many(
+        session=session,
+        actor="import",
+        model=m.Call,
+        rows=[_call(recorded_at=now)],
+    )
+    orm = m.Call(**_call(external_call_id="vici-2"), recorded_at=now, recorded_by="import")
+    ledger.record(session=session, actor="import", entity=orm)
+    bulk, single = _stored(session, bulk_id), _stored(session, orm.id)
+    differing = {k for k in bulk if bulk[k] != single[k]}
+    assert differing == {"id", "external_call_id", "notes"}  # notes: each has its own nonce
+    session.expire_all()
+    read = session.scalars(select(m.Call).where(m.Call.id == bulk_id)).one()
+    assert read.notes == "asked about rebates, café" and read.outbound is True
+    assert read.started_at == datetime(2026, 7, 4, 13, 0, 5, tzinfo=UTC)
+    assert ledger.verify(session=session).intact
+
+
+def test_a_bulk_row_repeating_a_unique_key_is_an_integrity_error(session: Session) -> None:
+    ledger.record_many(session=session, actor="import", model=m.Call, rows=[_call()])
+    with pytest.raises(IntegrityError):
+        ledger.record_many(
+            session=session, actor="import", model=m.Call, rows=[_call(started_at=None)]
+        )
+
+
+def test_bulk_rows_take_only_their_columns_and_fill_id_time_and_author(session: Session) -> None:
+    ids = ledger.record_many(
+        session=session,
+        actor="import",
+        model=m.Call,
+        rows=[_call(external_call_id=f"x-{i}", not_a_column="ignored") for i in range(100)],
+    )
+    assert len(set(ids)) == 100
+    stored = session.scalars(select(m.Call).where(m.Call.id.in_(ids))).all()
+    assert {c.recorded_by for c in stored} == {"import"}
+    assert all(c.recorded_at is not None for c in stored)
+    report = ledger.verify(session=session)
+    assert report.intact and report.entries == 100
