@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 
 import pytest
 from sqlalchemy import text
@@ -42,3 +44,20 @@ def test_a_busy_writer_refuses_a_non_waiting_turn_before_any_work(rt: Runtime) -
 
 def test_postgresql_never_writes_inline(rt: Runtime) -> None:
     assert rt.db.writes_inline == rt.db.is_sqlite
+
+
+def test_a_write_lock_held_by_another_process_refuses_a_non_waiting_turn(rt: Runtime) -> None:
+    if not rt.db.is_sqlite:
+        pytest.skip("the SQLite write lock only")
+    other = sqlite3.connect(rt.db.url.removeprefix("sqlite:///"), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # as another callkeep process importing a list would
+    try:
+        started = time.monotonic()
+        with pytest.raises(WriterBusy), rt.db.transaction(wait=False):
+            pytest.fail("no work may start while another process writes")
+        assert time.monotonic() - started < 5  # refused at once, not after the busy timeout
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with rt.db.transaction(wait=False) as session:
+        assert session.execute(text("SELECT 3")).scalar() == 3

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from fastapi import Request
 
@@ -18,6 +18,20 @@ def require(roles: Iterable[Role]) -> Callable[[Request], Principal]:
     allowed = frozenset(roles)
 
     def dependency(request: Request) -> Principal:
+        return admit(request, allowed)
+
+    return dependency
+
+
+def require_inline(roles: Iterable[Role]) -> Callable[[Request], Awaitable[Principal]]:
+    """As `require`, for the hot endpoints: an async dependency, run on the event loop.
+
+    A known token costs a dictionary look-up; an unknown one is read once from the database.
+    Like `require`, it refuses a request before its body is even validated.
+    """
+    allowed = frozenset(roles)
+
+    async def dependency(request: Request) -> Principal:
         return admit(request, allowed)
 
     return dependency

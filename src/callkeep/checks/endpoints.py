@@ -9,34 +9,56 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
 from callkeep.auth import roles
-from callkeep.auth.deps import admit, require
+from callkeep.auth.deps import require, require_inline
 from callkeep.auth.schemas import Principal
 from callkeep.checks import scrub as scrubbing
 from callkeep.checks import service
+from callkeep.checks.models import Decision
 from callkeep.checks.schemas import BatchIn, BatchOut, CheckIn, DecisionOut
-from callkeep.kit.http import DbSession, write_inline
+from callkeep.kit.db import Database
+from callkeep.kit.http import DbSession, runtime
+from callkeep.ledger.batch import GroupCommit
 
 router = APIRouter(prefix="/api/v1", tags=["checks"])
 
 Checker = Annotated[Principal, Depends(require(roles.RECORD_CALLS))]
+InlineChecker = Annotated[Principal, Depends(require_inline(roles.RECORD_CALLS))]
 Reader = Annotated[Principal, Depends(require(roles.READ))]
 Compliance = Annotated[Principal, Depends(require(roles.COMPLIANCE))]
 
 
 @router.post("/checks", response_model=DecisionOut)
-async def create_check(body: CheckIn, request: Request) -> DecisionOut:
+async def create_check(body: CheckIn, request: Request, principal: InlineChecker) -> DecisionOut:
     """May this number be called now? The decision, stored as evidence.
 
-    Asked before every dial, so it runs on the event loop (see `write_inline`); its role is
-    checked as `Checker` would.
+    Asked before every dial, so on SQLite it runs on the event loop: the reading in a read
+    transaction, then the decision stored together with those of concurrent checks (group
+    commit); the answer leaves once its decision is committed. On PostgreSQL it runs on a
+    worker thread in one transaction.
     """
-    principal = admit(request, roles.RECORD_CALLS)
-    return await write_inline(
-        request,
-        lambda session: service.check(session=session, actor=principal.actor, check_in=body),
-    )
+    db = runtime(request).db
+    if not db.writes_inline:
+        return await run_in_threadpool(_check_in_one_transaction, db, principal.actor, body)
+    with db.transaction(read_only=True) as session:
+        decision, row = service.decide_one(session=session, check_in=body)
+    await _decision_writer(request).record(model=Decision, actor=principal.actor, rows=[row])
+    return decision
+
+
+def _check_in_one_transaction(db: Database, actor: str, body: CheckIn) -> DecisionOut:
+    with db.transaction() as session:
+        return service.check(session=session, actor=actor, check_in=body)
+
+
+def _decision_writer(request: Request) -> GroupCommit:
+    state = request.app.state
+    writer: GroupCommit | None = getattr(state, "decision_writer", None)
+    if writer is None:
+        writer = state.decision_writer = GroupCommit(runtime(request).db)
+    return writer
 
 
 @router.post("/checks/batch", response_model=BatchOut)

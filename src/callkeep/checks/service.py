@@ -189,8 +189,8 @@ def _row(decision: DecisionOut, *, ctx: Context, text: str, batch_id: str | None
     }
 
 
-def check(*, session: Session, actor: str, check_in: CheckIn) -> DecisionOut:
-    """Decides one number and stores the decision; its id is what the call record points at."""
+def decide_one(*, session: Session, check_in: CheckIn) -> tuple[DecisionOut, dict[str, Any]]:
+    """Decides one number without storing it: the decision, and the row that stores it."""
     phone = try_normalize(check_in.phone)
     ctx = context(
         session=session,
@@ -200,7 +200,12 @@ def check(*, session: Session, actor: str, check_in: CheckIn) -> DecisionOut:
         phones=[phone] if phone else [],
     )
     decision = decide(session=session, ctx=ctx, inputs=[check_in.phone])[0]
-    row = _row(decision, ctx=ctx, text=check_in.phone, batch_id=None)
+    return decision, _row(decision, ctx=ctx, text=check_in.phone, batch_id=None)
+
+
+def check(*, session: Session, actor: str, check_in: CheckIn) -> DecisionOut:
+    """Decides one number and stores the decision; its id is what the call record points at."""
+    decision, row = decide_one(session=session, check_in=check_in)
     ledger.record_many(session=session, actor=actor, model=Decision, rows=[row])
     return decision
 

@@ -6,6 +6,7 @@ SQLite runs in WAL mode with a busy timeout, and its write transactions start wi
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,8 @@ from sqlalchemy.types import TypeDecorator
 from callkeep.errors import ServiceBusy
 
 _WRITE_WAIT_SECONDS = 60.0
+_BUSY_TIMEOUT_MS = 60_000
+_BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED"}
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -69,9 +72,12 @@ def make_engine(url: str) -> Engine:
     if is_sqlite(url):
         engine = create_engine(
             url,
-            connect_args={"timeout": 60, "check_same_thread": False},
+            connect_args={"timeout": _WRITE_WAIT_SECONDS, "check_same_thread": False},
             pool_size=8,
             max_overflow=16,
+            # every transaction is ended by callkeep (commit, or rollback by `close`); the pool
+            # need not roll back again on each return
+            pool_reset_on_return=None,
         )
 
         @event.listens_for(engine, "connect")
@@ -81,14 +87,28 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA cache_size=-16384")
             cursor.close()
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
-            mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-            connection.exec_driver_sql(f"BEGIN {mode}")
+            options = connection.get_execution_options()
+            mode = options.get("sqlite_begin", "IMMEDIATE")
+            # straight to the driver: a BEGIN needs no statement cache or result object
+            driver = connection.connection.driver_connection
+            if not options.get("sqlite_no_wait"):
+                driver.execute(_BEGIN[mode])
+                return
+            # Another process holds the write lock: say so at once instead of sleeping in
+            # SQLite's busy handler (an event loop must not wait there).
+            driver.execute("PRAGMA busy_timeout=0")
+            try:
+                driver.execute(_BEGIN[mode])
+            except sqlite3.OperationalError as exc:
+                raise WriterBusy from exc
+            finally:
+                driver.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
@@ -105,6 +125,11 @@ class Database:
         self._writer = sessionmaker(self.engine, expire_on_commit=False, info=self.info)
         self._reader = sessionmaker(
             self.engine.execution_options(sqlite_begin="DEFERRED"),
+            expire_on_commit=False,
+            info=self.info,
+        )
+        self._eager_writer = sessionmaker(
+            self.engine.execution_options(sqlite_no_wait=True),
             expire_on_commit=False,
             info=self.info,
         )
@@ -153,16 +178,17 @@ class Database:
         """A session that commits once at the end, or rolls back on any error.
 
         `wait=False`: raise `WriterBusy` at once, before any work, if another thread of this
-        process is writing.
+        process is writing or (SQLite) another process holds the write lock.
         """
         with self._writer_turn(read_only, wait):
-            session = self.session(read_only=read_only)
+            eager = not wait and not read_only and self.is_sqlite
+            session = self._eager_writer() if eager else self.session(read_only=read_only)
             try:
+                if eager:
+                    session.connection()  # BEGIN IMMEDIATE now, before the caller's work
                 yield session
-                if read_only:
-                    session.rollback()
-                else:
-                    session.commit()
+                if not read_only:
+                    session.commit()  # a reader's transaction ends with `close` below
             except BaseException:
                 session.rollback()
                 raise

@@ -1,0 +1,140 @@
+"""Concurrent checks are stored together, each answered only once its decision is committed."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from callkeep.app import create_app
+from callkeep.checks.models import Decision
+from callkeep.kit.clock import utcnow
+from callkeep.kit.runtime import Runtime
+from callkeep.ledger import service as ledger
+from callkeep.ledger.batch import GroupCommit
+from tests.checks.conftest import World
+
+AT = "2026-07-06T13:00:00Z"
+
+
+async def _check_many(rt: Runtime, token: str, phones: list[str]) -> list[httpx.Response]:
+    app = create_app(runtime=rt)
+    transport = httpx.ASGITransport(app=app)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://callkeep") as client:
+        return await asyncio.gather(
+            *(
+                client.post("/api/v1/checks", json={"phone": p, "at": AT}, headers=headers)
+                for p in phones
+            )
+        )
+
+
+def test_concurrent_checks_each_store_their_own_decision(
+    world: World, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batches: list[int] = []
+    write = GroupCommit._write
+
+    def counted(self: GroupCommit, batch: list[Any], wait: bool) -> None:
+        batches.append(len(batch))
+        write(self, batch, wait)
+
+    monkeypatch.setattr(GroupCommit, "_write", counted)
+    phones = [f"+1207555{n:04d}" for n in range(1000, 1030)]
+    responses = asyncio.run(_check_many(world.rt, tokens["dialer"], phones))
+    assert [r.status_code for r in responses] == [200] * len(phones)
+    bodies = [r.json() for r in responses]
+    assert [b["phone"] for b in bodies] == phones
+    ids = {b["decision_id"] for b in bodies}
+    assert len(ids) == len(phones)
+    with world.rt.db.transaction(read_only=True) as session:
+        stored = {i: p for i, p in session.execute(select(Decision.id, Decision.phone))}
+        report = ledger.verify(session=session)
+    assert {i: stored[i] for i in ids} == {b["decision_id"]: b["phone"] for b in bodies}
+    assert report.intact, report.problems
+    if world.rt.db.writes_inline:  # SQLite: stored together, in fewer commits than checks
+        assert sum(batches) == len(phones) and max(batches) > 1, batches
+
+
+def _row(decision_id: str) -> dict[str, Any]:
+    return {
+        "id": decision_id,
+        "input": "+12075550100",
+        "phone": "+12075550100",
+        "seller_id": "s",
+        "seller_slug": "acme",
+        "campaign_id": None,
+        "campaign_slug": None,
+        "at": utcnow(),
+        "allowed": True,
+        "reasons": "[]",
+        "states": "ME",
+        "local_times": "[]",
+        "lists": "[]",
+        "exemptions": "",
+        "rules_version": "test",
+        "batch_id": None,
+    }
+
+
+def test_a_batch_that_fails_stores_nothing_and_tells_every_request(rt: Runtime) -> None:
+    writer = GroupCommit(rt.db)
+
+    async def two_at_once() -> list[BaseException | None]:
+        results = await asyncio.gather(
+            writer.record(model=Decision, actor="test", rows=[_row("same-id")]),
+            writer.record(model=Decision, actor="test", rows=[_row("same-id")]),
+            return_exceptions=True,
+        )
+        return list(results)
+
+    results = asyncio.run(two_at_once())
+    assert all(isinstance(r, Exception) for r in results), results
+    with rt.db.transaction(read_only=True) as session:
+        assert session.scalar(select(func.count()).select_from(Decision)) == 0
+        assert ledger.verify(session=session).intact
+
+
+def test_a_lone_write_is_stored_at_once(rt: Runtime) -> None:
+    writer = GroupCommit(rt.db)
+    asyncio.run(writer.record(model=Decision, actor="test", rows=[_row("alone")]))
+    with rt.db.transaction(read_only=True) as session:
+        assert session.get(Decision, "alone") is not None
+    with pytest.raises(Exception, match=r"UNIQUE|unique|duplicate"):
+        asyncio.run(writer.record(model=Decision, actor="test", rows=[_row("alone")]))
+
+
+def test_a_write_lock_held_elsewhere_does_not_stop_the_event_loop(rt: Runtime) -> None:
+    if not rt.db.is_sqlite:
+        pytest.skip("the SQLite write lock only")
+    writer = GroupCommit(rt.db)
+    other = sqlite3.connect(rt.db.url.removeprefix("sqlite:///"), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process importing a list, say
+    ticks: list[int] = []
+
+    async def scenario() -> None:
+        async def ticker() -> None:
+            for i in range(5):
+                ticks.append(i)
+                await asyncio.sleep(0.02)
+
+        def release() -> None:
+            other.execute("ROLLBACK")
+
+        asyncio.get_running_loop().call_later(0.3, release)
+        await asyncio.gather(
+            writer.record(model=Decision, actor="test", rows=[_row("waited")]), ticker()
+        )
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        other.close()
+    assert ticks == [0, 1, 2, 3, 4]  # the loop kept running while the write waited
+    with rt.db.transaction(read_only=True) as session:
+        assert session.get(Decision, "waited") is not None
