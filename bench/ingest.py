@@ -1,18 +1,23 @@
-"""Call-record ingest with the ledger on, against a baseline measured in the same run.
+"""Call-record ingest with the ledger on, against baselines measured in the same run.
 
-    python bench/ingest.py [--bulk 10000] [--rounds 5] [--http 3000] [--threads 4]
+    .venv/bin/python bench/ingest.py [--bulk 10000] [--rounds 5] [--http 5000] [--conns 4]
+                                     [--rate 1000] [--paced 10000]
 
-SQLite in a temporary folder; the HTTP server runs in its own process. Three figures, each the median of its rounds:
+SQLite in a temporary folder; the HTTP server (`callkeep serve`) runs in its own process, the
+client is `bench/loadgen.py` (pre-encoded requests on raw keep-alive sockets, far cheaper than
+the server it measures). Figures, each the median of its rounds:
 
 * bulk: `records.calls.record_calls` (checks, E.164, ledger entries, one commit per batch);
   budget >= 20,000 records/s;
 * baseline: the same rows through a plain `executemany` into a table with the same columns and
   no ledger, no checks;
-* HTTP: `POST /api/v1/calls` one call per request over a real uvicorn server on loopback,
-  bearer token checked, a few client threads; budget >= 1,000 records/s; with `GET /healthz`
-  over the same server as its baseline.
+* HTTP: `POST /api/v1/calls` one call per request, bearer token checked, every call a new record
+  (201), closed loop over a few keep-alive connections; budget >= 1,000 records/s; with
+  `GET /healthz` over the same server and connections as its baseline;
+* latency: the same posts open loop at a fixed rate (default 1,000/s), p50/p99 measured from each
+  request's due time, so a server falling behind shows its queue.
 
-Not a test: it prints figures, it does not assert them.
+The ledger is verified at the end. Not a test: it prints figures, it does not assert them.
 """
 
 from __future__ import annotations
@@ -26,14 +31,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
+import loadgen  # bench/, beside this script
+import numpy as np
 from alembic import command
 
 from callkeep.auth import service as auth_service
@@ -48,6 +52,7 @@ from callkeep.records import models as m
 from callkeep.records.schemas import CallIn, CampaignIn, SellerIn
 
 T0 = datetime(2026, 7, 1, 13, 0, tzinfo=UTC)
+HOST = "127.0.0.1"
 DISPOSITIONS = ["answered_person", "answering_machine", "no_answer", "busy", "dropped"]
 
 
@@ -137,25 +142,18 @@ class Server:
         self.folder = folder
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+            self.port = int(probe.getsockname()[1])
         self.process: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> str:
+    def __enter__(self) -> int:
         env = {**os.environ, "CALLKEEP_DATA_DIR": str(self.folder)}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "callkeep", "serve", "--port", str(self.port)],
             env=env,
             stdout=subprocess.DEVNULL,
         )
-        base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    return base
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise SystemExit("the server did not start")
+        loadgen.wait_until_up(HOST, self.port, lambda: True, seconds=60)
+        return self.port
 
     def __exit__(self, *_exc: object) -> None:
         assert self.process is not None
@@ -163,45 +161,28 @@ class Server:
         self.process.wait(timeout=30)
 
 
-def run_clients(
-    threads: int, jobs: list[Callable[[httpx.Client], int]], base: str
-) -> tuple[float, list[float]]:
-    """Runs `jobs` over `threads` keep-alive clients; returns (seconds, per-request latencies)."""
-    latencies: list[float] = []
-    lock = threading.Lock()
-    queue = list(jobs)
+def post_calls(bodies: list[dict[str, Any]], token: str) -> list[bytes]:
+    """Each call as one pre-encoded `POST /api/v1/calls` with the dialer's bearer token."""
+    headers = {"Authorization": f"Bearer {token}"}
+    return [
+        loadgen.encode_request("POST", "/api/v1/calls", body=b, headers=headers) for b in bodies
+    ]
 
-    def worker() -> None:
-        with httpx.Client(base_url=base, timeout=30) as client:
-            while True:
-                with lock:
-                    if not queue:
-                        return
-                    job = queue.pop()
-                t = time.perf_counter()
-                status = job(client)
-                took = time.perf_counter() - t
-                if status not in (200, 201):
-                    raise RuntimeError(f"unexpected status {status}")
-                with lock:
-                    latencies.append(took)
 
-    workers = [threading.Thread(target=worker) for _ in range(threads)]
-    start = time.perf_counter()
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return time.perf_counter() - start, latencies
+def created(result: loadgen.Result) -> int:
+    """How many calls the server recorded (201); anything else is a failure of the run."""
+    return int((result.statuses == 201).sum())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bulk", type=int, default=10_000, help="calls per bulk batch")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--http", type=int, default=3_000, help="calls posted per HTTP round")
+    parser.add_argument("--http", type=int, default=5_000, help="calls posted per HTTP round")
     parser.add_argument("--http-rounds", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--conns", type=int, default=4, help="keep-alive connections")
+    parser.add_argument("--rate", type=float, default=1_000, help="open-loop rate, calls/s")
+    parser.add_argument("--paced", type=int, default=10_000, help="calls sent at that rate")
     args = parser.parse_args()
     rng = random.Random(7)
     with tempfile.TemporaryDirectory(prefix="callkeep-bench-") as tmp:
@@ -238,39 +219,42 @@ def main() -> None:
             f"{'met' if bulk >= 20_000 else 'NOT met'}"
         )
 
-        auth = {"Authorization": f"Bearer {token}"}
-        with Server(folder) as base_url:
-            http_rates, health_rates, p50s, p99s = [], [], [], []
+        health = [loadgen.encode_request("GET", "/healthz", headers={})] * args.http
+        with Server(folder) as port:
+            loadgen.run(HOST, port, post_calls(next_bodies(200), token), connections=4)  # warm up
+            rates, health_rates, failures = [], [], 0
             for _ in range(args.http_rounds):
-                bodies = next_bodies(args.http)
-                jobs: list[Callable[[httpx.Client], int]] = [
-                    (lambda c, b=b: c.post("/api/v1/calls", json=b, headers=auth).status_code)
-                    for b in bodies
-                ]
-                seconds, lat = run_clients(args.threads, jobs, base_url)
-                http_rates.append(args.http / seconds)
-                lat.sort()
-                p50s.append(lat[len(lat) // 2] * 1000)
-                p99s.append(lat[int(len(lat) * 0.99)] * 1000)
-                health: list[Callable[[httpx.Client], int]] = [
-                    (lambda c: c.get("/healthz").status_code) for _ in range(args.http)
-                ]
-                seconds, _ = run_clients(args.threads, health, base_url)
-                health_rates.append(args.http / seconds)
-        http = statistics.median(http_rates)
+                result = loadgen.run(
+                    HOST, port, post_calls(next_bodies(args.http), token), connections=args.conns
+                )
+                failures += args.http - created(result)
+                rates.append(args.http / result.seconds)
+                health_result = loadgen.run(HOST, port, health, connections=args.conns)
+                health_rates.append(args.http / health_result.seconds)
+            paced = loadgen.run(
+                HOST, port, post_calls(next_bodies(args.paced), token), rate=args.rate,
+                connections=32,
+            )  # fmt: skip
+            failures += args.paced - created(paced)
+        http = statistics.median(rates)
         health_rate = statistics.median(health_rates)
         print(
             f"POST /api/v1/calls, one per request: {http:>6,.0f} records/s  "
-            f"(median of {args.http_rounds}, {args.threads} client threads)"
-        )
-        print(
-            f"  latency median {statistics.median(p50s):.1f} ms, p99 {statistics.median(p99s):.1f} ms"
+            f"(median of {args.http_rounds} closed-loop rounds of {args.http:,}, "
+            f"{args.conns} keep-alive connections)"
         )
         print(f"baseline GET /healthz, same server : {health_rate:>6,.0f} requests/s")
         print(
             f"  calls / healthz                  : {http / health_rate:>6.2f}x   budget >= 1,000/s: "
             f"{'met' if http >= 1_000 else 'NOT met'}"
         )
+        ms = paced.latencies * 1000
+        print(
+            f"open loop at {args.rate:,.0f}/s ({args.paced:,} calls): "
+            f"latency p50 {np.percentile(ms, 50):.2f} ms, p99 {np.percentile(ms, 99):.2f} ms, "
+            f"max {ms.max():.2f} ms; achieved {args.paced / paced.seconds:,.0f}/s"
+        )
+        print(f"calls not recorded (status other than 201): {failures}")
         with rt.db.transaction(read_only=True) as session:
             report = ledger.verify(session=session)
         print(f"ledger after the run: intact={report.intact}, {report.entries:,} entries")

@@ -21,6 +21,7 @@ from callkeep.kit.canonical import canonical_bytes, digest
 from callkeep.kit.clock import iso, utcnow
 from callkeep.kit.crypto import Undecryptable
 from callkeep.kit.ids import new_ids
+from callkeep.kit.sql import Prepared
 from callkeep.ledger.inserts import bulk_insert
 from callkeep.ledger.models import LedgerEntry, Recorded, recorded_models
 from callkeep.ledger.schemas import Problem, VerifyReport
@@ -30,6 +31,9 @@ _HEAD_KEY = "callkeep.ledger.head"
 _PG_LOCK = 7_246_601  # any constant; serializes ledger appends across connections
 
 R = TypeVar("R", bound=Recorded)
+_LAST_ENTRY = Prepared(
+    select(LedgerEntry.seq, LedgerEntry.hash).order_by(LedgerEntry.seq.desc()).limit(1)
+)
 _LEDGER_TABLE: Table = LedgerEntry.__table__  # type: ignore[assignment]
 
 
@@ -81,10 +85,8 @@ def _head(session: Session) -> tuple[int, str]:
         return (int(cached[0]), str(cached[1]))
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
-    row = session.execute(
-        select(LedgerEntry.seq, LedgerEntry.hash).order_by(LedgerEntry.seq.desc()).limit(1)
-    ).first()
-    head = (row[0], row[1]) if row else (0, GENESIS)
+    row = _LAST_ENTRY.first(session)
+    head = (int(row[0]), str(row[1])) if row else (0, GENESIS)
     session.info[_HEAD_KEY] = head
     return head
 

@@ -1,29 +1,44 @@
-"""Call records (16 CFR 310.5(a)(2)).
+"""Call records (16 CFR 310.5(a)(2)): writing them one by one or in batches, reading them.
 
-A call missing a required field is refused naming every missing field. Dialers retry, so an
-idempotency key, and separately (seller, external call id), return the first record instead of
-writing a second one, also when two identical posts race.
+A call is checked as `call_checks` says. Dialers retry, so an idempotency key, and separately
+(seller, external call id), return the first record instead of writing a second one, also when
+two identical posts race.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callkeep.errors import FieldProblem, InvalidInput, NotFound
-from callkeep.kit.clock import to_utc_second
+from callkeep.kit.clock import to_utc_second, utcnow
+from callkeep.kit.ids import new_id
 from callkeep.ledger import service as ledger
 from callkeep.phone.parse import normalize
-from callkeep.records import amendments, people, sellers
+from callkeep.records import amendments, call_checks, resolve
 from callkeep.records import models as m
+from callkeep.records.call_checks import check_view, prepare_call
 from callkeep.records.schemas import CallIn, CallOut
 
-MANUAL_EXEMPT = ("calling_number", "called_number", "started_at", "duration_seconds", "disposition")
+__all__ = [
+    "CallResult",
+    "WrittenCall",
+    "amend_call",
+    "call_out",
+    "check_view",
+    "get_call",
+    "list_calls",
+    "prepare_call",
+    "record_call",
+    "record_calls",
+    "write_call",
+    "write_prepared_call",
+    "written_out",
+]
 
 
 @dataclass(frozen=True)
@@ -34,152 +49,54 @@ class CallResult:
     created: bool
 
 
-def check_view(view: dict[str, Any]) -> None:
-    """Refuses a call view lacking a required 310.5(a)(2) field; names each one missing."""
-    problems: list[FieldProblem] = []
-    manual = bool(view.get("manual_dial"))
-    if not view.get("employee_id") and not view.get("telemarketer_name"):
-        problems.append(FieldProblem("telemarketer", "say which telemarketer placed the call"))
-    required = [
-        "seller_id",
-        "subject",
-        "consumer_or_business",
-        "outbound",
-        "prerecorded",
-        "calling_number",
-        "called_number",
-        "started_at",
-        "duration_seconds",
-        "caller_id_number",
-        "disposition",
-    ]
-    names = {"seller_id": "seller"}
-    for field in required:
-        if manual and field in MANUAL_EXEMPT:
-            continue
-        if view.get(field) is None or view.get(field) == "":
-            problems.append(FieldProblem(names.get(field, field), "required for a call record"))
-    if view.get("disposition") == "transferred" and not view.get("transfer_to"):
-        problems.append(
-            FieldProblem("transfer_to", "a transferred call names the number or IP address")
-        )
-    if problems:
-        raise InvalidInput(
-            "the call record is incomplete: " + ", ".join(p.field for p in problems),
-            fields=problems,
-        )
-
-
-def _number(value: str | None, field: str, problems: list[FieldProblem]) -> str | None:
-    if value is None or value == "":
-        return None
-    try:
-        return normalize(value, field=field)
-    except InvalidInput as exc:
-        problems.extend(exc.fields)
-        return None
-
-
-def prepare_call(*, session: Session, call_in: CallIn) -> dict[str, Any]:
-    """The call's column values, checked; raises InvalidInput naming every problem."""
-    problems: list[FieldProblem] = []
-    row: dict[str, Any] = {}
-    seller_id: str | None = None
-    if call_in.seller:
-        try:
-            seller_id = sellers.seller_view(session=session, ref=call_in.seller)["id"]
-        except InvalidInput as exc:
-            problems.extend(exc.fields)
-    row["seller_id"] = seller_id
-    row["campaign_id"] = None
-    if call_in.campaign:
-        try:
-            campaign = sellers.campaign_row(
-                session=session, ref=call_in.campaign, seller_id=seller_id
-            )
-            row["campaign_id"] = campaign.id
-        except InvalidInput as exc:
-            problems.extend(exc.fields)
-    employee_id = call_in.employee_id
-    name = call_in.telemarketer_name
-    if call_in.telemarketer and not employee_id:
-        found = people.find_employee(session=session, ref=call_in.telemarketer)
-        if found is not None:
-            employee_id = found.id
-        elif not name:
-            name = call_in.telemarketer
-    if employee_id and session.get(m.Employee, employee_id) is None:
-        problems.append(FieldProblem("employee_id", f"no employee {employee_id}"))
-    row["employee_id"] = employee_id
-    row["telemarketer_name"] = name
-    if call_in.contact_id and session.get(m.Contact, call_in.contact_id) is None:
-        problems.append(FieldProblem("contact_id", f"no contact {call_in.contact_id}"))
-    row["contact_id"] = call_in.contact_id
-    for field in ("calling_number", "called_number", "caller_id_number"):
-        row[field] = _number(getattr(call_in, field), field, problems)
-    row["started_at"] = None
-    if call_in.started_at is not None:
-        try:
-            row["started_at"] = to_utc_second(call_in.started_at, field="started_at")
-        except InvalidInput as exc:
-            problems.extend(exc.fields)
-    if call_in.duration_seconds is not None and call_in.duration_seconds < 0:
-        problems.append(FieldProblem("duration_seconds", "must be 0 or more"))
-    for field in ("script_version_id", "message_version_id"):
-        ref = getattr(call_in, field)
-        if ref and session.get(m.CampaignDocument, ref) is None:
-            problems.append(FieldProblem(field, f"no script or message version {ref}"))
-    for field in (
-        "subject",
-        "consumer_or_business",
-        "outbound",
-        "prerecorded",
-        "manual_dial",
-        "duration_seconds",
-        "script_version_id",
-        "message_version_id",
-        "caller_id_name",
-        "disposition",
-        "transfer_to",
-        "transfer_company",
-        "outcome",
-        "notes",
-        "recording_ref",
-        "decision_id",
-        "external_call_id",
-    ):
-        row[field] = getattr(call_in, field)
-    try:
-        check_view(row)
-    except InvalidInput as exc:
-        known = {p.field for p in problems}
-        problems.extend(p for p in exc.fields if p.field not in known)
-    if problems:
-        raise InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), fields=problems)
-    return row
-
-
 def _existing(
     session: Session, *, key: str | None, seller_id: str | None, external_id: str | None
-) -> m.Call | None:
+) -> str | None:
+    """The id of the call already recorded under this idempotency key, else under this
+    (seller, external call id)."""
     if key:
-        found = session.scalars(select(m.Call).where(m.Call.idempotency_key == key)).first()
+        found = resolve.call_by_key(session=session, key=key)
         if found is not None:
             return found
     if external_id and seller_id:
-        return session.scalars(
-            select(m.Call).where(
-                m.Call.seller_id == seller_id, m.Call.external_call_id == external_id
-            )
-        ).first()
+        return resolve.call_by_external_id(
+            session=session, seller_id=seller_id, external_id=external_id
+        )
     return None
 
 
-def record_call(
+@dataclass(frozen=True)
+class WrittenCall:
+    """What `write_call` did: the call's id, whether it wrote it, and if so what it stored."""
+
+    id: str
+    created: bool
+    stored: dict[str, Any] | None  # every column, as written (None: an earlier record)
+
+
+def write_call(
     *, session: Session, actor: str, call_in: CallIn, idempotency_key: str | None = None
-) -> CallResult:
-    """Records one call, or returns the call already recorded under the same key or id."""
+) -> WrittenCall:
+    """Records one call, or finds the call already recorded under the same idempotency key or
+    (seller, external call id): a retry gets the first record, never a second one.
+
+    Every refusal (InvalidInput) comes before anything is written.
+    """
     row = prepare_call(session=session, call_in=call_in)
+    return write_prepared_call(
+        session=session, actor=actor, row=row, idempotency_key=idempotency_key
+    )
+
+
+def write_prepared_call(
+    *, session: Session, actor: str, row: dict[str, Any], idempotency_key: str | None = None
+) -> WrittenCall:
+    """`write_call` for a call `prepare_call` has checked (`row`, which is completed here).
+
+    The ledger's append lock is taken before the look-up, so two identical posts at once queue:
+    the second finds the first (on every engine, with no savepoint or retry).
+    """
+    ledger.lock(session=session)
     found = _existing(
         session,
         key=idempotency_key,
@@ -187,22 +104,30 @@ def record_call(
         external_id=row["external_call_id"],
     )
     if found is not None:
-        return CallResult(found, created=False)
-    call = m.Call(**row, idempotency_key=idempotency_key or None, recorded_by=actor)
-    try:
-        with session.begin_nested():
-            ledger.record(session=session, actor=actor, entity=call)
-    except IntegrityError:
-        found = _existing(
-            session,
-            key=idempotency_key,
-            seller_id=row["seller_id"],
-            external_id=row["external_call_id"],
-        )
-        if found is None:
-            raise
-        return CallResult(found, created=False)
-    return CallResult(call, created=True)
+        return WrittenCall(found, created=False, stored=None)
+    row["idempotency_key"] = idempotency_key or None
+    row["id"] = new_id()
+    row["recorded_at"] = utcnow()
+    row["recorded_by"] = actor
+    ledger.record_many(session=session, actor=actor, model=m.Call, rows=[row])
+    return WrittenCall(row["id"], created=True, stored=row)
+
+
+def record_call(
+    *, session: Session, actor: str, call_in: CallIn, idempotency_key: str | None = None
+) -> CallResult:
+    """Records one call, or returns the call already recorded under the same key or id."""
+    written = write_call(
+        session=session, actor=actor, call_in=call_in, idempotency_key=idempotency_key
+    )
+    return CallResult(get_call(session=session, call_id=written.id), created=written.created)
+
+
+def written_out(*, session: Session, written: WrittenCall) -> CallOut:
+    """The view of a call `write_call` wrote or found, as `call_out` shows it."""
+    if written.stored is not None:
+        return CallOut.model_validate(written.stored)
+    return call_out(session=session, call=get_call(session=session, call_id=written.id))
 
 
 def record_calls(*, session: Session, actor: str, calls: list[CallIn]) -> list[str]:
@@ -218,7 +143,7 @@ def record_calls(*, session: Session, actor: str, calls: list[CallIn]) -> list[s
         key = (call_in.seller or "", call_in.campaign)
         try:
             if key in cache and not call_in.telemarketer:
-                row = _fast_row(call_in, cache[key], numbers)
+                row = call_checks.resolved_row(call_in, cache[key], numbers)
             else:
                 row = prepare_call(session=session, call_in=call_in)
                 cache[key] = (row["seller_id"], row["campaign_id"])
@@ -255,75 +180,6 @@ def _check_references(session: Session, rows: list[dict[str, Any]]) -> None:
                 if row.get(field) in missing
             ]
             raise InvalidInput(f"{len(problems)} call(s) name unknown {field}", fields=problems)
-
-
-_NUMBER_FIELDS = ("calling_number", "called_number", "caller_id_number")
-_UNRESOLVED = ("seller", "campaign", "telemarketer")
-
-
-def _fast_row(
-    call_in: CallIn, resolved: tuple[str, str | None], numbers: dict[str, str | None]
-) -> dict[str, Any]:
-    """A call of an already-resolved seller and campaign, checked without further queries.
-
-    `numbers` caches each spelling's E.164 form across the batch (None: not dialable).
-    """
-    problems: list[FieldProblem] | None = None
-    row = call_in.__dict__.copy()
-    for name in _UNRESOLVED:
-        del row[name]
-    row["seller_id"], row["campaign_id"] = resolved
-    for field in _NUMBER_FIELDS:
-        raw = row[field]
-        if not raw:
-            row[field] = None
-            continue
-        e164 = numbers.get(raw)
-        if e164 is None:
-            problems = problems if problems is not None else []
-            e164 = numbers[raw] = _number(raw, field, problems)
-        row[field] = e164
-    started = row["started_at"]
-    if started is not None and (started.tzinfo is not UTC or started.microsecond):
-        try:
-            row["started_at"] = to_utc_second(started, field="started_at")
-        except InvalidInput as exc:
-            problems = (problems or []) + exc.fields
-    duration = row["duration_seconds"]
-    if duration is not None and duration < 0:
-        problems = (problems or []) + [FieldProblem("duration_seconds", "must be 0 or more")]
-    if problems:
-        raise InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), fields=problems)
-    if not _plainly_complete(row):
-        check_view(row)
-    return row
-
-
-_REQUIRED = (
-    "seller_id",
-    "subject",
-    "consumer_or_business",
-    "outbound",
-    "prerecorded",
-    "calling_number",
-    "called_number",
-    "started_at",
-    "duration_seconds",
-    "caller_id_number",
-    "disposition",
-)
-
-
-def _plainly_complete(view: dict[str, Any]) -> bool:
-    """True when `check_view` has nothing to say: every required field present, no manual-dial
-    exemption needed, a telemarketer named, a transfer's target given. (False: ask it.)"""
-    for field in _REQUIRED:
-        value = view[field]
-        if value is None or value == "":
-            return False
-    if not view["employee_id"] and not view["telemarketer_name"]:
-        return False
-    return view["disposition"] != "transferred" or bool(view["transfer_to"])
 
 
 def get_call(*, session: Session, call_id: str) -> m.Call:
