@@ -14,6 +14,7 @@ on the same server (the HTTP stack alone).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import socket
 import subprocess
@@ -28,27 +29,21 @@ import numpy as np
 HOST = "127.0.0.1"
 
 
-def serve(data_dir: Path, port: int) -> None:
+def serve(data_dir: Path, port: int, workers: int) -> None:
     """The server side: schema, a seller, a national list, a dialer token; then uvicorn."""
     import uvicorn
-    from sqlalchemy import create_engine
 
-    from callkeep.app import create_app
+    from callkeep import migrations
     from callkeep.auth import service as auth_service
     from callkeep.config import Settings
-    from callkeep.domains import load_models
     from callkeep.kit.clock import utcnow
-    from callkeep.kit.db import Base
     from callkeep.kit.runtime import build_runtime
     from callkeep.lists import imports
     from callkeep.records import sellers
     from callkeep.records.schemas import SellerIn
 
     settings = Settings(data_dir=data_dir)
-    load_models()
-    engine = create_engine(settings.database_url)
-    Base.metadata.create_all(engine)
-    engine.dispose()
+    migrations.ensure_current(settings.database_url)
     rt = build_runtime(settings)
     national = data_dir / "national.txt"
     rng = np.random.default_rng(3)
@@ -74,8 +69,18 @@ def serve(data_dir: Path, port: int) -> None:
         _, secret = auth_service.create_token(
             session=session, actor="bench", name="bench-dialer", role="dialer"
         )
+    rt.db.dispose()
     (data_dir / "token").write_text(secret)
-    uvicorn.run(create_app(runtime=rt), host="127.0.0.1", port=port, log_level="warning")
+    # as `callkeep serve --workers N` runs it: each worker builds its app from the environment
+    os.environ["CALLKEEP_DATA_DIR"] = str(data_dir)
+    uvicorn.run(
+        "callkeep.app:create_app",
+        factory=True,
+        workers=workers,
+        host=HOST,
+        port=port,
+        log_level="warning",
+    )
 
 
 def free_port() -> int:
@@ -89,16 +94,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--rate", type=int, default=500, help="requests per second")
     parser.add_argument("--connections", type=int, default=64, help="keep-alive connections")
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--serve", nargs=2, metavar=("DATA_DIR", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(Path(args.serve[0]), int(args.serve[1]))
+        serve(Path(args.serve[0]), int(args.serve[1]), args.workers)
         return
 
     work = Path(tempfile.mkdtemp(prefix="callkeep-bench-api-"))
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(work), str(port)],
+        [sys.executable, __file__, "--serve", str(work), str(port), "--workers", str(args.workers)],
         stdout=subprocess.DEVNULL,
     )
     try:
@@ -123,7 +129,7 @@ def main() -> None:
         )
         print(
             f"POST /api/v1/checks at {args.rate}/s for {args.seconds} s, decisions persisted, "
-            f"{args.connections} connections:"
+            f"{args.connections} connections, {args.workers} server process(es):"
         )
         print(f"  {result.summary()}")
         print(f"baseline GET /healthz at the same rate, same server:\n  {baseline.summary()}")

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Dialect
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import CompoundSelect, Select
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any]
@@ -36,9 +36,11 @@ class _Form:
 
 
 class Prepared:
-    """A Core SELECT, compiled once per dialect; `rows` runs it on the session's connection."""
+    """A Core SELECT (or UNION), compiled once per dialect; `rows` runs it in the session."""
 
-    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
+    def __init__(
+        self, statement: Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]
+    ) -> None:
         self.statement = statement
         self._forms: dict[str, _Form] = {}
 

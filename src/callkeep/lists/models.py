@@ -61,7 +61,12 @@ class EntityListEntry(Recorded):
     """
 
     __tablename__ = "entity_list_entries"
-    __table_args__ = (Index("ix_entity_list_entries_seller_phone", "seller_slug", "phone"),)
+    __table_args__ = (
+        Index("ix_entity_list_entries_seller_phone", "seller_slug", "phone"),
+        # a check asks for the entries naming its number's area code, and for the newest entry
+        Index("ix_entity_list_entries_seller_area_code", "seller_slug", "area_code"),
+        Index("ix_entity_list_entries_seller_effective", "seller_slug", "effective_at"),
+    )
 
     seller_slug: Mapped[str] = mapped_column(String(80))
     phone: Mapped[str | None] = mapped_column(String(20), nullable=True)

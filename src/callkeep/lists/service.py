@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import bindparam, event, func, select
+from sqlalchemy import bindparam, event, func, select, union_all
 from sqlalchemy.orm import Session, SessionTransaction
 
 from callkeep.errors import InvalidInput
@@ -257,6 +257,12 @@ def lookup_many(
     return answers
 
 
+_ENTRY_COLUMNS = (
+    EntityListEntry.phone,
+    EntityListEntry.area_code,
+    EntityListEntry.effective_at,
+    EntityListEntry.expires_at,
+)
 _IN_FORCE = (
     EntityListEntry.seller_slug == bindparam("slug"),
     EntityListEntry.effective_at <= bindparam("at"),
@@ -286,12 +292,22 @@ _NEWEST_ENTRY = Prepared(
     .order_by(EntityListEntry.effective_at.desc(), EntityListEntry.id.desc())
     .limit(1)
 )
+# The entries naming one number or its area code: two index searches (an OR would be served
+# by no index), the times checked on the few rows found.
 _ENTRIES_OF_ONE = Prepared(
-    select(EntityListEntry.phone, EntityListEntry.area_code)
-    .where(*_IN_FORCE)
-    .where(
-        (EntityListEntry.phone == bindparam("phone"))
-        | (EntityListEntry.area_code == bindparam("code"))
+    union_all(
+        select(*_ENTRY_COLUMNS)
+        .with_hint(EntityListEntry, "INDEXED BY ix_entity_list_entries_seller_phone", "sqlite")
+        .where(
+            EntityListEntry.seller_slug == bindparam("slug"),
+            EntityListEntry.phone == bindparam("phone"),
+        ),
+        select(*_ENTRY_COLUMNS)
+        .with_hint(EntityListEntry, "INDEXED BY ix_entity_list_entries_seller_area_code", "sqlite")
+        .where(
+            EntityListEntry.seller_slug == bindparam("slug"),
+            EntityListEntry.area_code == bindparam("code"),
+        ),
     )
 )
 
@@ -314,8 +330,9 @@ def _entity_answer(
         # label is still its newest entry in force, whichever numbers were asked about
         asked = [n for n in numbers.tolist() if 2_000_000_000 <= n < 10_000_000_000]
         if len(asked) == 1:
-            params.update(phone=f"+1{asked[0]}", code=asked[0] // index.SUBSCRIBERS)
-            entries = [(r[0], r[1]) for r in _ENTRIES_OF_ONE.rows(session, params)]
+            one = {"slug": seller_slug, "phone": f"+1{asked[0]}"}
+            named = _ENTRIES_OF_ONE.rows(session, {**one, "code": asked[0] // index.SUBSCRIBERS})
+            entries = [(r[0], r[1]) for r in named if r[2] <= at < r[3]]
         else:
             params["phones"] = [f"+1{n}" for n in asked]
             params["codes"] = sorted({n // index.SUBSCRIBERS for n in asked})
