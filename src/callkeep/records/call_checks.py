@@ -15,7 +15,7 @@ from callkeep.errors import FieldProblem, InvalidInput
 from callkeep.kit.clock import to_utc_second
 from callkeep.phone.parse import normalize
 from callkeep.records import resolve
-from callkeep.records.directory import directory
+from callkeep.records.directory import Directory, directory
 from callkeep.records.schemas import CallIn
 
 _NUMBER_FIELDS = ("calling_number", "called_number", "caller_id_number")
@@ -68,12 +68,17 @@ def _number(value: str | None, field: str, problems: list[FieldProblem]) -> str 
         return None
 
 
-def prepare_call(*, session: Session, call_in: CallIn) -> dict[str, Any]:
-    """The call's column values, checked; raises InvalidInput naming every problem."""
+def prepare_call(
+    *, session: Session, call_in: CallIn, parties: Directory | None = None
+) -> dict[str, Any]:
+    """The call's column values, checked; raises InvalidInput naming every problem.
+
+    `parties`: the sellers and campaigns as this session sees them, if already read.
+    """
     problems: list[FieldProblem] = []
     row: dict[str, Any] = {}
     seller_id: str | None = None
-    parties = directory(session=session)
+    parties = parties or directory(session=session)
     if call_in.seller:
         try:
             seller_id = parties.seller(call_in.seller)["id"]

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from callkeep.errors import CallkeepError
 from callkeep.kit.http import write_inline
 from callkeep.records import calls
+from callkeep.records.directory import directory
 from callkeep.records.schemas import CallIn, CallOut
 
 _MOST_PER_GROUP = 64  # bounds how long one transaction holds the writer
@@ -62,6 +63,7 @@ class CallWriter:
 
     async def _flush(self, request: Request) -> None:
         try:
+            await asyncio.sleep(0)  # let the posts already read in this turn join the group
             while self._waiting:
                 group = self._waiting[:_MOST_PER_GROUP]
                 del self._waiting[:_MOST_PER_GROUP]
@@ -85,9 +87,10 @@ class CallWriter:
 
 def _write(session: Session, *, group: list[_Post]) -> list[Outcome]:
     outcomes: list[Outcome] = []
+    parties = directory(session=session)  # the group writes calls only: it stays as read
     for post in group:
         try:
-            row = calls.prepare_call(session=session, call_in=post.call_in)
+            row = calls.prepare_call(session=session, call_in=post.call_in, parties=parties)
         except CallkeepError as refusal:  # nothing of this call was written
             outcomes.append(refusal)
             continue

@@ -5,21 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from callkeep.auth import access, roles
 from callkeep.auth.deps import admit, require
 from callkeep.auth.schemas import Principal
 from callkeep.errors import NotFound
 from callkeep.kit.http import AppRuntime, DbSession
-from callkeep.records import amendments, calls, consents, interactions, people, sellers
+from callkeep.records import (
+    amendments,
+    call_requests,
+    calls,
+    consents,
+    interactions,
+    people,
+    sellers,
+)
 from callkeep.records import models as m
 from callkeep.records.call_writer import call_writer
 from callkeep.records.endpoints_parties import router as parties_router
 from callkeep.records.schemas import (
     AmendmentIn,
     AmendmentOut,
-    CallIn,
     CallOut,
     CallPage,
     ConsentIn,
@@ -41,27 +48,25 @@ Staff = Annotated[Principal, Depends(require(roles.STAFF_WRITE))]
 Caller = Annotated[Principal, Depends(require(roles.RECORD_CALLS))]
 
 
-async def _call_writer(request: Request) -> Principal:
-    """As `Caller`, checked on the event loop (a known token costs a dictionary look-up)."""
-    return admit(request, roles.RECORD_CALLS)
-
-
-@router.post("/calls", response_model=CallOut, status_code=status.HTTP_201_CREATED)
-async def create_call(
-    body: CallIn,
-    request: Request,
-    principal: Annotated[Principal, Depends(_call_writer)],
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> Response:
+@router.post(
+    "/calls",
+    response_model=CallOut,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=call_requests.OPENAPI,
+)
+async def create_call(request: Request) -> Response:
     """Records a call (201); a repeat with the same Idempotency-Key or external id gets the
     first record back (200).
 
-    Every call a dialer makes is posted here, so the write runs on the event loop when the
-    database's writer is free, together with the calls posted at the same moment (group commit,
-    `call_writer`); the answer leaves once its call is committed, serialized once, directly.
+    Every call a dialer makes is posted here, so it is lean: the role is checked first, on the
+    event loop (`Caller`'s roles); the body and header are read by `call_requests`; the write runs
+    on the event loop when the database's writer is free, together with the calls posted at the
+    same moment (group commit, `call_writer`); the answer leaves once its call is committed.
     """
+    principal = admit(request, roles.RECORD_CALLS)
+    call_in, idempotency_key = await call_requests.posted_call(request)
     out, created = await call_writer(request).write(
-        request, actor=principal.actor, call_in=body, idempotency_key=idempotency_key
+        request, actor=principal.actor, call_in=call_in, idempotency_key=idempotency_key
     )
     return Response(
         out.model_dump_json(),
