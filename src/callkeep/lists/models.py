@@ -62,9 +62,13 @@ class EntityListEntry(Recorded):
 
     __tablename__ = "entity_list_entries"
     __table_args__ = (
-        Index("ix_entity_list_entries_seller_phone", "seller_slug", "phone"),
-        # a check asks for the entries naming its number's area code, and for the newest entry
-        Index("ix_entity_list_entries_seller_area_code", "seller_slug", "area_code"),
+        # A check asks for the entries in force naming its number, or its area code, and for
+        # the newest entry in force. With the time last in the first two, SQLite (which has no
+        # statistics here) prefers them whenever a number or area code is given.
+        Index("ix_entity_list_entries_seller_phone", "seller_slug", "phone", "effective_at"),
+        Index(
+            "ix_entity_list_entries_seller_area_code", "seller_slug", "area_code", "effective_at"
+        ),
         Index("ix_entity_list_entries_seller_effective", "seller_slug", "effective_at"),
     )
 

@@ -16,10 +16,17 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.drop_index("ix_entity_list_entries_seller_phone", table_name="entity_list_entries")
+    op.create_index(
+        "ix_entity_list_entries_seller_phone",
+        "entity_list_entries",
+        ["seller_slug", "phone", "effective_at"],
+        unique=False,
+    )
     op.create_index(
         "ix_entity_list_entries_seller_area_code",
         "entity_list_entries",
-        ["seller_slug", "area_code"],
+        ["seller_slug", "area_code", "effective_at"],
         unique=False,
     )
     op.create_index(
@@ -33,3 +40,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_entity_list_entries_seller_effective", table_name="entity_list_entries")
     op.drop_index("ix_entity_list_entries_seller_area_code", table_name="entity_list_entries")
+    op.drop_index("ix_entity_list_entries_seller_phone", table_name="entity_list_entries")
+    op.create_index(
+        "ix_entity_list_entries_seller_phone",
+        "entity_list_entries",
+        ["seller_slug", "phone"],
+        unique=False,
+    )
