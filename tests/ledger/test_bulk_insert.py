@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from callkeep.kit.db import UTCDateTime
+from callkeep.ledger import inserts
 from callkeep.ledger import service as ledger
 from callkeep.records import models as m
 
@@ -82,3 +87,21 @@ def test_bulk_rows_take_only_their_columns_and_fill_id_time_and_author(session: 
     assert all(c.recorded_at is not None for c in stored)
     report = ledger.verify(session=session)
     assert report.intact and report.entries == 100
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=-4)), None]),
+    )
+)
+def test_the_short_road_for_utc_instants_binds_what_sqlalchemy_binds(moment: datetime) -> None:
+    processor = UTCDateTime()._cached_bind_processor(sqlite.dialect())
+    assert processor is not None
+    short = inserts._utc_instant_on_sqlite(processor)
+    if moment.tzinfo is None:
+        with pytest.raises(ValueError):
+            short(moment)
+        return
+    assert short(moment) == processor(moment)

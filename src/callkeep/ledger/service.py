@@ -229,15 +229,14 @@ def record_many(
     prepared: list[dict[str, Any]] = []
     items: list[tuple[str, str, str]] = []
     table_name = model.__tablename__
-    width = len(keys)
+    every = frozenset(keys)
     for row in rows:
-        full = dict.fromkeys(keys)
-        full.update(row)
-        if len(full) != width:  # the row holds more than the columns: take only those
-            full = {key: row.get(key) for key in keys}
-        full["id"] = full["id"] or next(fresh)
-        full["recorded_at"] = full["recorded_at"] or now
+        full = dict(row)
+        full["id"] = full.get("id") or next(fresh)
+        full["recorded_at"] = full.get("recorded_at") or now
         full["recorded_by"] = actor
+        if full.keys() != every:  # a column missing (null) or a key that is no column
+            full = {key: full.get(key) for key in keys}
         prepared.append(full)
         items.append((table_name, str(full["id"]), digest(full)))
     table: Table = model.__table__  # type: ignore[assignment]
