@@ -1,11 +1,13 @@
 """Benchmark: single pre-call checks over HTTP on loopback at a fixed rate, decisions persisted.
 
 Starts a real uvicorn server on 127.0.0.1 (a temporary data directory, SQLite, a national list
-imported through the lists domain), then sends `POST /api/v1/checks` at a fixed rate (default
+imported through the lists domain, a day's history: 100,000 calls to 50,000 numbers in the last
+24 hours and 20,000 numbers on the seller's own list), then sends `POST /api/v1/checks` at a fixed rate (default
 500 requests/s for 60 s) over keep-alive connections (bench/loadgen.py), open loop: each request
 is due at its slot whether or not earlier ones have returned, and its latency counts from that
 slot. Prints p50, p99 and max latency and the errors, next to `GET /healthz` at the same rate
-on the same server (the HTTP stack alone).
+on the same server (the HTTP stack alone). By default one check in ten is of a number called
+earlier that day, whose facts (calls, frequency caps) are read.
 
     .venv/bin/python bench/check_api.py
     .venv/bin/python bench/check_api.py --seconds 10 --rate 500
@@ -22,11 +24,17 @@ import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import loadgen
 import numpy as np
 
+if TYPE_CHECKING:
+    from callkeep.kit.runtime import Runtime
+
 HOST = "127.0.0.1"
+CALLED = 50_000  # numbers called in the last 24 hours (twice each)
+ENTITY = 20_000  # numbers on the seller's own do-not-call list
 
 
 def serve(data_dir: Path, port: int, workers: int) -> None:
@@ -69,6 +77,7 @@ def serve(data_dir: Path, port: int, workers: int) -> None:
         _, secret = auth_service.create_token(
             session=session, actor="bench", name="bench-dialer", role="dialer"
         )
+    seed_history(rt, np.random.default_rng(4))
     rt.db.dispose()
     (data_dir / "token").write_text(secret)
     # as `callkeep serve --workers N` runs it: each worker builds its app from the environment
@@ -83,6 +92,64 @@ def serve(data_dir: Path, port: int, workers: int) -> None:
     )
 
 
+def called_numbers() -> np.ndarray:
+    """The numbers the bench seller called in the last day (10-digit, area code 207)."""
+    return np.unique(np.random.default_rng(6).integers(2_000_000, 10_000_000, size=CALLED)) + (
+        2_070_000_000
+    )
+
+
+def seed_history(rt: Runtime, rng: np.random.Generator) -> None:
+    """A busy day's history: CALLED numbers called in the last 24 hours (two calls each) and
+    ENTITY numbers on the seller's own do-not-call list, so that every look-up a check makes
+    searches tables of a realistic size."""
+    from callkeep.kit.clock import utcnow
+    from callkeep.ledger import service as ledger
+    from callkeep.lists.models import EntityListEntry
+    from callkeep.records import calls
+    from callkeep.records.schemas import CallIn
+
+    now = utcnow()
+    called = called_numbers().tolist() * 2
+    for start in range(0, len(called), 10_000):
+        batch = [
+            CallIn.model_validate(
+                {
+                    "telemarketer_name": "Claire",
+                    "seller": "bench",
+                    "subject": "heat pumps",
+                    "consumer_or_business": "consumer",
+                    "outbound": True,
+                    "prerecorded": False,
+                    "calling_number": "+12077840100",
+                    "called_number": f"+1{n}",
+                    "started_at": (now - timedelta(seconds=int(rng.integers(60, 86_000)))),
+                    "duration_seconds": 30,
+                    "caller_id_number": "+12077840100",
+                    "disposition": "no_answer",
+                }
+            )
+            for n in called[start : start + 10_000]
+        ]
+        with rt.db.transaction() as session:
+            calls.record_calls(session=session, actor="bench", calls=batch)
+    listed = np.unique(rng.integers(2_000_000, 10_000_000, size=ENTITY)) + 2_070_000_000
+    rows: list[dict[str, object]] = [
+        {
+            "seller_slug": "bench",
+            "phone": f"+1{n}",
+            "area_code": None,
+            "source": "bench",
+            "reference": None,
+            "effective_at": now - timedelta(days=2),
+            "expires_at": now + timedelta(days=5 * 365),
+        }
+        for n in listed.tolist()
+    ]
+    with rt.db.transaction() as session:
+        ledger.record_many(session=session, actor="bench", model=EntityListEntry, rows=rows)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -95,6 +162,9 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=500, help="requests per second")
     parser.add_argument("--connections", type=int, default=64, help="keep-alive connections")
     parser.add_argument("--workers", type=int, default=1, help="server processes")
+    parser.add_argument(
+        "--recalled", type=float, default=0.1, help="share of checks of numbers called today"
+    )
     parser.add_argument("--serve", nargs=2, metavar=("DATA_DIR", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -113,10 +183,13 @@ def main() -> None:
         headers = {"Authorization": f"Bearer {token_file.read_text().strip()}"}
         total = args.seconds * args.rate
         rng = np.random.default_rng(5)
-        numbers = rng.integers(2_000_000, 10_000_000, size=total + 1000)
+        numbers = rng.integers(2_000_000, 10_000_000, size=total + 1000) + 2_070_000_000
+        # one check in ten is a number called earlier today, which has facts to read
+        again = rng.random(total + 1000) < args.recalled
+        numbers[again] = rng.choice(called_numbers(), size=int(again.sum()))
         requests = [
             loadgen.encode_request(
-                "POST", "/api/v1/checks", body={"phone": f"+1207{n:07d}"}, headers=headers
+                "POST", "/api/v1/checks", body={"phone": f"+1{n}"}, headers=headers
             )
             for n in numbers.tolist()
         ]
@@ -129,7 +202,8 @@ def main() -> None:
         )
         print(
             f"POST /api/v1/checks at {args.rate}/s for {args.seconds} s, decisions persisted, "
-            f"{args.connections} connections, {args.workers} server process(es):"
+            f"{args.connections} connections, {args.workers} server process(es), "
+            f"{args.recalled:.0%} of them numbers called today:"
         )
         print(f"  {result.summary()}")
         print(f"baseline GET /healthz at the same rate, same server:\n  {baseline.summary()}")

@@ -69,7 +69,7 @@ class EntityListEntry(Recorded):
         Index(
             "ix_entity_list_entries_seller_area_code", "seller_slug", "area_code", "effective_at"
         ),
-        Index("ix_entity_list_entries_seller_effective", "seller_slug", "effective_at"),
+        Index("ix_entity_list_entries_seller_effective", "seller_slug", "effective_at", "id"),
     )
 
     seller_slug: Mapped[str] = mapped_column(String(80))

@@ -350,44 +350,44 @@ def _tested_only(column: Any) -> Any:
     return column + ""
 
 
-def _any_fact_query(phone_is: Callable[[Any], Any]) -> Select[*tuple[Any, ...]]:
+_KINDS = ("contact", "consent", "purchase", "inquiry", "call")
+
+
+def _fact_kinds_query(phone_is: Callable[[Any], Any]) -> Select[*tuple[Any, ...]]:
     seller: BindParameter[str] = bindparam("seller_id")
     return select(
-        or_(
-            exists().where(phone_is(m.ContactPhone.phone)),
-            exists().where(m.Consent.seller_id == seller, phone_is(m.Consent.phone)),
-            exists().where(
-                phone_is(m.Purchase.phone), _tested_only(m.Purchase.seller_id) == seller
-            ),
-            exists().where(phone_is(m.Inquiry.phone), _tested_only(m.Inquiry.seller_id) == seller),
-            exists().where(
-                phone_is(m.Call.called_number),
-                _tested_only(m.Call.seller_id) == seller,
-                m.Call.started_at > bindparam("since"),
-                m.Call.started_at <= bindparam("at"),
-            ),
-        )
+        exists().where(phone_is(m.ContactPhone.phone)),
+        exists().where(m.Consent.seller_id == seller, phone_is(m.Consent.phone)),
+        exists().where(phone_is(m.Purchase.phone), _tested_only(m.Purchase.seller_id) == seller),
+        exists().where(phone_is(m.Inquiry.phone), _tested_only(m.Inquiry.seller_id) == seller),
+        exists().where(
+            phone_is(m.Call.called_number),
+            _tested_only(m.Call.seller_id) == seller,
+            m.Call.started_at > bindparam("since"),
+            m.Call.started_at <= bindparam("at"),
+        ),
     )
 
 
-_ANY_FACT_OF_ONE = Prepared(_any_fact_query(lambda column: column == bindparam("phone")))
-_ANY_FACT = _any_fact_query(lambda column: column.in_(bindparam("phones", expanding=True)))
+_FACT_KINDS_OF_ONE = Prepared(_fact_kinds_query(lambda column: column == bindparam("phone")))
+_FACT_KINDS = _fact_kinds_query(lambda column: column.in_(bindparam("phones", expanding=True)))
 _FEW = 50
 
 
-def _any_fact(session: Session, seller_id: str, at: datetime, phones: list[str]) -> bool:
-    """Whether any row names these phones that `phone_facts` would read.
+def _fact_kinds(session: Session, seller_id: str, at: datetime, phones: list[str]) -> set[str]:
+    """Which kinds of rows that `phone_facts` reads name these phones.
 
     When no contact holds a phone, the facts about it come only from rows that name it (a
-    consent, purchase or inquiry of the seller, or a call in the last 24 hours); one query asks
-    whether any exists, and most numbers checked before a dial have none.
+    consent, purchase or inquiry of the seller, or a call in the last 24 hours). One query asks
+    which kinds exist; most numbers checked before a dial have none, and a number called
+    earlier today has only calls.
     """
     params = {"seller_id": seller_id, "since": at - timedelta(hours=24), "at": at}
     if len(phones) == 1:
-        row = _ANY_FACT_OF_ONE.first(session, {**params, "phone": phones[0]})
-        return bool(row and row[0])
-    found = session.connection().execute(_ANY_FACT, {**params, "phones": phones}).scalar()
-    return bool(found)
+        row = _FACT_KINDS_OF_ONE.first(session, {**params, "phone": phones[0]})
+    else:
+        row = tuple(session.connection().execute(_FACT_KINDS, {**params, "phones": phones}).one())
+    return {kind for kind, found in zip(_KINDS, row or (), strict=False) if found}
 
 
 def phone_facts(
@@ -405,18 +405,35 @@ def phone_facts(
     """
     at = to_utc_second(at, field="at")
     wanted = sorted(set(phones)) if phones is not None else None
-    if wanted is not None and len(wanted) <= _FEW and not _any_fact(session, seller_id, at, wanted):
-        return {}
-    by_phone, by_contact, place = _contact_rows(session, wanted)
-    written, revoked = _consent_facts(session, seller_id, at, wanted)
-    purchases = _latest_by_phone(
-        session, m.Purchase, "purchased_at", seller_id, at, wanted, by_phone, by_contact
+    kinds = set(_KINDS)
+    if wanted is not None and len(wanted) <= _FEW:
+        kinds = _fact_kinds(session, seller_id, at, wanted)
+        if not kinds:
+            return {}
+        if "contact" in kinds:  # a contact's other numbers and records count too: read all
+            kinds = set(_KINDS)
+    by_phone, by_contact, place = _contact_rows(session, wanted if "contact" in kinds else [])
+    written, revoked = (
+        _consent_facts(session, seller_id, at, wanted) if "consent" in kinds else (set(), set())
     )
-    inquiries = _latest_by_phone(
-        session, m.Inquiry, "inquired_at", seller_id, at, wanted, by_phone, by_contact
+    purchases = (
+        _latest_by_phone(
+            session, m.Purchase, "purchased_at", seller_id, at, wanted, by_phone, by_contact
+        )
+        if "purchase" in kinds
+        else {}
     )
-    calls_24h, completed = _call_counts(
-        session, seller_id, subject, at, wanted, by_phone, by_contact
+    inquiries = (
+        _latest_by_phone(
+            session, m.Inquiry, "inquired_at", seller_id, at, wanted, by_phone, by_contact
+        )
+        if "inquiry" in kinds
+        else {}
+    )
+    calls_24h, completed = (
+        _call_counts(session, seller_id, subject, at, wanted, by_phone, by_contact)
+        if "call" in kinds
+        else ({}, {})
     )
     every = set(by_phone) | written | revoked | set(purchases) | set(inquiries)
     every |= set(calls_24h) | set(completed)

@@ -32,7 +32,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_entity_list_entries_seller_effective",
         "entity_list_entries",
-        ["seller_slug", "effective_at"],
+        ["seller_slug", "effective_at", "id"],
         unique=False,
     )
 
