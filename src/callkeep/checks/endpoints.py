@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -31,21 +31,22 @@ Compliance = Annotated[Principal, Depends(require(roles.COMPLIANCE))]
 
 
 @router.post("/checks", response_model=DecisionOut)
-async def create_check(body: CheckIn, request: Request, principal: InlineChecker) -> DecisionOut:
+async def create_check(body: CheckIn, request: Request, principal: InlineChecker) -> Response:
     """May this number be called now? The decision, stored as evidence.
 
     Asked before every dial, so on SQLite it runs on the event loop: the reading in a read
     transaction, then the decision stored together with those of concurrent checks (group
     commit); the answer leaves once its decision is committed. On PostgreSQL it runs on a
-    worker thread in one transaction.
+    worker thread in one transaction. The answer is serialized once, by its model.
     """
     db = runtime(request).db
     if not db.writes_inline:
-        return await run_in_threadpool(_check_in_one_transaction, db, principal.actor, body)
-    with db.transaction(read_only=True) as session:
-        decision, row = service.decide_one(session=session, check_in=body)
-    await _decision_writer(request).record(model=Decision, actor=principal.actor, rows=[row])
-    return decision
+        decision = await run_in_threadpool(_check_in_one_transaction, db, principal.actor, body)
+    else:
+        with db.transaction(read_only=True) as session:
+            decision, row = service.decide_one(session=session, check_in=body)
+        await _decision_writer(request).record(model=Decision, actor=principal.actor, rows=[row])
+    return Response(decision.model_dump_json(), media_type="application/json")
 
 
 def _check_in_one_transaction(db: Database, actor: str, body: CheckIn) -> DecisionOut:
