@@ -52,6 +52,9 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
     port: int = typer.Option(8000, help="port to listen on"),
     demo: bool = typer.Option(False, "--demo", help="seed demo data into an empty database"),
+    workers: int = typer.Option(
+        1, min=1, max=64, help="server processes (each uses one core; they share the database)"
+    ),
 ) -> None:
     """Runs the web app and the API (migrating the database first)."""
     import uvicorn
@@ -65,7 +68,19 @@ def serve(
     console.print(f"  API docs: http://{host}:{port}/docs")
     for line in login:
         console.print(f"  {line}")
-    uvicorn.run(create_app(runtime=rt), host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(runtime=rt), host=host, port=port, log_level="warning")
+        return
+    # Each worker process builds its own app from the same settings (the environment).
+    rt.db.dispose()
+    uvicorn.run(
+        "callkeep.app:create_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+    )
 
 
 for _module in domain_modules("cli"):

@@ -1,0 +1,68 @@
+"""`callkeep serve --workers 2`: two processes serve one SQLite database, every decision stored."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from callkeep.config import Settings
+from callkeep.kit.runtime import build_runtime
+from callkeep.ledger import service as ledger
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_two_server_processes_share_one_database(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "CALLKEEP_DATA_DIR": str(tmp_path)}
+    env.pop("CALLKEEP_DATABASE_URL", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "callkeep", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        login = (tmp_path / "initial-admin.txt").read_text()
+        token = login.split("api token: ")[1].split()[0]
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            ids = []
+            for n in range(40):  # each new connection may reach either process
+                with httpx.Client(base_url=base, headers=headers, timeout=30) as one:
+                    answer = one.post("/api/v1/checks", json={"phone": f"+1207555{n:04d}"})
+                assert answer.status_code == 200, answer.text
+                ids.append(answer.json()["decision_id"])
+            for decision_id in ids:
+                assert client.get(f"/api/v1/checks/{decision_id}").status_code == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    rt = build_runtime(Settings(data_dir=tmp_path))
+    try:
+        with rt.db.transaction(read_only=True) as session:
+            report = ledger.verify(session=session)
+    finally:
+        rt.db.dispose()
+    assert report.intact, report.problems
