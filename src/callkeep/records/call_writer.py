@@ -86,19 +86,25 @@ class CallWriter:
 
 
 def _write(session: Session, *, group: list[_Post]) -> list[Outcome]:
-    outcomes: list[Outcome] = []
+    outcomes: list[Outcome | None] = []
+    accepted: list[calls.PreparedCall] = []
     parties = directory(session=session)  # the group writes calls only: it stays as read
     for post in group:
         try:
             row = calls.prepare_call(session=session, call_in=post.call_in, parties=parties)
-        except CallkeepError as refusal:  # nothing of this call was written
+        except CallkeepError as refusal:  # nothing of this call is written
             outcomes.append(refusal)
             continue
-        written = calls.write_prepared_call(
-            session=session, actor=post.actor, row=row, idempotency_key=post.idempotency_key
-        )
-        outcomes.append((calls.written_out(session=session, written=written), written.created))
-    return outcomes
+        outcomes.append(None)
+        accepted.append(calls.PreparedCall(post.actor, row, post.idempotency_key))
+    written = iter(calls.write_prepared_calls(session=session, calls=accepted))
+    return [
+        outcome if outcome is not None else _answer(session, next(written)) for outcome in outcomes
+    ]
+
+
+def _answer(session: Session, written: calls.WrittenCall) -> tuple[CallOut, bool]:
+    return calls.written_out(session=session, written=written), written.created
 
 
 def call_writer(request: Request) -> CallWriter:

@@ -7,6 +7,7 @@ two identical posts race.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,7 @@ from callkeep.records.schemas import CallIn, CallOut
 
 __all__ = [
     "CallResult",
+    "PreparedCall",
     "WrittenCall",
     "amend_call",
     "call_out",
@@ -36,7 +38,7 @@ __all__ = [
     "record_call",
     "record_calls",
     "write_call",
-    "write_prepared_call",
+    "write_prepared_calls",
     "written_out",
 ]
 
@@ -49,29 +51,23 @@ class CallResult:
     created: bool
 
 
-def _existing(
-    session: Session, *, key: str | None, seller_id: str | None, external_id: str | None
-) -> str | None:
-    """The id of the call already recorded under this idempotency key, else under this
-    (seller, external call id)."""
-    if key:
-        found = resolve.call_by_key(session=session, key=key)
-        if found is not None:
-            return found
-    if external_id and seller_id:
-        return resolve.call_by_external_id(
-            session=session, seller_id=seller_id, external_id=external_id
-        )
-    return None
-
-
 @dataclass(frozen=True)
 class WrittenCall:
-    """What `write_call` did: the call's id, whether it wrote it, and if so what it stored."""
+    """What `write_call` did: the call's id, whether it wrote it, and what was stored if the
+    call was written in this transaction (None: an earlier record, read back when shown)."""
 
     id: str
     created: bool
-    stored: dict[str, Any] | None  # every column, as written (None: an earlier record)
+    stored: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class PreparedCall:
+    """A call `prepare_call` has checked, who posts it, and its idempotency key if any."""
+
+    actor: str
+    row: dict[str, Any]
+    idempotency_key: str | None = None
 
 
 def write_call(
@@ -83,34 +79,53 @@ def write_call(
     Every refusal (InvalidInput) comes before anything is written.
     """
     row = prepare_call(session=session, call_in=call_in)
-    return write_prepared_call(
-        session=session, actor=actor, row=row, idempotency_key=idempotency_key
+    [written] = write_prepared_calls(
+        session=session, calls=[PreparedCall(actor, row, idempotency_key)]
     )
+    return written
 
 
-def write_prepared_call(
-    *, session: Session, actor: str, row: dict[str, Any], idempotency_key: str | None = None
-) -> WrittenCall:
-    """`write_call` for a call `prepare_call` has checked (`row`, which is completed here).
+def write_prepared_calls(*, session: Session, calls: Sequence[PreparedCall]) -> list[WrittenCall]:
+    """`write_call` for calls `prepare_call` has checked, in order, stored in one bulk write.
 
-    The ledger's append lock is taken before the look-up, so two identical posts at once queue:
-    the second finds the first (on every engine, with no savepoint or retry).
+    A call repeating the idempotency key, else the (seller, external call id), of a call
+    recorded before or earlier in `calls` gets that call. The ledger's append lock is taken
+    before the look-ups, so two identical posts at once queue: the second finds the first (on
+    every engine, with no savepoint or retry). The rows of `calls` are completed here.
     """
     ledger.lock(session=session)
-    found = _existing(
-        session,
-        key=idempotency_key,
-        seller_id=row["seller_id"],
-        external_id=row["external_call_id"],
-    )
-    if found is not None:
-        return WrittenCall(found, created=False, stored=None)
-    row["idempotency_key"] = idempotency_key or None
-    row["id"] = new_id()
-    row["recorded_at"] = utcnow()
-    row["recorded_by"] = actor
-    ledger.record_many(session=session, actor=actor, model=m.Call, rows=[row])
-    return WrittenCall(row["id"], created=True, stored=row)
+    now = utcnow()
+    written: list[WrittenCall] = []
+    by_key: dict[str, WrittenCall] = {}
+    by_external: dict[tuple[str, str], WrittenCall] = {}
+    fresh: dict[str, list[dict[str, Any]]] = {}
+    for call in calls:
+        row, key = call.row, call.idempotency_key or None
+        seller_id, external_id = row["seller_id"], row["external_call_id"]
+        external = (seller_id, external_id) if seller_id and external_id else None
+        found: WrittenCall | None = None
+        if key:
+            earlier = resolve.call_by_key(session=session, key=key)
+            found = WrittenCall(earlier, False, None) if earlier else by_key.get(key)
+        if found is None and external is not None:
+            earlier = resolve.call_by_external_id(
+                session=session, seller_id=external[0], external_id=external[1]
+            )
+            found = WrittenCall(earlier, False, None) if earlier else by_external.get(external)
+        if found is not None:
+            written.append(WrittenCall(found.id, created=False, stored=found.stored))
+            continue
+        row.update(idempotency_key=key, id=new_id(), recorded_at=now, recorded_by=call.actor)
+        made = WrittenCall(row["id"], created=True, stored=row)
+        written.append(made)
+        if key:
+            by_key[key] = made
+        if external is not None:
+            by_external[external] = made
+        fresh.setdefault(call.actor, []).append(row)
+    for actor, rows in fresh.items():
+        ledger.record_many(session=session, actor=actor, model=m.Call, rows=rows)
+    return written
 
 
 def record_call(
