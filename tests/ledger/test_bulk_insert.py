@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -105,3 +106,17 @@ def test_the_short_road_for_utc_instants_binds_what_sqlalchemy_binds(moment: dat
             short(moment)
         return
     assert short(moment) == processor(moment)
+
+
+def test_the_cycle_collector_is_paused_for_a_large_batch_only_and_resumes() -> None:
+    with inserts.collection_paused(10):
+        assert gc.isenabled()
+    with inserts.collection_paused(10_000):
+        assert not gc.isenabled()
+        with inserts.collection_paused(10_000):
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), inserts.collection_paused(10_000):
+        raise RuntimeError("the batch failed")
+    assert gc.isenabled()

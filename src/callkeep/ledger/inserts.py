@@ -10,8 +10,10 @@ transaction. Other engines take SQLAlchemy's Core path, which batches rows into 
 
 from __future__ import annotations
 
+import gc
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -157,3 +159,22 @@ def _utc_instant_on_sqlite(processor: Processor) -> Processor:
         return processor(value)
 
     return process
+
+
+@contextmanager
+def collection_paused(size: int) -> Iterator[None]:
+    """Pauses Python's cycle collector while a batch of `size` rows is built and written.
+
+    Building thousands of row dictionaries triggers full collections, each of which walks every
+    object of the process (tens of milliseconds in a server) to find cycles these rows cannot
+    form. Reference counting still frees everything at once; the collector resumes as it was
+    (another thread's pause ending first only shortens this one). Small batches are left alone.
+    """
+    if size < 1000 or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

@@ -22,7 +22,7 @@ from callkeep.kit.clock import iso, utcnow
 from callkeep.kit.crypto import Undecryptable
 from callkeep.kit.ids import new_ids
 from callkeep.kit.sql import Prepared
-from callkeep.ledger.inserts import bulk_insert
+from callkeep.ledger.inserts import bulk_insert, collection_paused
 from callkeep.ledger.models import LedgerEntry, Recorded, recorded_models
 from callkeep.ledger.schemas import Problem, VerifyReport
 
@@ -222,6 +222,13 @@ def record_many(
     """
     if not rows:
         return []
+    with collection_paused(len(rows)):
+        return _record_many(session=session, actor=actor, model=model, rows=rows)
+
+
+def _record_many(
+    *, session: Session, actor: str, model: type[Recorded], rows: Sequence[dict[str, Any]]
+) -> list[str]:
     _head(session)  # the append lock before the rows: writers of the same keys queue, not deadlock
     now = utcnow()
     keys, names = _columns(model)

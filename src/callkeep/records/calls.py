@@ -19,6 +19,7 @@ from callkeep.errors import FieldProblem, InvalidInput, NotFound
 from callkeep.kit.clock import to_utc_second, utcnow
 from callkeep.kit.ids import new_id
 from callkeep.ledger import service as ledger
+from callkeep.ledger.inserts import collection_paused
 from callkeep.phone.parse import normalize
 from callkeep.records import amendments, call_checks, resolve
 from callkeep.records import models as m
@@ -151,6 +152,11 @@ def record_calls(*, session: Session, actor: str, calls: list[CallIn]) -> list[s
     Each call is checked as `record_call` checks it; one bad call refuses the whole batch,
     naming the call by its position (``calls.3.started_at``).
     """
+    with collection_paused(len(calls)):
+        return _record_calls(session=session, actor=actor, calls=calls)
+
+
+def _record_calls(*, session: Session, actor: str, calls: list[CallIn]) -> list[str]:
     cache: dict[tuple[str, str | None], Any] = {}
     numbers: dict[str, str | None] = {}
     rows: list[dict[str, Any]] = []
