@@ -181,15 +181,25 @@ def resolved_row(
             e164 = numbers[raw] = _number(raw, field, problems)
         row[field] = e164
     started = row["started_at"]
-    if started is not None and (started.tzinfo is not UTC or started.microsecond):
-        try:
-            row["started_at"] = to_utc_second(started, field="started_at")
-        except InvalidInput as exc:
-            problems = (problems or []) + exc.fields
+    if started is not None and started.tzinfo is not UTC:
+        if started.utcoffset() is not None and not started.microsecond:  # as to_utc_second
+            row["started_at"] = started.astimezone(UTC)
+        else:
+            try:
+                row["started_at"] = to_utc_second(started, field="started_at")
+            except InvalidInput as exc:
+                problems = (problems or []) + exc.fields
+    elif started is not None and started.microsecond:
+        row["started_at"] = started.replace(microsecond=0)
     duration = row["duration_seconds"]
     if duration is not None and duration < 0:
         problems = (problems or []) + [FieldProblem("duration_seconds", "must be 0 or more")]
-    if problems:
+    if problems:  # named together with any missing field, as prepare_call names them
+        try:
+            check_view(row)
+        except InvalidInput as exc:
+            known = {p.field for p in problems}
+            problems.extend(p for p in exc.fields if p.field not in known)
         raise InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), fields=problems)
     if not _plainly_complete(row):
         check_view(row)
