@@ -212,8 +212,14 @@ def main() -> None:
             base_rates.append(args.bulk / bench_baseline(folder, rows, round_no))
         bulk = statistics.median(bulk_rates)
         base = statistics.median(base_rates)
-        print(f"bulk record_calls, ledger on : {bulk:>10,.0f} records/s  (median of {args.rounds})")
-        print(f"baseline executemany, no ledger: {base:>8,.0f} records/s")
+        print(
+            f"bulk record_calls, ledger on : {bulk:>10,.0f} records/s  (median of {args.rounds}: "
+            f"{', '.join(f'{r:,.0f}' for r in bulk_rates)})"
+        )
+        print(
+            f"baseline executemany, no ledger: {base:>8,.0f} records/s  "
+            f"({min(base_rates):,.0f}-{max(base_rates):,.0f})"
+        )
         print(
             f"  ledgered bulk / baseline      : {bulk / base:>10.2f}x   budget >= 20,000/s: "
             f"{'met' if bulk >= 20_000 else 'NOT met'}"
