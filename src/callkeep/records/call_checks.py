@@ -19,6 +19,19 @@ from callkeep.records.directory import Directory, directory
 from callkeep.records.schemas import CallIn
 
 _NUMBER_FIELDS = ("calling_number", "called_number", "caller_id_number")
+_REQUIRED = (
+    "seller_id",
+    "subject",
+    "consumer_or_business",
+    "outbound",
+    "prerecorded",
+    "calling_number",
+    "called_number",
+    "started_at",
+    "duration_seconds",
+    "caller_id_number",
+    "disposition",
+)
 MANUAL_EXEMPT = ("calling_number", "called_number", "started_at", "duration_seconds", "disposition")
 
 
@@ -28,21 +41,8 @@ def check_view(view: dict[str, Any]) -> None:
     manual = bool(view.get("manual_dial"))
     if not view.get("employee_id") and not view.get("telemarketer_name"):
         problems.append(FieldProblem("telemarketer", "say which telemarketer placed the call"))
-    required = [
-        "seller_id",
-        "subject",
-        "consumer_or_business",
-        "outbound",
-        "prerecorded",
-        "calling_number",
-        "called_number",
-        "started_at",
-        "duration_seconds",
-        "caller_id_number",
-        "disposition",
-    ]
     names = {"seller_id": "seller"}
-    for field in required:
+    for field in _REQUIRED:
         if manual and field in MANUAL_EXEMPT:
             continue
         if view.get(field) is None or view.get(field) == "":
@@ -204,21 +204,6 @@ def resolved_row(
     if not _plainly_complete(row):
         check_view(row)
     return row
-
-
-_REQUIRED = (
-    "seller_id",
-    "subject",
-    "consumer_or_business",
-    "outbound",
-    "prerecorded",
-    "calling_number",
-    "called_number",
-    "started_at",
-    "duration_seconds",
-    "caller_id_number",
-    "disposition",
-)
 
 
 def _plainly_complete(view: dict[str, Any]) -> bool:

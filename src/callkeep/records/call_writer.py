@@ -62,6 +62,7 @@ class CallWriter:
         return await post.answer
 
     async def _flush(self, request: Request) -> None:
+        group: list[_Post] = []
         try:
             await asyncio.sleep(0)  # let the posts already read in this turn join the group
             while self._waiting:
@@ -83,6 +84,11 @@ class CallWriter:
                         post.answer.set_result(outcome)
         finally:
             self._flusher = None
+            # Cancelled (the server stops): no post may wait for an answer that will not come.
+            for post in (*group, *self._waiting):
+                if not post.answer.done():
+                    post.answer.cancel()
+            self._waiting.clear()
 
 
 def _write(session: Session, *, group: list[_Post]) -> list[Outcome]:
