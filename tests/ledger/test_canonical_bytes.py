@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from callkeep.kit import ids
 from callkeep.kit.canonical import canonical_bytes, digest
 from callkeep.ledger import service as ledger
+from callkeep.ledger.chain import Chain
 
 
 def _iso(moment: datetime) -> str:
@@ -174,7 +175,7 @@ def test_an_entry_hash_is_sha256_of_its_canonical_fields(
         )
         == expected
     )
-    chain = ledger._Chain(_iso(at), actor, action)
+    chain = Chain(_iso(at), actor, action)
     assert chain.hash(seq, entity_type, entity_id, content_digest, prev_hash) == expected
 
 

@@ -7,21 +7,19 @@ stored record, so a row edited, inserted or deleted behind callkeep's back is fo
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 from collections.abc import Iterator, Sequence
-from datetime import datetime
 from typing import Any, TypeVar
 
-import orjson
 from sqlalchemy import Table, event, func, inspect, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
-from callkeep.kit.canonical import canonical_bytes, digest
+from callkeep.kit.canonical import digest
 from callkeep.kit.clock import iso, utcnow
 from callkeep.kit.crypto import Undecryptable
 from callkeep.kit.ids import new_ids
 from callkeep.kit.sql import Prepared
+from callkeep.ledger.chain import Chain
+from callkeep.ledger.chain import entry_hash as entry_hash  # part of this module's interface
 from callkeep.ledger.inserts import bulk_insert, collection_paused
 from callkeep.ledger.models import LedgerEntry, Recorded, recorded_models
 from callkeep.ledger.schemas import Problem, VerifyReport
@@ -35,44 +33,6 @@ _LAST_ENTRY = Prepared(
     select(LedgerEntry.seq, LedgerEntry.hash).order_by(LedgerEntry.seq.desc()).limit(1)
 )
 _LEDGER_TABLE: Table = LedgerEntry.__table__  # type: ignore[assignment]
-
-
-def entry_hash(
-    *,
-    seq: int,
-    at: datetime,
-    actor: str,
-    action: str,
-    entity_type: str,
-    entity_id: str,
-    digest: str,
-    prev_hash: str,
-) -> str:
-    """The hash of one entry: SHA-256 over its canonical fields, the previous hash included."""
-    return _chain_hash(seq, iso(at), actor, action, entity_type, entity_id, digest, prev_hash)
-
-
-def _chain_hash(
-    seq: int,
-    at: str,
-    actor: str,
-    action: str,
-    entity_type: str,
-    entity_id: str,
-    content_digest: str,
-    prev_hash: str,
-) -> str:
-    fields = {
-        "seq": seq,
-        "at": at,
-        "actor": actor,
-        "action": action,
-        "entity_type": entity_type,
-        "entity_id": entity_id,
-        "digest": content_digest,
-        "prev_hash": prev_hash,
-    }
-    return hashlib.sha256(canonical_bytes(fields)).hexdigest()
 
 
 def _head(session: Session) -> tuple[int, str]:
@@ -122,7 +82,7 @@ def append_many(
     seq, prev = _head(session)
     at = utcnow()
     at_text = iso(at)
-    chain = _Chain(at_text, actor, action)
+    chain = Chain(at_text, actor, action)
     rows: list[dict[str, Any]] = []
     for entity_type, entity_id, content_digest in items:
         seq += 1
@@ -145,58 +105,6 @@ def append_many(
         bulk_insert(session, _LEDGER_TABLE, rows)
     session.info[_HEAD_KEY] = (seq, prev)
     return seq
-
-
-class _Chain:
-    """The hashes of entries sharing a time, actor and action, written without a JSON encoder.
-
-    An entry's canonical bytes are a JSON object with eight known keys; written in their sorted
-    order with each text encoded as the canonical encoder encodes it, they are the bytes
-    `entry_hash` hashes (tests prove it). Anything unusual takes `entry_hash`'s own road.
-    """
-
-    def __init__(self, at: str, actor: str, action: str) -> None:
-        self.at = at
-        self.actor = actor
-        self.action = action
-        self.head: bytes | None = None
-        if type(at) is not str or type(actor) is not str or type(action) is not str:
-            return
-        with contextlib.suppress(orjson.JSONEncodeError):  # not valid Unicode: the slow road
-            self.head = (
-                b'{"action":' + orjson.dumps(action) + b',"actor":' + orjson.dumps(actor)
-                + b',"at":' + orjson.dumps(at) + b',"digest":'
-            )  # fmt: skip
-
-    def hash(
-        self, seq: int, entity_type: str, entity_id: str, content_digest: str, prev_hash: str
-    ) -> str:
-        if (
-            self.head is None
-            or type(entity_type) is not str
-            or type(entity_id) is not str
-            or type(content_digest) is not str
-            or type(prev_hash) is not str
-        ):
-            return self.slow(seq, entity_type, entity_id, content_digest, prev_hash)
-        try:
-            text = (
-                self.head + orjson.dumps(content_digest)
-                + b',"entity_id":' + orjson.dumps(entity_id)
-                + b',"entity_type":' + orjson.dumps(entity_type)
-                + b',"prev_hash":' + orjson.dumps(prev_hash)
-                + b',"seq":' + str(seq).encode() + b"}"
-            )  # fmt: skip
-        except orjson.JSONEncodeError:
-            return self.slow(seq, entity_type, entity_id, content_digest, prev_hash)
-        return hashlib.sha256(text).hexdigest()
-
-    def slow(
-        self, seq: int, entity_type: str, entity_id: str, content_digest: str, prev_hash: str
-    ) -> str:
-        return _chain_hash(
-            seq, self.at, self.actor, self.action, entity_type, entity_id, content_digest, prev_hash
-        )
 
 
 def record(*, session: Session, actor: str, entity: R, action: str = "create") -> R:
