@@ -38,13 +38,13 @@ def test_concurrent_checks_each_store_their_own_decision(
     world: World, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batches: list[int] = []
-    write = GroupCommit._write
+    store = GroupCommit._store
 
-    def counted(self: GroupCommit, batch: list[Any], wait: bool) -> None:
+    async def counted(self: GroupCommit, batch: list[Any]) -> None:
         batches.append(len(batch))
-        write(self, batch, wait)
+        await store(self, batch)
 
-    monkeypatch.setattr(GroupCommit, "_write", counted)
+    monkeypatch.setattr(GroupCommit, "_store", counted)
     phones = [f"+1207555{n:04d}" for n in range(1000, 1030)]
     responses = asyncio.run(_check_many(world.rt, tokens["dialer"], phones))
     assert [r.status_code for r in responses] == [200] * len(phones)

@@ -14,9 +14,10 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
-from callkeep.kit.db import Database, WriterBusy
+from callkeep.kit.db import Database
+from callkeep.kit.http import write_soon
 from callkeep.ledger import service as ledger
 from callkeep.ledger.models import Recorded
 
@@ -66,18 +67,12 @@ class GroupCommit:
             self._flusher = None
 
     async def _store(self, batch: list[_Pending]) -> None:
-        if self._db.writes_inline:
-            try:
-                self._write(batch, wait=False)
-                return
-            except WriterBusy:
-                pass  # another thread is writing: wait for it off the event loop
-        await run_in_threadpool(self._write, batch, True)
-
-    def _write(self, batch: list[_Pending], wait: bool) -> None:
         groups: dict[tuple[type[Recorded], str], list[dict[str, Any]]] = {}
         for item in batch:
             groups.setdefault((item.model, item.actor), []).extend(item.rows)
-        with self._db.transaction(wait=wait) as session:
+
+        def write(session: Session) -> None:
             for (model, actor), rows in groups.items():
                 ledger.record_many(session=session, actor=actor, model=model, rows=rows)
+
+        await write_soon(self._db, write)
