@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+import orjson
 from sqlalchemy.orm import Session
 
 from callkeep.checks import engine, peers
@@ -165,7 +166,9 @@ def decide(*, session: Session, ctx: Context, inputs: Sequence[str]) -> list[Dec
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    """Sorted-key compact JSON (as ``json.dumps(sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)`` writes it for these plain values)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _row(decision: DecisionOut, *, ctx: Context, text: str, batch_id: str | None) -> dict[str, Any]:
