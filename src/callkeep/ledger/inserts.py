@@ -63,15 +63,21 @@ def _form(table: Table, dialect: Dialect, omitted: frozenset[str]) -> _Form:
     return found
 
 
+_LEAVABLE: dict[str, tuple[str, ...]] = {}
+
+
 def _null_everywhere(table: Table, rows: Sequence[Mapping[str, Any]]) -> frozenset[str]:
     """The columns null in every row that SQLite fills with null when left out (no server
     default, not the key): binding fewer values makes each row cheaper to insert."""
+    leavable = _LEAVABLE.get(table.name)
+    if leavable is None:
+        leavable = _LEAVABLE[table.name] = tuple(
+            c.key for c in table.columns if c.server_default is None and not c.primary_key
+        )
     first = rows[0]
-    candidates = [
-        c.key
-        for c in table.columns
-        if first.get(c.key) is None and c.server_default is None and not c.primary_key
-    ]
+    candidates = [key for key in leavable if first.get(key) is None]
+    if len(rows) == 1:
+        return frozenset(candidates)
     return frozenset(
         key for key in candidates if [row.get(key) for row in rows].count(None) == len(rows)
     )
