@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from callkeep.errors import ServiceBusy
+from callkeep.kit.checkpoints import Checkpointer
 
 _WRITE_WAIT_SECONDS = 60.0
 _BUSY_TIMEOUT_MS = 60_000
@@ -89,6 +90,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA cache_size=-16384")
+            cursor.execute("PRAGMA mmap_size=1073741824")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -137,6 +139,31 @@ class Database:
         # of sleeping in SQLite's busy handler, which wakes late and wrecks tail latency.
         self._write_lock: threading.Lock | None = threading.Lock() if self.is_sqlite else None
         self._write_owner: int | None = None
+        self._checkpointer: Checkpointer | None = None
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", self._on_connect)
+
+    def _on_connect(self, dbapi_connection: Any, _record: Any) -> None:
+        if self._checkpointer is not None:
+            dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+    def checkpoint_in_background(self) -> Callable[[], None]:
+        """For a server: checkpoints move off commits onto a background thread (SQLite).
+
+        Returns the function that stops it (and checkpoints one last time).
+        """
+        database = self.engine.url.database
+        if not self.is_sqlite or not database or database == ":memory:":
+            return lambda: None
+        self._checkpointer = Checkpointer(database).start()
+        self.engine.pool.dispose()  # pooled connections reopen with commits' checkpoints off
+
+        def stop() -> None:
+            checkpointer, self._checkpointer = self._checkpointer, None
+            if checkpointer is not None:
+                checkpointer.stop()
+
+        return stop
 
     @property
     def is_sqlite(self) -> bool:
