@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 
 from callkeep.app import create_app
 from callkeep.checks.models import Decision
+from callkeep.checks.service import store_decisions
+from callkeep.kit.batches import GroupCommit
 from callkeep.kit.clock import utcnow
 from callkeep.kit.runtime import Runtime
 from callkeep.ledger import service as ledger
-from callkeep.ledger.batch import GroupCommit
 from tests.checks.conftest import World
 
 AT = "2026-07-06T13:00:00Z"
@@ -38,13 +39,13 @@ def test_concurrent_checks_each_store_their_own_decision(
     world: World, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     batches: list[int] = []
-    store = GroupCommit._store
+    write_all = GroupCommit._write_all
 
-    async def counted(self: GroupCommit, batch: list[Any]) -> None:
-        batches.append(len(batch))
-        await store(self, batch)
+    def counted(self: GroupCommit[Any, Any], items: list[Any], session: Any) -> Any:
+        batches.append(len(items))
+        return write_all(self, items, session)
 
-    monkeypatch.setattr(GroupCommit, "_store", counted)
+    monkeypatch.setattr(GroupCommit, "_write_all", counted)
     phones = [f"+1207555{n:04d}" for n in range(1000, 1030)]
     responses = asyncio.run(_check_many(world.rt, tokens["dialer"], phones))
     assert [r.status_code for r in responses] == [200] * len(phones)
@@ -83,12 +84,12 @@ def _row(decision_id: str) -> dict[str, Any]:
 
 
 def test_a_batch_that_fails_stores_nothing_and_tells_every_request(rt: Runtime) -> None:
-    writer = GroupCommit(rt.db)
+    writer: GroupCommit[Any, None] = GroupCommit(rt.db, store_decisions)
 
     async def two_at_once() -> list[BaseException | None]:
         results = await asyncio.gather(
-            writer.record(model=Decision, actor="test", rows=[_row("same-id")]),
-            writer.record(model=Decision, actor="test", rows=[_row("same-id")]),
+            writer.submit(("test", _row("same-id"))),
+            writer.submit(("test", _row("same-id"))),
             return_exceptions=True,
         )
         return list(results)
@@ -101,18 +102,18 @@ def test_a_batch_that_fails_stores_nothing_and_tells_every_request(rt: Runtime) 
 
 
 def test_a_lone_write_is_stored_at_once(rt: Runtime) -> None:
-    writer = GroupCommit(rt.db)
-    asyncio.run(writer.record(model=Decision, actor="test", rows=[_row("alone")]))
+    writer: GroupCommit[Any, None] = GroupCommit(rt.db, store_decisions)
+    asyncio.run(writer.submit(("test", _row("alone"))))
     with rt.db.transaction(read_only=True) as session:
         assert session.get(Decision, "alone") is not None
     with pytest.raises(Exception, match=r"UNIQUE|unique|duplicate"):
-        asyncio.run(writer.record(model=Decision, actor="test", rows=[_row("alone")]))
+        asyncio.run(writer.submit(("test", _row("alone"))))
 
 
 def test_a_write_lock_held_elsewhere_does_not_stop_the_event_loop(rt: Runtime) -> None:
     if not rt.db.is_sqlite:
         pytest.skip("the SQLite write lock only")
-    writer = GroupCommit(rt.db)
+    writer: GroupCommit[Any, None] = GroupCommit(rt.db, store_decisions)
     other = sqlite3.connect(rt.db.url.removeprefix("sqlite:///"), isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process importing a list, say
     ticks: list[int] = []
@@ -127,9 +128,7 @@ def test_a_write_lock_held_elsewhere_does_not_stop_the_event_loop(rt: Runtime) -
             other.execute("ROLLBACK")
 
         asyncio.get_running_loop().call_later(0.3, release)
-        await asyncio.gather(
-            writer.record(model=Decision, actor="test", rows=[_row("waited")]), ticker()
-        )
+        await asyncio.gather(writer.submit(("test", _row("waited"))), ticker())
 
     try:
         asyncio.run(scenario())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse
@@ -16,11 +16,10 @@ from callkeep.auth.deps import require, require_inline
 from callkeep.auth.schemas import Principal
 from callkeep.checks import scrub as scrubbing
 from callkeep.checks import service
-from callkeep.checks.models import Decision
 from callkeep.checks.schemas import BatchIn, BatchOut, CheckIn, DecisionOut
+from callkeep.kit.batches import GroupCommit, for_this_loop
 from callkeep.kit.db import Database
 from callkeep.kit.http import DbSession, runtime
-from callkeep.ledger.batch import GroupCommit
 
 router = APIRouter(prefix="/api/v1", tags=["checks"])
 
@@ -45,21 +44,16 @@ async def create_check(body: CheckIn, request: Request, principal: InlineChecker
     else:
         with db.transaction(read_only=True) as session:
             decision, row = service.decide_one(session=session, check_in=body)
-        await _decision_writer(request).record(model=Decision, actor=principal.actor, rows=[row])
+        writer: GroupCommit[tuple[str, dict[str, Any]], None] = for_this_loop(
+            request.app.state, "decision_writers", lambda: GroupCommit(db, service.store_decisions)
+        )
+        await writer.submit((principal.actor, row))
     return Response(decision.model_dump_json(), media_type="application/json")
 
 
 def _check_in_one_transaction(db: Database, actor: str, body: CheckIn) -> DecisionOut:
     with db.transaction() as session:
         return service.check(session=session, actor=actor, check_in=body)
-
-
-def _decision_writer(request: Request) -> GroupCommit:
-    state = request.app.state
-    writer: GroupCommit | None = getattr(state, "decision_writer", None)
-    if writer is None:
-        writer = state.decision_writer = GroupCommit(runtime(request).db)
-    return writer
 
 
 @router.post("/checks/batch", response_model=BatchOut)

@@ -206,6 +206,16 @@ def decide_one(*, session: Session, check_in: CheckIn) -> tuple[DecisionOut, dic
     return decision, _row(decision, ctx=ctx, text=check_in.phone, batch_id=None)
 
 
+def store_decisions(session: Session, decisions: list[tuple[str, dict[str, Any]]]) -> list[None]:
+    """Stores decision rows made by `decide_one`, each with its actor, in one bulk write each."""
+    by_actor: dict[str, list[dict[str, Any]]] = {}
+    for actor, row in decisions:
+        by_actor.setdefault(actor, []).append(row)
+    for actor, rows in by_actor.items():
+        ledger.record_many(session=session, actor=actor, model=Decision, rows=rows)
+    return [None] * len(decisions)
+
+
 def check(*, session: Session, actor: str, check_in: CheckIn) -> DecisionOut:
     """Decides one number and stores the decision; its id is what the call record points at."""
     decision, row = decide_one(session=session, check_in=check_in)

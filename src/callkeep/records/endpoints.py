@@ -15,6 +15,7 @@ from callkeep.kit.http import AppRuntime, DbSession
 from callkeep.records import (
     amendments,
     call_requests,
+    call_writer,
     calls,
     consents,
     interactions,
@@ -22,7 +23,6 @@ from callkeep.records import (
     sellers,
 )
 from callkeep.records import models as m
-from callkeep.records.call_writer import call_writer
 from callkeep.records.endpoints_parties import router as parties_router
 from callkeep.records.schemas import (
     AmendmentIn,
@@ -65,7 +65,7 @@ async def create_call(request: Request) -> Response:
     """
     principal = admit(request, roles.RECORD_CALLS)
     call_in, idempotency_key = await call_requests.posted_call(request)
-    out, created = await call_writer(request).write(
+    out, created = await call_writer.write_call(
         request, actor=principal.actor, call_in=call_in, idempotency_key=idempotency_key
     )
     return Response(

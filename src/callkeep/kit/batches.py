@@ -1,0 +1,118 @@
+"""Group commit: the small writes of concurrent requests done together, in one transaction.
+
+A dialer checks every number before it dials and posts every call it makes. Written alone, each
+check's decision and each call would pay for a transaction of its own: the writer's turn, the
+ledger head, and above all the commit, which costs more than everything else they need. Under
+load, several requests reach their write in the same turn of the event loop; a `GroupCommit`
+writes all of their items in one transaction (`write_soon`), and each request answers only once
+the commit holding its item is done, so an answer always means "stored". With one request at a
+time, a group is that one item: nothing waits for company.
+
+The write function may refuse one item (returning an exception for it, having written nothing
+of it) while the others of its group are stored. A failure of the transaction itself fails the
+whole group, and nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.orm import Session
+
+from callkeep.kit.db import Database
+from callkeep.kit.http import write_soon
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+Write = Callable[[Session, list[Item]], Sequence[Result | Exception]]
+
+_MOST_PER_GROUP = 64  # bounds how long one transaction holds the writer
+
+
+@dataclass
+class _Waiting(Generic[Item, Result]):
+    item: Item
+    answer: asyncio.Future[Result]
+
+
+class GroupCommit(Generic[Item, Result]):
+    """Writes the items of one event loop's requests in groups; see the module's docstring.
+
+    `write(session, items)` returns one outcome per item, in order: its result, or the
+    exception that refuses it.
+    """
+
+    def __init__(self, db: Database, write: Write[Item, Result]) -> None:
+        self._db = db
+        self._write = write
+        self._waiting: list[_Waiting[Item, Result]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def submit(self, item: Item) -> Result:
+        """Writes `item` with the others of its group; returns its outcome once committed."""
+        loop = asyncio.get_running_loop()
+        waiting: _Waiting[Item, Result] = _Waiting(item, loop.create_future())
+        self._waiting.append(waiting)
+        if self._flusher is None:
+            self._flusher = loop.create_task(self._flush())
+        return await waiting.answer
+
+    async def _flush(self) -> None:
+        group: list[_Waiting[Item, Result]] = []
+        try:
+            await asyncio.sleep(0)  # let the requests already read in this turn join the group
+            while self._waiting:
+                group = self._waiting[:_MOST_PER_GROUP]
+                del self._waiting[:_MOST_PER_GROUP]
+                items = [w.item for w in group]
+                try:
+                    outcomes = await write_soon(self._db, functools.partial(self._write_all, items))
+                except Exception as exc:  # the database failed the group: every request hears it
+                    for waiting in group:
+                        if not waiting.answer.done():
+                            waiting.answer.set_exception(exc)
+                    continue
+                for waiting, outcome in zip(group, outcomes, strict=True):
+                    if waiting.answer.done():  # the client went away
+                        continue
+                    if isinstance(outcome, Exception):
+                        waiting.answer.set_exception(outcome)
+                    else:
+                        waiting.answer.set_result(outcome)
+        finally:
+            self._flusher = None
+            # Cancelled (the server stops): no request may wait for an answer that will not come.
+            for waiting in (*group, *self._waiting):
+                if not waiting.answer.done():
+                    waiting.answer.cancel()
+            self._waiting.clear()
+
+    def _write_all(self, items: list[Item], session: Session) -> Sequence[Result | Exception]:
+        outcomes = self._write(session, items)
+        if len(outcomes) != len(items):
+            raise RuntimeError("a group write must give one outcome per item")
+        return outcomes
+
+
+def for_this_loop(
+    state: Any, name: str, make: Callable[[], GroupCommit[Item, Result]]
+) -> GroupCommit[Item, Result]:
+    """The app's group commit called `name` for the running event loop (a group never spans
+    two loops or two apps); `state` is the app's ``state``."""
+    writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] | None = getattr(
+        state, name, None
+    )
+    if writers is None:
+        writers = weakref.WeakKeyDictionary()
+        setattr(state, name, writers)
+    loop = asyncio.get_running_loop()
+    writer: GroupCommit[Item, Result] | None = writers.get(loop)
+    if writer is None:
+        writer = writers[loop] = make()
+    return writer
