@@ -2,9 +2,11 @@
 
 By default the commit that fills the log past 1,000 pages copies the log into the database file
 and waits for the disk: tens of milliseconds, charged to whichever request happened to commit.
-A running server turns that off for its own connections and checkpoints from a background
-thread every half second instead; readers and writers carry on meanwhile (a PASSIVE checkpoint
-waits for nobody, and copies what it can).
+A running server raises that threshold for its own connections (see `SERVER_AUTOCHECKPOINT`) and
+checkpoints from a background thread every half second instead; readers and writers carry on
+meanwhile (a PASSIVE checkpoint waits for nobody, and copies what it can). The log starts over
+only when a writer finds it wholly copied, which under steady writes the thread alone never
+achieves: past the threshold a commit checkpoints what little is left, and the log restarts.
 """
 
 from __future__ import annotations

@@ -23,6 +23,10 @@ from callkeep.kit.checkpoints import Checkpointer
 
 _WRITE_WAIT_SECONDS = 60.0
 _BUSY_TIMEOUT_MS = 60_000
+# A server's commits leave checkpoints to a background thread until the log holds this many
+# pages; only then does a commit checkpoint (what little the thread has not), so that the log
+# starts over: a log that writers never find fully copied would otherwise grow without end.
+SERVER_AUTOCHECKPOINT = 10_000
 _BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED"}
 
 NAMING = {
@@ -145,7 +149,7 @@ class Database:
 
     def _on_connect(self, dbapi_connection: Any, _record: Any) -> None:
         if self._checkpointer is not None:
-            dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+            dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={SERVER_AUTOCHECKPOINT}")
 
     def checkpoint_in_background(self) -> Callable[[], None]:
         """For a server: checkpoints move off commits onto a background thread (SQLite).
