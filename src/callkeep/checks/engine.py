@@ -213,7 +213,9 @@ def judge_nanp(*, session: Session, ctx: Context, numbers: np.ndarray) -> Verdic
     # Time rules, once per distinct place.
     citations: dict[tuple[int, str], tuple[str, ...]] = {}
     place_bits = np.zeros(len(places), dtype=np.uint16)
-    for slot in np.unique(slots).tolist():
+    # distinct places: a count over every place for a chunk, a sort of the few for a check
+    used = np.flatnonzero(np.bincount(slots, minlength=len(places))) if count > 64 else slots
+    for slot in np.unique(used).tolist():
         place_bits[slot], per_code = _place_bits(ctx, places[slot])
         for code, cites in per_code.items():
             citations[(slot, code)] = cites
