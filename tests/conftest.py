@@ -19,7 +19,7 @@ from callkeep.app import create_app
 from callkeep.auth import service as auth_service
 from callkeep.config import Settings
 from callkeep.domains import load_models
-from callkeep.kit.db import Base
+from callkeep.kit.db import Base, Database
 from callkeep.kit.runtime import Runtime, build_runtime
 from callkeep.migrations import alembic_config
 
@@ -75,6 +75,16 @@ def _truncate_all(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
+    """A SQLite database with every table, for what only SQLite has (its one write lock)."""
+    path = tmp_path / "only-sqlite.db"
+    shutil.copyfile(sqlite_template, path)
+    db = Database(f"sqlite:///{path}")
+    yield db
+    db.dispose()
 
 
 @pytest.fixture(params=ENGINES)

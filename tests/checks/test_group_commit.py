@@ -15,6 +15,7 @@ from callkeep.checks.models import Decision
 from callkeep.checks.service import store_decisions
 from callkeep.kit.batches import GroupCommit
 from callkeep.kit.clock import utcnow
+from callkeep.kit.db import Database
 from callkeep.kit.runtime import Runtime
 from callkeep.ledger import service as ledger
 from tests.checks.conftest import World
@@ -110,11 +111,9 @@ def test_a_lone_write_is_stored_at_once(rt: Runtime) -> None:
         asyncio.run(writer.submit(("test", _row("alone"))))
 
 
-def test_a_write_lock_held_elsewhere_does_not_stop_the_event_loop(rt: Runtime) -> None:
-    if not rt.db.is_sqlite:
-        pytest.skip("the SQLite write lock only")
-    writer: GroupCommit[Any, None] = GroupCommit(rt.db, store_decisions)
-    other = sqlite3.connect(rt.db.url.removeprefix("sqlite:///"), isolation_level=None)
+def test_a_write_lock_held_elsewhere_does_not_stop_the_event_loop(sqlite_db: Database) -> None:
+    writer: GroupCommit[Any, None] = GroupCommit(sqlite_db, store_decisions)
+    other = sqlite3.connect(sqlite_db.url.removeprefix("sqlite:///"), isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process importing a list, say
     ticks: list[int] = []
 
@@ -135,5 +134,5 @@ def test_a_write_lock_held_elsewhere_does_not_stop_the_event_loop(rt: Runtime) -
     finally:
         other.close()
     assert ticks == [0, 1, 2, 3, 4]  # the loop kept running while the write waited
-    with rt.db.transaction(read_only=True) as session:
+    with sqlite_db.transaction(read_only=True) as session:
         assert session.get(Decision, "waited") is not None

@@ -9,18 +9,16 @@ import time
 import pytest
 from sqlalchemy import text
 
-from callkeep.kit.db import WriterBusy
+from callkeep.kit.db import Database, WriterBusy
 from callkeep.kit.runtime import Runtime
 
 
-def test_a_busy_writer_refuses_a_non_waiting_turn_before_any_work(rt: Runtime) -> None:
-    if not rt.db.writes_inline:
-        pytest.skip("PostgreSQL writers wait on the server; there is no in-process turn")
+def test_a_busy_writer_refuses_a_non_waiting_turn_before_any_work(sqlite_db: Database) -> None:
     holding = threading.Event()
     release = threading.Event()
 
     def writer() -> None:
-        with rt.db.transaction() as session:
+        with sqlite_db.transaction() as session:
             session.execute(text("SELECT 1"))
             holding.set()
             release.wait(10)
@@ -30,15 +28,15 @@ def test_a_busy_writer_refuses_a_non_waiting_turn_before_any_work(rt: Runtime) -
     try:
         assert holding.wait(10)
         ran = []
-        with pytest.raises(WriterBusy), rt.db.transaction(wait=False):
+        with pytest.raises(WriterBusy), sqlite_db.transaction(wait=False):
             ran.append(True)
         assert ran == []
-        with rt.db.transaction(read_only=True, wait=False) as session:
+        with sqlite_db.transaction(read_only=True, wait=False) as session:
             assert session.execute(text("SELECT 1")).scalar() == 1
     finally:
         release.set()
         thread.join()
-    with rt.db.transaction(wait=False) as session:
+    with sqlite_db.transaction(wait=False) as session:
         assert session.execute(text("SELECT 2")).scalar() == 2
 
 
@@ -46,18 +44,18 @@ def test_postgresql_never_writes_inline(rt: Runtime) -> None:
     assert rt.db.writes_inline == rt.db.is_sqlite
 
 
-def test_a_write_lock_held_by_another_process_refuses_a_non_waiting_turn(rt: Runtime) -> None:
-    if not rt.db.is_sqlite:
-        pytest.skip("the SQLite write lock only")
-    other = sqlite3.connect(rt.db.url.removeprefix("sqlite:///"), isolation_level=None)
+def test_a_write_lock_held_by_another_process_refuses_a_non_waiting_turn(
+    sqlite_db: Database,
+) -> None:
+    other = sqlite3.connect(sqlite_db.url.removeprefix("sqlite:///"), isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # as another callkeep process importing a list would
     try:
         started = time.monotonic()
-        with pytest.raises(WriterBusy), rt.db.transaction(wait=False):
+        with pytest.raises(WriterBusy), sqlite_db.transaction(wait=False):
             pytest.fail("no work may start while another process writes")
         assert time.monotonic() - started < 5  # refused at once, not after the busy timeout
     finally:
         other.execute("ROLLBACK")
         other.close()
-    with rt.db.transaction(wait=False) as session:
+    with sqlite_db.transaction(wait=False) as session:
         assert session.execute(text("SELECT 3")).scalar() == 3
