@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from sqlalchemy.orm import Session
 
 from callkeep.checks.peers import resolve_campaign, resolve_seller
-from callkeep.records import amendments, calls, consents, people, queries, sellers
+from callkeep.errors import InvalidInput
+from callkeep.records import amendments, calls, consents, directory, people, queries, sellers
 from callkeep.records.schemas import (
     CallIn,
     CampaignIn,
@@ -36,7 +38,7 @@ def test_a_seller_added_or_amended_elsewhere_is_seen_by_the_next_check(world: Wo
     db = world.rt.db
     with db.transaction(read_only=True) as session:
         assert resolve_seller(session=session, ref=None).slug == "acme"
-        with pytest.raises(Exception, match="no seller 'cedar'"):
+        with pytest.raises(InvalidInput, match="no seller 'cedar'"):
             resolve_seller(session=session, ref="cedar")
     with db.transaction() as session:
         sellers.create_seller(
@@ -62,13 +64,35 @@ def test_a_seller_added_or_amended_elsewhere_is_seen_by_the_next_check(world: Wo
         assert resolve_seller(session=session, ref="cedar").screen_litigators is True
 
 
+def test_one_transaction_reads_the_directory_once_until_it_writes(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[int] = []
+    current = directory._current
+
+    def counted(session: Session) -> directory.Directory:
+        reads.append(1)
+        return current(session)
+
+    monkeypatch.setattr(directory, "_current", counted)
+    with world.rt.db.transaction() as session:
+        acme = resolve_seller(session=session, ref="acme")
+        assert resolve_campaign(session=session, ref="windows", seller=acme) is not None
+        assert len(reads) == 1
+        sellers.create_seller(
+            session=session, actor="test", seller_in=SellerIn(name="Cedar Roofing", slug="cedar")
+        )
+        assert resolve_seller(session=session, ref="cedar").name == "Cedar Roofing"
+        assert len(reads) == 2
+
+
 def test_a_campaign_added_or_amended_elsewhere_is_seen_by_the_next_check(world: World) -> None:
     db = world.rt.db
     with db.transaction(read_only=True) as session:
         acme = resolve_seller(session=session, ref="acme")
         birch = resolve_seller(session=session, ref="birch")
         assert resolve_campaign(session=session, ref="windows", seller=acme) is not None
-        with pytest.raises(Exception, match="no campaign 'windows' for this seller"):
+        with pytest.raises(InvalidInput, match="no campaign 'windows' for this seller"):
             resolve_campaign(session=session, ref="windows", seller=birch)
     with db.transaction() as session:
         made = sellers.create_campaign(

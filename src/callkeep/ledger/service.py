@@ -51,6 +51,16 @@ def _head(session: Session) -> tuple[int, str]:
     return head
 
 
+def appended(*, session: Session) -> tuple[int, str] | None:
+    """Where this transaction's own appends have taken the ledger's head (None: nowhere yet).
+
+    It moves with every record the session writes, so what was read earlier in the same
+    transaction can be reused for as long as it stays put.
+    """
+    head: tuple[int, str] | None = session.info.get(_HEAD_KEY)
+    return head
+
+
 def lock(*, session: Session) -> None:
     """Takes the ledger's append lock for the rest of the transaction, before any write.
 

@@ -8,6 +8,8 @@ another one sharing the database; only then are they read again.
 
 A transaction that has itself added a seller, campaign or amendment sees a different count, so it
 reads its own view; other transactions then see a stamp that is not theirs and read theirs.
+Within one transaction (a check resolves its seller, then its campaign) the directory is asked
+once, and again only after the transaction has written a record.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, or_, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from callkeep.errors import InvalidInput
 from callkeep.kit.sql import Prepared
+from callkeep.ledger import service as ledger
 from callkeep.records import amendments
 from callkeep.records import models as m
 
@@ -90,12 +93,30 @@ def _match(entries: tuple[_Entry, ...], ref: str, seller_id: str | None) -> _Ent
     return found[0] if found else None
 
 
+_MEMO = "callkeep.records.directory"
 _lock = threading.Lock()
 _cached: dict[str, tuple[tuple[Any, ...], Directory]] = {}
 
 
 def directory(*, session: Session) -> Directory:
-    """The sellers and campaigns as this session sees them; one small query when unchanged."""
+    """The sellers and campaigns as this session sees them; one small query when unchanged,
+    none when asked again in a transaction that has written nothing since."""
+    written = ledger.appended(session=session)
+    memo: tuple[tuple[int, str] | None, Directory] | None = session.info.get(_MEMO)
+    if memo is not None and memo[0] == written:
+        return memo[1]
+    found = _current(session)
+    session.info[_MEMO] = (written, found)
+    return found
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_MEMO, None)
+
+
+def _current(session: Session) -> Directory:
     stamp = _STAMP.rows(session)[0]
     key = str(session.get_bind().engine.url)
     with _lock:
