@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator
-from typing import Annotated, Any, TypeVar
+from collections.abc import Iterator
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from callkeep.errors import CallkeepError, PayloadTooLarge
-from callkeep.kit.db import Database, WriterBusy
 from callkeep.kit.runtime import Runtime
-
-T = TypeVar("T")
 
 
 def runtime(request: Request) -> Runtime:
@@ -35,55 +30,6 @@ def _session(request: Request) -> Iterator[Session]:
 
 DbSession = Annotated[Session, Depends(_session, scope="function")]
 AppRuntime = Annotated[Runtime, Depends(runtime)]
-
-
-def _write(db: Database, work: Callable[[Session], T]) -> T:
-    with db.transaction() as session:
-        return work(session)
-
-
-async def write_inline(request: Request, work: Callable[[Session], T]) -> T:
-    """Runs `work` in one write transaction, for the hot endpoints of an `async def`.
-
-    See `write_soon`, over the request's database.
-    """
-    return await write_soon(runtime(request).db, work)
-
-
-_RETRY_FIRST = 0.0002  # seconds
-_RETRY_MOST = 0.002
-_RETRY_FOR = 1.0
-
-
-async def write_soon(db: Database, work: Callable[[Session], T]) -> T:
-    """Runs `work` in one write transaction without ever making the event loop wait on a lock.
-
-    On SQLite, `work` runs on the event loop as soon as the writer is free: a write of a
-    millisecond costs no hand-off to a worker thread and back, which would cost more than the
-    write. While another thread or process holds the write lock, it tries again every few
-    hundred microseconds (SQLite's own busy handler would sleep 1, 2, 5, 10... ms, and two
-    server processes sharing one database would wait on each other that long). A writer busy
-    for longer (an import, say) is waited for on a worker thread. PostgreSQL's waits are on the
-    server, so there `work` always runs on a worker thread.
-    """
-    if db.writes_inline:
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + _RETRY_FOR
-        delay = _RETRY_FIRST
-        while True:
-            started = False
-            try:
-                with db.transaction(wait=False) as session:
-                    started = True
-                    return work(session)
-            except WriterBusy:
-                if started:
-                    raise
-            if loop.time() > give_up:
-                break
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, _RETRY_MOST)
-    return await run_in_threadpool(_write, db, work)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
