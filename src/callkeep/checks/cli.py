@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -108,7 +109,21 @@ def scrub(
     show = sys.stderr.isatty() or sys.stdout.isatty()
     try:
         with rt.db.transaction() as session, source.open("rb") as handle:
-            if show:
+            scrub = functools.partial(
+                scrub_module.scrub_file,
+                session=session,
+                actor=cli_actor(),
+                source=handle,
+                source_name=source.name,
+                out_path=out,
+                phone_column=phone_column,
+                seller=seller,
+                campaign=campaign,
+                at=at,
+            )
+            if not show:
+                summary = scrub()
+            else:
                 with Progress(
                     "[progress.description]{task.description}",
                     BarColumn(),
@@ -118,30 +133,7 @@ def scrub(
                     transient=True,
                 ) as bar:
                     task = bar.add_task("scrubbing", total=size)
-                    summary = scrub_module.scrub_file(
-                        session=session,
-                        actor=cli_actor(),
-                        source=handle,
-                        source_name=source.name,
-                        out_path=out,
-                        phone_column=phone_column,
-                        seller=seller,
-                        campaign=campaign,
-                        at=at,
-                        progress=lambda done: bar.update(task, completed=done),
-                    )
-            else:
-                summary = scrub_module.scrub_file(
-                    session=session,
-                    actor=cli_actor(),
-                    source=handle,
-                    source_name=source.name,
-                    out_path=out,
-                    phone_column=phone_column,
-                    seller=seller,
-                    campaign=campaign,
-                    at=at,
-                )
+                    summary = scrub(progress=lambda done: bar.update(task, completed=done))
     except OSError as exc:
         raise InvalidInput.for_field("file", f"{source}: {exc.strerror or exc}") from None
     _summary(summary, out)
