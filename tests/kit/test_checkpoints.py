@@ -1,16 +1,24 @@
-"""A server checkpoints SQLite's log from a background thread, never in a request's commit."""
+"""A server checkpoints SQLite's log from a background thread; pooled connections come back
+clean."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
+import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
+from callkeep.app import create_app
+from callkeep.config import Settings
 from callkeep.kit.checkpoints import Checkpointer
 from callkeep.kit.db import SERVER_AUTOCHECKPOINT, Database
+from callkeep.kit.runtime import build_runtime
 
 
 def test_the_background_thread_copies_the_log_into_the_database_file(tmp_path: Path) -> None:
@@ -45,5 +53,39 @@ def test_a_serving_database_leaves_checkpoints_to_the_thread_until_the_log_is_lo
             found = session.execute(text("PRAGMA wal_autocheckpoint")).scalar()
             assert found == SERVER_AUTOCHECKPOINT
         stop()
+    finally:
+        db.dispose()
+
+
+def test_the_server_checkpoints_in_the_background_while_it_runs(tmp_path: Path) -> None:
+    rt = build_runtime(Settings(data_dir=tmp_path))
+    try:
+        with TestClient(create_app(runtime=rt)):
+            with rt.db.transaction() as session:
+                found = session.execute(text("PRAGMA wal_autocheckpoint")).scalar()
+            assert found == SERVER_AUTOCHECKPOINT
+            threads = {t.name for t in threading.enumerate()}
+            assert "callkeep-checkpoints" in threads
+        assert "callkeep-checkpoints" not in {t.name for t in threading.enumerate()}
+    finally:
+        rt.db.dispose()
+
+
+def test_connections_go_back_to_the_pool_outside_any_transaction(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'pool.db'}")
+    try:
+        with db.transaction() as session:
+            session.execute(text("CREATE TABLE t (x INTEGER PRIMARY KEY)"))
+        drivers = []
+        with db.transaction(read_only=True) as session:
+            session.execute(text("SELECT * FROM t")).all()
+            drivers.append(session.connection().connection.driver_connection)
+        with pytest.raises(IntegrityError), db.transaction() as session:
+            drivers.append(session.connection().connection.driver_connection)
+            session.execute(text("INSERT INTO t VALUES (1), (1)"))
+        with db.transaction() as session:
+            session.execute(text("INSERT INTO t VALUES (2)"))
+            drivers.append(session.connection().connection.driver_connection)
+        assert [d.in_transaction for d in drivers] == [False, False, False]
     finally:
         db.dispose()
