@@ -271,3 +271,31 @@ def test_a_seller_list_with_entries_answers_even_for_numbers_not_on_it(
     assert [(a.list, a.hits.tolist()) for a in one] == [("entity:acme", [False])]
     assert one[0].version == many[0].version
     assert entry.id in (one[0].version or "")
+
+
+def test_one_number_a_few_and_a_chunk_see_the_same_entity_entries(
+    sellers: list[str], session: Session
+) -> None:
+    by_number = service.add_entity_entry(
+        session=session, actor="a", seller_slug="default", phone="2075550134", source="call"
+    )
+    service.add_entity_entry(
+        session=session, actor="a", seller_slug="default", area_code=305, source="letter"
+    )
+    miami = 3055550123
+    moments = [
+        by_number.effective_at - timedelta(seconds=1),
+        by_number.effective_at,
+        by_number.expires_at - timedelta(seconds=1),
+        by_number.expires_at,
+    ]
+    for when in moments:
+        expected = {n: hits(session, when, [n]).get("entity:default", [False])[0] for n in (A, B)}
+        expected[miami] = hits(session, when, [miami]).get("entity:default", [False])[0]
+        few = hits(session, when, [A, B, miami]).get("entity:default", [False] * 3)
+        chunk = hits(session, when, [A, B, miami] * 100).get("entity:default", [False] * 300)
+        assert few == [expected[A], expected[B], expected[miami]]
+        assert chunk == few * 100
+    assert hits(session, by_number.effective_at, [A, B, miami]) == {
+        "entity:default": [True, False, True]
+    }

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import bindparam, event, func, select, union_all
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.sql import CompoundSelect
 
 from callkeep.errors import InvalidInput
 from callkeep.kit.clock import iso, to_utc_second, utcnow
@@ -278,37 +281,32 @@ _EVERY_ENTRY = (
     .where(*_IN_FORCE)
     .order_by(EntityListEntry.effective_at, EntityListEntry.id)
 )
-_ENTRIES_ASKED = (
-    select(EntityListEntry.phone, EntityListEntry.area_code)
-    .where(*_IN_FORCE)
-    .where(
-        EntityListEntry.phone.in_(bindparam("phones", expanding=True))
-        | EntityListEntry.area_code.in_(bindparam("codes", expanding=True))
-    )
-)
 _NEWEST_ENTRY = Prepared(
     select(EntityListEntry.effective_at, EntityListEntry.id)
     .where(*_IN_FORCE)
     .order_by(EntityListEntry.effective_at.desc(), EntityListEntry.id.desc())
     .limit(1)
 )
-# The entries naming one number or its area code: two index searches (an OR would be served
-# by no index), the times checked on the few rows found.
-_ENTRIES_OF_ONE = Prepared(
-    union_all(
-        select(*_ENTRY_COLUMNS)
-        .with_hint(EntityListEntry, "INDEXED BY ix_entity_list_entries_seller_phone", "sqlite")
-        .where(
-            EntityListEntry.seller_slug == bindparam("slug"),
-            EntityListEntry.phone == bindparam("phone"),
-        ),
-        select(*_ENTRY_COLUMNS)
-        .with_hint(EntityListEntry, "INDEXED BY ix_entity_list_entries_seller_area_code", "sqlite")
-        .where(
-            EntityListEntry.seller_slug == bindparam("slug"),
-            EntityListEntry.area_code == bindparam("code"),
-        ),
+
+
+def _entries_naming(
+    phone_is: Callable[[Any], Any], code_is: Callable[[Any], Any]
+) -> CompoundSelect[*tuple[Any, ...]]:
+    """A seller's entries naming some numbers or their area codes, in force or not: two index
+    searches (an OR would be served by no index); the times are checked on the few rows found."""
+    slug = EntityListEntry.seller_slug == bindparam("slug")
+    return union_all(
+        select(*_ENTRY_COLUMNS).where(slug, phone_is(EntityListEntry.phone)),
+        select(*_ENTRY_COLUMNS).where(slug, code_is(EntityListEntry.area_code)),
     )
+
+
+_ENTRIES_OF_ONE = Prepared(
+    _entries_naming(lambda c: c == bindparam("phone"), lambda c: c == bindparam("code"))
+)
+_ENTRIES_ASKED = _entries_naming(
+    lambda c: c.in_(bindparam("phones", expanding=True)),
+    lambda c: c.in_(bindparam("codes", expanding=True)),
 )
 
 
@@ -329,15 +327,20 @@ def _entity_answer(
         # a single check asks about its own numbers only, not the whole list; the list's
         # label is still its newest entry in force, whichever numbers were asked about
         asked = [n for n in numbers.tolist() if 2_000_000_000 <= n < 10_000_000_000]
+        asked_codes = sorted({n // index.SUBSCRIBERS for n in asked})
+        named: list[tuple[Any, ...]]
         if len(asked) == 1:
-            one = {"slug": seller_slug, "phone": f"+1{asked[0]}"}
-            named = _ENTRIES_OF_ONE.rows(session, {**one, "code": asked[0] // index.SUBSCRIBERS})
-            entries = [(r[0], r[1]) for r in named if r[2] <= at < r[3]]
+            named = _ENTRIES_OF_ONE.rows(
+                session, {"slug": seller_slug, "phone": f"+1{asked[0]}", "code": asked_codes[0]}
+            )
         else:
-            params["phones"] = [f"+1{n}" for n in asked]
-            params["codes"] = sorted({n // index.SUBSCRIBERS for n in asked})
-            found = session.connection().execute(_ENTRIES_ASKED, params)
-            entries = [(r[0], r[1]) for r in found]
+            wanted = {
+                "slug": seller_slug,
+                "phones": [f"+1{n}" for n in asked],
+                "codes": asked_codes,
+            }
+            named = [tuple(r) for r in session.connection().execute(_ENTRIES_ASKED, wanted)]
+        entries = [(r[0], r[1]) for r in named if r[2] <= at < r[3]]
         row = _NEWEST_ENTRY.first(session, params)
         newest = (row[0], row[1]) if row is not None else None
     else:
