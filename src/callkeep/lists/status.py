@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from callkeep.kit.clock import utcnow
@@ -47,15 +47,13 @@ def status(*, session: Session, now: datetime | None = None) -> list[ListStatus]
         )
         if name.startswith("entity:"):
             slug = name.removeprefix("entity:")
-            item.entries = len(
-                list(
-                    session.scalars(
-                        select(EntityListEntry.id).where(
-                            EntityListEntry.seller_slug == slug,
-                            EntityListEntry.expires_at > moment,
-                        )
+            item.entries = (
+                session.scalar(
+                    select(func.count()).where(
+                        EntityListEntry.seller_slug == slug, EntityListEntry.expires_at > moment
                     )
                 )
+                or 0
             )
         if name == NATIONAL:
             coverage = national_coverage(session=session, at=moment)
