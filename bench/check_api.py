@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import loadgen
 import numpy as np
+import worlds
 
 if TYPE_CHECKING:
     from callkeep.kit.runtime import Runtime
@@ -41,39 +42,17 @@ def serve(data_dir: Path, port: int, workers: int) -> None:
     """The server side: schema, a seller, a national list, a dialer token; then uvicorn."""
     import uvicorn
 
-    from callkeep import migrations
     from callkeep.auth import service as auth_service
-    from callkeep.config import Settings
     from callkeep.kit.clock import utcnow
-    from callkeep.kit.runtime import build_runtime
-    from callkeep.lists import imports
-    from callkeep.records import sellers
-    from callkeep.records.schemas import SellerIn
 
-    settings = Settings(data_dir=data_dir)
-    migrations.ensure_current(settings.database_url)
-    rt = build_runtime(settings)
+    rt = worlds.fresh_runtime(data_dir)
     national = data_dir / "national.txt"
     rng = np.random.default_rng(3)
     numbers = np.unique(rng.integers(2_000_000, 10_000_000, size=500_000)) + 2_070_000_000
     national.write_text("".join(f"{n}\n" for n in numbers.tolist()))
+    worlds.add_seller(rt)
+    worlds.import_list(rt, national, as_of=(utcnow() - timedelta(days=1)).date())
     with rt.db.transaction() as session:
-        sellers.create_seller(
-            session=session,
-            actor="bench",
-            seller_in=SellerIn(name="Bench Seller", slug="bench", is_default=True),
-        )
-        imports.import_list(
-            session=session,
-            actor="bench",
-            folder=settings.snapshot_dir,
-            max_unzipped=settings.max_unzipped_bytes,
-            request=imports.ImportRequest(
-                paths=[national],
-                list_name="national",
-                as_of=(utcnow() - timedelta(days=1)).date(),
-            ),
-        )
         _, secret = auth_service.create_token(
             session=session, actor="bench", name="bench-dialer", role="dialer"
         )

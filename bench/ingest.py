@@ -38,18 +38,14 @@ from typing import Any
 
 import loadgen  # bench/, beside this script
 import numpy as np
-from alembic import command
+import worlds
 
 from callkeep.auth import service as auth_service
-from callkeep.config import Settings
-from callkeep.domains import load_models
-from callkeep.kit.db import Base
-from callkeep.kit.runtime import Runtime, build_runtime
+from callkeep.kit.runtime import Runtime
 from callkeep.ledger import service as ledger
-from callkeep.migrations import alembic_config
 from callkeep.records import calls, sellers
 from callkeep.records import models as m
-from callkeep.records.schemas import CallIn, CampaignIn, SellerIn
+from callkeep.records.schemas import CallIn, CampaignIn
 
 T0 = datetime(2026, 7, 1, 13, 0, tzinfo=UTC)
 HOST = "127.0.0.1"
@@ -80,16 +76,9 @@ def synthetic_call(rng: random.Random, i: int, *, seller: str, campaign: str) ->
 
 def setup(folder: Path) -> tuple[Runtime, str]:
     """A fresh database with one seller and campaign; returns the runtime and a dialer token."""
-    load_models()
-    rt = build_runtime(Settings(data_dir=folder, database_url=f"sqlite:///{folder}/callkeep.db"))
-    Base.metadata.create_all(rt.db.engine)
-    command.stamp(alembic_config(rt.settings.database_url), "head")
+    rt = worlds.fresh_runtime(folder)
+    worlds.add_seller(rt, name="Androscoggin Home Energy", slug="energy")
     with rt.db.transaction() as session:
-        sellers.create_seller(
-            session=session,
-            actor="bench",
-            seller_in=SellerIn(name="Androscoggin Home Energy", slug="energy", is_default=True),
-        )
         sellers.create_campaign(
             session=session,
             actor="bench",

@@ -22,20 +22,17 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import create_engine
+import worlds
 
-from callkeep.config import Settings
-from callkeep.domains import load_models
 from callkeep.kit.clock import utcnow
-from callkeep.kit.db import Base
-from callkeep.kit.runtime import build_runtime
-from callkeep.lists import imports, index, parse, service
+from callkeep.lists import index, parse, service
 
 SUBSCRIBERS = 10_000_000
 _FRESH_LOAD = """
 import os, sys, time
 import numpy as np
 from callkeep.lists.index import Snapshot
+
 
 def rss():
     with open("/proc/self/statm") as handle:
@@ -128,12 +125,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="callkeep-bench-", dir=args.dir))
     rng = np.random.default_rng(20261129)
     try:
-        load_models()
-        settings = Settings(data_dir=work / "data")
-        rt = build_runtime(settings)
-        engine = create_engine(settings.database_url)
-        Base.metadata.create_all(engine)
-        engine.dispose()
+        rt = worlds.fresh_runtime(work / "data")
+        settings = rt.settings
 
         codes = area_codes(args.area_codes, rng)
         source = work / "national.txt"
@@ -146,14 +139,7 @@ def main() -> None:
 
         # --- callkeep import
         started = time.perf_counter()
-        with rt.db.transaction() as session:
-            report = imports.import_list(
-                session=session,
-                actor="bench",
-                folder=settings.snapshot_dir,
-                max_unzipped=settings.max_unzipped_bytes,
-                request=imports.ImportRequest(paths=[source], list_name="national"),
-            )
+        report = worlds.import_list(rt, source)
         seconds = time.perf_counter() - started
         print(
             f"callkeep import: {report.size:,} numbers in {seconds:.1f} s = "
@@ -235,14 +221,7 @@ def main() -> None:
         ] * SUBSCRIBERS + rng.integers(2_000_000, SUBSCRIBERS, size - size // 2)
         write_change_list(changes, deletions, additions)
         started = time.perf_counter()
-        with rt.db.transaction() as session:
-            changed = imports.import_list(
-                session=session,
-                actor="bench",
-                folder=settings.snapshot_dir,
-                max_unzipped=settings.max_unzipped_bytes,
-                request=imports.ImportRequest(paths=[changes], list_name="national", change=True),
-            )
+        changed = worlds.import_list(rt, changes, change=True)
         seconds = time.perf_counter() - started
         stored = next(settings.snapshot_dir.glob(f"{changed.version_id}.*"))
         print(

@@ -25,20 +25,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import create_engine
+import worlds
 
 from callkeep.checks import scrub
 from callkeep.checks.engine import REASONS
-from callkeep.config import Settings
-from callkeep.domains import load_models
 from callkeep.kit.clock import utcnow
-from callkeep.kit.db import Base
-from callkeep.kit.runtime import build_runtime
-from callkeep.lists import imports
 from callkeep.phone.geo import place_of_number, prefix_validity
 from callkeep.phone.parse import try_normalize
-from callkeep.records import sellers
-from callkeep.records.schemas import SellerIn
 from callkeep.rules.hours import judge_time
 
 POWERS = 10 ** np.arange(9, -1, -1, dtype=np.int64)
@@ -172,13 +165,7 @@ def main() -> None:
     rng = np.random.default_rng(7)
     work = Path(tempfile.mkdtemp(prefix="callkeep-bench-scrub-"))
     try:
-        settings = Settings(data_dir=work / "data")
-        load_models()
-        settings.data_dir.mkdir(parents=True)
-        engine = create_engine(settings.database_url)
-        Base.metadata.create_all(engine)
-        engine.dispose()
-        rt = build_runtime(settings)
+        rt = worlds.fresh_runtime(work / "data")
         codes = dialable_codes()
         codes = np.sort(rng.choice(codes, size=min(args.area_codes, codes.size), replace=False))
         national = work / "national.txt"
@@ -188,25 +175,9 @@ def main() -> None:
             f"national file: {listed:,} numbers, {national.stat().st_size / 1e6:.0f} MB over "
             f"{codes.size} area codes ({time.perf_counter() - started:.1f} s)"
         )
-        with rt.db.transaction() as session:
-            sellers.create_seller(
-                session=session,
-                actor="bench",
-                seller_in=SellerIn(name="Bench Seller", slug="bench", is_default=True),
-            )
+        worlds.add_seller(rt)
         started = time.perf_counter()
-        with rt.db.transaction() as session:
-            report = imports.import_list(
-                session=session,
-                actor="bench",
-                folder=settings.snapshot_dir,
-                max_unzipped=settings.max_unzipped_bytes,
-                request=imports.ImportRequest(
-                    paths=[national],
-                    list_name="national",
-                    as_of=(utcnow() - timedelta(days=1)).date(),
-                ),
-            )
+        report = worlds.import_list(rt, national, as_of=(utcnow() - timedelta(days=1)).date())
         print(
             f"national import through the lists domain: {report.numbers_read:,} numbers read, "
             f"{report.added:,} on the list, in {time.perf_counter() - started:.1f} s"
