@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         try:
             yield
         finally:
+            gc.unfreeze()  # an app stopped in a longer-lived process (tests) is collectable
             stop_checkpoints()
 
     app = FastAPI(
