@@ -211,13 +211,23 @@ def current_views(
     """Applies every amendment to each original view (keyed by id), in place; returns them."""
     if not views:
         return views
-    kinds = AMENDABLE.get(target_type, {})
-    for target_id, rows in amendments_for(
-        session=session, target_type=target_type, target_ids=views
-    ).items():
-        for row in rows:
-            _apply(views[target_id], kinds, json.loads(row.changes))
+    found = amendments_for(session=session, target_type=target_type, target_ids=views)
+    apply_rows(
+        target_type=target_type,
+        views=views,
+        rows=((target_id, row.changes) for target_id, rows in found.items() for row in rows),
+    )
     return views
+
+
+def apply_rows(
+    *, target_type: str, views: dict[str, dict[str, Any]], rows: Iterable[tuple[str, str]]
+) -> None:
+    """Applies amendments given as (target id, changes JSON), each record's oldest first, to
+    the original views (keyed by id), in place."""
+    kinds = AMENDABLE.get(target_type, {})
+    for target_id, changes in rows:
+        _apply(views[target_id], kinds, json.loads(changes))
 
 
 def current(*, session: Session, record: Recorded) -> dict[str, Any]:

@@ -281,8 +281,6 @@ def _call_counts(
 ) -> tuple[dict[str, int], dict[str, int]]:
     """(calls in 24 h on the subject to the same person, completed calls in 8 h to the number)."""
     since = at - timedelta(hours=24)
-    seller = m.Call.seller_id if phones is None else _tested_only(m.Call.seller_id)
-    window = [seller == seller_id, m.Call.started_at > since, m.Call.started_at <= at]
     numbers: list[str] | None = None
     contact_ids: list[str] | None = None
     if phones is not None:
@@ -292,26 +290,17 @@ def _call_counts(
                 wanted |= by_contact.get(contact_id, set())
         numbers = sorted(wanted)
         contact_ids = sorted(by_contact)
-    rows: dict[str, m.Call] = {}
-    for cond in _matching((m.Call.called_number, numbers), (m.Call.contact_id, contact_ids)):
-        for row in session.scalars(select(m.Call).where(*window, cond)):
-            rows[row.id] = row
-    views = amendments.current_views(
-        session=session,
-        target_type="calls",
-        views={
-            i: {
-                "id": r.id,
-                "called_number": r.called_number,
-                "contact_id": r.contact_id,
-                "subject": r.subject,
-                "outbound": r.outbound,
-                "disposition": r.disposition,
-                "started_at": r.started_at,
-            }
-            for i, r in rows.items()
-        },
-    )
+    views: dict[str, dict[str, Any]]
+    if numbers is not None and len(numbers) == 1 and not contact_ids:
+        views = _calls_to_one(session, seller_id, since, at, numbers[0])
+    else:
+        seller = m.Call.seller_id if phones is None else _tested_only(m.Call.seller_id)
+        window = [seller == seller_id, m.Call.started_at > since, m.Call.started_at <= at]
+        views = {}
+        for cond in _matching((m.Call.called_number, numbers), (m.Call.contact_id, contact_ids)):
+            for row in session.execute(select(*_CALL_VIEW).where(*window, cond)):
+                views[row.id] = row._asdict()
+        amendments.current_views(session=session, target_type="calls", views=views)
     holders_of: dict[str, set[str]] = {}
     for contact_id, numbers_held in by_contact.items():
         for held in numbers_held:
@@ -348,6 +337,58 @@ def _tested_only(column: Any) -> Any:
     the seller written this way it searches by number and tests the seller on the rows found.
     """
     return column + ""
+
+
+# What counting a call needs of it (amendments may change any of these but the id).
+_CALL_VIEW = (
+    m.Call.id,
+    m.Call.called_number,
+    m.Call.contact_id,
+    m.Call.subject,
+    m.Call.outbound,
+    m.Call.disposition,
+    m.Call.started_at,
+)
+_CALL_KEYS = tuple(column.key for column in _CALL_VIEW)
+
+
+def _calls_to_one_number() -> tuple[Any, ...]:
+    return (
+        m.Call.called_number == bindparam("phone"),
+        _tested_only(m.Call.seller_id) == bindparam("seller_id"),
+        m.Call.started_at > bindparam("since"),
+        m.Call.started_at <= bindparam("at"),
+    )
+
+
+_CALLS_TO_ONE = Prepared(select(*_CALL_VIEW).where(*_calls_to_one_number()))
+_AMENDMENTS_OF_CALLS_TO_ONE = Prepared(
+    select(m.Amendment.target_id, m.Amendment.changes)
+    .where(
+        m.Amendment.target_type == "calls",
+        m.Amendment.target_id.in_(select(m.Call.id).where(*_calls_to_one_number())),
+    )
+    .order_by(m.Amendment.recorded_at, m.Amendment.id)
+)
+
+
+def _calls_to_one(
+    session: Session, seller_id: str, since: datetime, at: datetime, phone: str
+) -> dict[str, dict[str, Any]]:
+    """The current views of the seller's calls to one number in (since, at], by id: what a
+    check of a number that no contact holds reads, in two prepared statements."""
+    params = {"phone": phone, "seller_id": seller_id, "since": since, "at": at}
+    views = {
+        str(row[0]): dict(zip(_CALL_KEYS, row, strict=True))
+        for row in _CALLS_TO_ONE.rows(session, params)
+    }
+    if views:
+        amendments.apply_rows(
+            target_type="calls",
+            views=views,
+            rows=_AMENDMENTS_OF_CALLS_TO_ONE.rows(session, params),
+        )
+    return views
 
 
 _KINDS = ("contact", "consent", "purchase", "inquiry", "call")
