@@ -49,3 +49,22 @@ def test_a_prepared_statement_refuses_a_list_parameter(rt: Runtime) -> None:
     )
     with rt.db.transaction(read_only=True) as session, pytest.raises(ValueError, match="IN"):
         prepared.rows(session, {"ids": ["a"]})
+
+
+def test_a_prepared_statement_runs_in_the_transaction_of_its_session(rt: Runtime) -> None:
+    count = Prepared(select(func.count()).select_from(LedgerEntry))
+    with rt.db.transaction() as session:
+        before = count.rows(session)[0][0]
+        ledger.append_many(
+            session=session, actor="test", action="create", items=[("things", "t", "0" * 64)]
+        )
+        assert count.rows(session)[0][0] == before + 1  # its own uncommitted write
+        session.commit()  # the session carries on in a new transaction, maybe on a new connection
+        ledger.append_many(
+            session=session, actor="test", action="create", items=[("things", "u", "1" * 64)]
+        )
+        assert count.rows(session)[0][0] == before + 2
+        session.rollback()
+        assert count.rows(session)[0][0] == before + 1
+    with rt.db.transaction(read_only=True) as session:
+        assert count.rows(session)[0][0] == before + 1

@@ -20,6 +20,7 @@ from sqlalchemy.types import TypeDecorator
 
 from callkeep.errors import ServiceBusy
 from callkeep.kit.checkpoints import Checkpointer
+from callkeep.kit.sql import keep_driver_at_hand
 
 _WRITE_WAIT_SECONDS = 60.0
 _BUSY_TIMEOUT_MS = 60_000
@@ -139,6 +140,8 @@ class Database:
             expire_on_commit=False,
             info=self.info,
         )
+        for maker in (self._writer, self._reader, self._eager_writer):
+            keep_driver_at_hand(maker)
         # SQLite has one writer at a time; writers of this process queue on a lock here instead
         # of sleeping in SQLite's busy handler, which wakes late and wrecks tail latency.
         self._write_lock: threading.Lock | None = threading.Lock() if self.is_sqlite else None

@@ -18,12 +18,39 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Dialect
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Dialect, event
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.sql import CompoundSelect, Select
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any]
+_DRIVER = "callkeep.sql.driver"  # session.info key: (dialect, DB-API connection) of its transaction
+
+
+def keep_driver_at_hand(maker: sessionmaker[Session]) -> None:
+    """Sessions made by `maker` remember their transaction's dialect and DB-API connection
+    from its first statement to its end, so that a `Prepared` statement finds them with one
+    dictionary look-up (``Session.connection()`` costs about 15 µs a call)."""
+
+    @event.listens_for(maker, "after_begin")
+    def _began(session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
+        session.info[_DRIVER] = (connection.dialect, connection.connection.driver_connection)
+
+    @event.listens_for(maker, "after_transaction_end")
+    def _ended(session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None:
+            session.info.pop(_DRIVER, None)
+
+
+def _driver(session: Session) -> tuple[Dialect, Any]:
+    """The session's dialect and DB-API connection, beginning its transaction if need be."""
+    found = session.info.get(_DRIVER)
+    if found is None:
+        connection = session.connection()
+        found = session.info.get(_DRIVER)
+        if found is None:  # a session from elsewhere
+            return connection.dialect, connection.connection.driver_connection
+    return found  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -73,15 +100,15 @@ class Prepared:
 
     def rows(self, session: Session, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Every row, each value as the ORM would return it."""
-        connection = session.connection()
-        form = self._form(connection.dialect)
+        dialect, driver = _driver(session)
+        form = self._form(dialect)
         values = form.compiled.construct_params(params or {}, _check=False)
         for name, processor in form.binds.items():
             values[name] = processor(values[name])
         args: Sequence[Any] | Mapping[str, Any] = (
             tuple(values[name] for name in form.positions) if form.positions is not None else values
         )
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = driver.cursor()
         try:
             cursor.execute(form.sql, args)
             fetched = cursor.fetchall()
