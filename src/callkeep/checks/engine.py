@@ -148,7 +148,7 @@ def _registry_bits(ctx: Context, npa: np.ndarray) -> np.ndarray:
     if coverage.version is None:
         bits |= BIT["registry_missing"]
         return bits
-    bits[~np.isin(npa, _covered(coverage.area_codes))] |= BIT["registry_missing"]
+    bits[~_covered(coverage.area_codes)[npa]] |= BIT["registry_missing"]
     if coverage.as_of is not None and (ctx.at.date() - coverage.as_of).days > SAFE_HARBOR_DAYS:
         bits |= BIT["registry_stale"]
     return bits
@@ -156,7 +156,10 @@ def _registry_bits(ctx: Context, npa: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=16)
 def _covered(area_codes: frozenset[int]) -> np.ndarray:
-    return np.fromiter(sorted(area_codes), dtype=np.int64, count=len(area_codes))
+    """Whether each area code 0-999 is covered: indexed by area code, one look-up a number."""
+    covered = np.zeros(1000, dtype=bool)
+    covered[sorted(area_codes)] = True
+    return covered
 
 
 def _cap_citations(ctx: Context, place: Place, facts: Facts) -> tuple[str, ...]:
@@ -214,8 +217,11 @@ def judge_nanp(*, session: Session, ctx: Context, numbers: np.ndarray) -> Verdic
     citations: dict[tuple[int, str], tuple[str, ...]] = {}
     place_bits = np.zeros(len(places), dtype=np.uint16)
     # distinct places: a count over every place for a chunk, a sort of the few for a check
-    used = np.flatnonzero(np.bincount(slots, minlength=len(places))) if count > 64 else slots
-    for slot in np.unique(used).tolist():
+    if count > 64:
+        used = np.flatnonzero(np.bincount(slots, minlength=len(places))).tolist()
+    else:
+        used = sorted(set(slots.tolist()))
+    for slot in used:
         place_bits[slot], per_code = _place_bits(ctx, places[slot])
         for code, cites in per_code.items():
             citations[(slot, code)] = cites

@@ -245,15 +245,19 @@ def lookup_many(
     folder = snapshot_folder(session)
     entity = f"entity:{seller_slug}"
     answers: list[ListAnswer] = []
-    for name, version in sorted(
-        versions_in_force(session=session, at=moment, seller_slug=seller_slug).items()
-    ):
+    in_force = versions_in_force(session=session, at=moment, seller_slug=seller_slug)
+    for name, version in sorted(in_force.items()):
         if name == entity:
             continue
         loaded = version_index(session=session, folder=folder, version=version)
         answers.append(ListAnswer(name, version.label, loaded.contains(queried)))
     entity_answer = _entity_answer(
-        session=session, folder=folder, numbers=queried, at=moment, seller_slug=seller_slug
+        session=session,
+        folder=folder,
+        numbers=queried,
+        at=moment,
+        seller_slug=seller_slug,
+        version=in_force.get(entity),
     )
     if entity_answer is not None:
         answers.append(entity_answer)
@@ -317,9 +321,10 @@ def _entity_answer(
     numbers: npt.NDArray[np.int64],
     at: datetime,
     seller_slug: str,
+    version: VersionRow | None,
 ) -> ListAnswer | None:
+    """The seller's own list: its imported file in force (`version`) and its entries."""
     name = f"entity:{seller_slug}"
-    version = versions_in_force(session=session, at=at, seller_slug=seller_slug).get(name)
     params: dict[str, object] = {"slug": seller_slug, "at": at}
     entries: list[tuple[str | None, int | None]]
     newest: tuple[datetime, str] | None
