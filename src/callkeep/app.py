@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from callkeep import __version__
+from callkeep.checks.lane import CheckLane
 from callkeep.config import Settings, get_settings
 from callkeep.domains import domain_modules, load_models
 from callkeep.kit.http import BodyLimit, install_error_handlers
@@ -72,4 +73,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         upload_limit=rt.settings.max_upload_bytes,
         upload_paths=UPLOAD_PATHS,
     )
+    # outermost: a dialer's well-formed check is answered before the stack above
+    app.add_middleware(CheckLane, state=app.state, db=rt.db, limit=rt.settings.max_body_bytes)
     return app

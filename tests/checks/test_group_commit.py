@@ -9,10 +9,13 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from callkeep.app import create_app
 from callkeep.checks.models import Decision
-from callkeep.checks.service import store_decisions
+from callkeep.checks.schemas import CheckIn, DecisionOut
+from callkeep.checks.service import decide_and_store
+from callkeep.errors import InvalidInput
 from callkeep.kit.batches import GroupCommit
 from callkeep.kit.clock import utcnow
 from callkeep.kit.db import Database
@@ -61,6 +64,13 @@ def test_concurrent_checks_each_store_their_own_decision(
     assert report.intact, report.problems
     if world.rt.db.writes_inline:  # SQLite: stored together, in fewer commits than checks
         assert sum(batches) == len(phones) and max(batches) > 1, batches
+
+
+def store_decisions(session: Session, decisions: list[tuple[str, dict[str, Any]]]) -> list[None]:
+    """A group write of ready-made decision rows, each with its actor."""
+    for actor, row in decisions:
+        ledger.record_many(session=session, actor=actor, model=Decision, rows=[row])
+    return [None] * len(decisions)
 
 
 def _row(decision_id: str) -> dict[str, Any]:
@@ -136,3 +146,23 @@ def test_a_write_lock_held_elsewhere_does_not_stop_the_event_loop(sqlite_db: Dat
     assert ticks == [0, 1, 2, 3, 4]  # the loop kept running while the write waited
     with sqlite_db.transaction(read_only=True) as session:
         assert session.get(Decision, "waited") is not None
+
+
+def test_a_check_that_cannot_be_decided_fails_alone_in_its_group(world: World) -> None:
+    writer: GroupCommit[Any, DecisionOut] = GroupCommit(world.rt.db, decide_and_store)
+
+    async def together() -> list[DecisionOut | BaseException]:
+        return await asyncio.gather(
+            writer.submit(("test", CheckIn(phone="+12075550100", at=AT))),
+            writer.submit(("test", CheckIn(phone="+12075550101", at=AT, seller="nobody"))),
+            writer.submit(("test", CheckIn(phone="+12075550102", at=AT))),
+            return_exceptions=True,
+        )
+
+    first, refused, last = asyncio.run(together())
+    assert isinstance(refused, InvalidInput) and "no seller 'nobody'" in str(refused)
+    assert isinstance(first, DecisionOut) and isinstance(last, DecisionOut)
+    with world.rt.db.transaction(read_only=True) as session:
+        stored = {i: p for i, p in session.execute(select(Decision.id, Decision.phone))}
+        assert ledger.verify(session=session).intact
+    assert stored == {first.decision_id: first.phone, last.decision_id: last.phone}

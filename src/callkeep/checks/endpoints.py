@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse
@@ -16,8 +16,8 @@ from callkeep.auth.deps import require, require_inline
 from callkeep.auth.schemas import Principal
 from callkeep.checks import scrub as scrubbing
 from callkeep.checks import service
+from callkeep.checks.lane import store_inline
 from callkeep.checks.schemas import BatchIn, BatchOut, CheckIn, DecisionOut
-from callkeep.kit.batches import GroupCommit, for_this_loop
 from callkeep.kit.db import Database
 from callkeep.kit.http import DbSession, runtime
 
@@ -33,21 +33,17 @@ Compliance = Annotated[Principal, Depends(require(roles.COMPLIANCE))]
 async def create_check(body: CheckIn, request: Request, principal: InlineChecker) -> Response:
     """May this number be called now? The decision, stored as evidence.
 
-    Asked before every dial, so on SQLite it runs on the event loop: the reading in a read
-    transaction, then the decision stored together with those of concurrent checks (group
-    commit); the answer leaves once its decision is committed. On PostgreSQL it runs on a
-    worker thread in one transaction. The answer is serialized once, by its model.
+    Asked before every dial, so on SQLite it runs on the event loop: decided and stored in one
+    write transaction together with concurrent checks (group commit); the answer leaves once
+    its decision is committed. Well-formed checks are served that way by `lane.CheckLane`
+    before they reach this route; the others come here. On PostgreSQL it runs on a worker
+    thread in one transaction. The answer is serialized once, by its model.
     """
     db = runtime(request).db
     if not db.writes_inline:
         decision = await run_in_threadpool(_check_in_one_transaction, db, principal.actor, body)
     else:
-        with db.transaction(read_only=True) as session:
-            decision, row = service.decide_one(session=session, check_in=body)
-        writer: GroupCommit[tuple[str, dict[str, Any]], None] = for_this_loop(
-            request.app.state, "decision_writers", lambda: GroupCommit(db, service.store_decisions)
-        )
-        await writer.submit((principal.actor, row))
+        decision = await store_inline(request.app.state, db, principal.actor, body)
     return Response(decision.model_dump_json(), media_type="application/json")
 
 

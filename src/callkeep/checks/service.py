@@ -206,14 +206,28 @@ def decide_one(*, session: Session, check_in: CheckIn) -> tuple[DecisionOut, dic
     return decision, _row(decision, ctx=ctx, text=check_in.phone, batch_id=None)
 
 
-def store_decisions(session: Session, decisions: list[tuple[str, dict[str, Any]]]) -> list[None]:
-    """Stores decision rows made by `decide_one`, each with its actor, in one bulk write each."""
+def decide_and_store(
+    session: Session, checks: list[tuple[str, CheckIn]]
+) -> list[DecisionOut | Exception]:
+    """Decides checks, each with its actor, and stores their decisions in one bulk write, all in
+    the caller's write transaction: each decision is read and stored in the same instant.
+
+    A check that cannot be decided (an unknown seller, say) gets its error and stores nothing;
+    the others are decided and stored.
+    """
+    outcomes: list[DecisionOut | Exception] = []
     by_actor: dict[str, list[dict[str, Any]]] = {}
-    for actor, row in decisions:
+    for actor, check_in in checks:
+        try:
+            decision, row = decide_one(session=session, check_in=check_in)
+        except Exception as exc:  # reads only: the transaction is unharmed, the others go on
+            outcomes.append(exc)
+            continue
+        outcomes.append(decision)
         by_actor.setdefault(actor, []).append(row)
     for actor, rows in by_actor.items():
         ledger.record_many(session=session, actor=actor, model=Decision, rows=rows)
-    return [None] * len(decisions)
+    return outcomes
 
 
 def check(*, session: Session, actor: str, check_in: CheckIn) -> DecisionOut:

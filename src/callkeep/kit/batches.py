@@ -87,12 +87,15 @@ class GroupCommit(Generic[Item, Result]):
     """Writes the items of one event loop's requests in groups; see the module's docstring.
 
     `write(session, items)` returns one outcome per item, in order: its result, or the
-    exception that refuses it.
+    exception that refuses it. A group holds at most `most` items.
     """
 
-    def __init__(self, db: Database, write: Write[Item, Result]) -> None:
+    def __init__(
+        self, db: Database, write: Write[Item, Result], *, most: int = _MOST_PER_GROUP
+    ) -> None:
         self._db = db
         self._write = write
+        self._most = most
         self._waiting: list[_Waiting[Item, Result]] = []
         self._flusher: asyncio.Task[None] | None = None
 
@@ -110,8 +113,8 @@ class GroupCommit(Generic[Item, Result]):
         try:
             await asyncio.sleep(0)  # let the requests already read in this turn join the group
             while self._waiting:
-                group = self._waiting[:_MOST_PER_GROUP]
-                del self._waiting[:_MOST_PER_GROUP]
+                group = self._waiting[: self._most]
+                del self._waiting[: self._most]
                 items = [w.item for w in group]
                 try:
                     outcomes = await write_soon(self._db, functools.partial(self._write_all, items))
