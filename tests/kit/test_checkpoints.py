@@ -41,6 +41,67 @@ def test_the_background_thread_copies_the_log_into_the_database_file(tmp_path: P
         writer.close()
 
 
+def _long_log(path: Path) -> sqlite3.Connection:
+    """A database whose log holds about 100 pages, which no commit ever checkpoints."""
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("CREATE TABLE t (x BLOB)")
+    for _ in range(100):
+        writer.execute("INSERT INTO t VALUES (randomblob(3000))")
+    return writer
+
+
+def _restarts(log: Path) -> int:
+    """How many times the log has started over: its header's checkpoint sequence number."""
+    with log.open("rb") as f:
+        f.seek(12)
+        return int.from_bytes(f.read(4), "big")
+
+
+def test_the_background_thread_starts_the_log_over_under_steady_writes(tmp_path: Path) -> None:
+    path = tmp_path / "steady.db"
+    writer = _long_log(path)
+    writes = 0
+    stop = threading.Event()
+
+    def write_on() -> None:  # a writer that never pauses: the log is never wholly copied
+        nonlocal writes
+        steady = sqlite3.connect(path, isolation_level=None)
+        steady.execute("PRAGMA wal_autocheckpoint=0")
+        while not stop.is_set():
+            steady.execute("INSERT INTO t VALUES (randomblob(100))")
+            writes += 1
+        steady.close()
+
+    thread = threading.Thread(target=write_on)
+    thread.start()
+    checkpointer = Checkpointer(str(path), interval=0.01, restart_pages=200).start()
+    first = _restarts(tmp_path / "steady.db-wal")
+    try:
+        deadline = time.monotonic() + 20
+        while _restarts(tmp_path / "steady.db-wal") < first + 3:
+            assert time.monotonic() < deadline, "the log did not start over"
+            time.sleep(0.01)
+    finally:
+        checkpointer.stop()
+        stop.set()
+        thread.join()
+    assert writer.execute("SELECT count(*) FROM t").fetchone()[0] == 100 + writes
+    writer.close()
+
+
+def test_a_log_shorter_than_the_restart_length_is_only_copied(tmp_path: Path) -> None:
+    path = tmp_path / "short.db"
+    writer = _long_log(path)
+    size = (tmp_path / "short.db-wal").stat().st_size
+    checkpointer = Checkpointer(str(path), interval=0.02, restart_pages=1_000).start()
+    time.sleep(0.3)
+    checkpointer.stop()
+    assert (tmp_path / "short.db-wal").stat().st_size == size
+    writer.close()
+
+
 def test_a_serving_database_leaves_checkpoints_to_the_thread_until_the_log_is_long(
     tmp_path: Path,
 ) -> None:

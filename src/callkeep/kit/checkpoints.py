@@ -1,12 +1,16 @@
-"""SQLite's write-ahead log copied into the database file off the request path.
+"""SQLite's write-ahead log copied into the database file, and started over, off the request path.
 
 By default the commit that fills the log past 1,000 pages copies the log into the database file
 and waits for the disk: tens of milliseconds, charged to whichever request happened to commit.
-A running server raises that threshold for its own connections (see `SERVER_AUTOCHECKPOINT`) and
-checkpoints from a background thread every half second instead; readers and writers carry on
-meanwhile (a PASSIVE checkpoint waits for nobody, and copies what it can). The log starts over
-only when a writer finds it wholly copied, which under steady writes the thread alone never
-achieves: past the threshold a commit checkpoints what little is left, and the log restarts.
+A running server raises that threshold for its own connections far out of reach (see
+`SERVER_AUTOCHECKPOINT`) and leaves the work to a background thread. Every half second it
+checkpoints PASSIVE: readers and writers carry on meanwhile, and it copies what it can. Under
+steady writes that never leaves the log wholly copied at the moment a writer starts, which is
+when SQLite would start the log over; so once the log holds `restart_pages` pages the thread
+checkpoints RESTART: new writes wait for the last few pages to be copied and synced (a few
+milliseconds, on this thread), and the next write starts the log over. (TRUNCATE would also
+empty the file, but then every write of the next seconds grows it again: slower.) Reads never
+wait; a reader that holds an old snapshot longer than 20 ms (an export, say) puts this off.
 """
 
 from __future__ import annotations
@@ -16,14 +20,17 @@ import sqlite3
 import threading
 
 _log = logging.getLogger(__name__)
+_RESTART_WAIT = 0.02  # seconds
 
 
 class Checkpointer:
     """A daemon thread that checkpoints one SQLite database file until stopped."""
 
-    def __init__(self, path: str, *, interval: float = 0.5) -> None:
+    def __init__(self, path: str, *, interval: float = 0.5, restart_pages: int = 40_000) -> None:
         self.path = path
         self.interval = interval
+        self.restart_pages = restart_pages
+        self._restart_at = restart_pages
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="callkeep-checkpoints", daemon=True)
 
@@ -38,7 +45,9 @@ class Checkpointer:
             self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        # A RESTART waits this long for the writer and readers of the moment (new writes wait
+        # meanwhile), then gives up.
+        connection = sqlite3.connect(self.path, timeout=_RESTART_WAIT, isolation_level=None)
         try:
             while not self._stop.wait(self.interval):
                 self._checkpoint(connection)
@@ -48,6 +57,11 @@ class Checkpointer:
 
     def _checkpoint(self, connection: sqlite3.Connection) -> None:
         try:
-            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            _busy, pages, _copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if pages < self._restart_at:
+                return
+            busy, _pages, _copied = connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+            # a reader held on (an export, say): let the log grow a little before trying again
+            self._restart_at = pages + self.restart_pages // 4 if busy else self.restart_pages
         except sqlite3.Error as exc:  # e.g. another process is checkpointing right now
             _log.debug("checkpoint skipped: %s", exc)

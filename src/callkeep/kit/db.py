@@ -24,10 +24,10 @@ from callkeep.kit.sql import keep_driver_at_hand
 
 _WRITE_WAIT_SECONDS = 60.0
 _BUSY_TIMEOUT_MS = 60_000
-# A server's commits leave checkpoints to a background thread until the log holds this many
-# pages; only then does a commit checkpoint (what little the thread has not), so that the log
-# starts over: a log that writers never find fully copied would otherwise grow without end.
-SERVER_AUTOCHECKPOINT = 10_000
+# A server's commits leave checkpoints to a background thread, which also starts the log over
+# (see kit/checkpoints.py); a commit checkpoints only if the log reaches this many pages anyway
+# (a reader holding an old snapshot for minutes, say), so that it cannot grow without end.
+SERVER_AUTOCHECKPOINT = 100_000
 _BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED"}
 
 NAMING = {
