@@ -42,7 +42,7 @@ def keep_driver_at_hand(maker: sessionmaker[Session]) -> None:
             session.info.pop(_DRIVER, None)
 
 
-def _driver(session: Session) -> tuple[Dialect, Any]:
+def driver_of(session: Session) -> tuple[Dialect, Any]:
     """The session's dialect and DB-API connection, beginning its transaction if need be."""
     found = session.info.get(_DRIVER)
     if found is None:
@@ -100,7 +100,7 @@ class Prepared:
 
     def rows(self, session: Session, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Every row, each value as the ORM would return it."""
-        dialect, driver = _driver(session)
+        dialect, driver = driver_of(session)
         form = self._form(dialect)
         values = form.compiled.construct_params(params or {}, _check=False)
         for name, processor in form.binds.items():

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from callkeep.kit.db import UTCDateTime
+from callkeep.kit.sql import driver_of
 
 Processor = Callable[[Any], Any]
 
@@ -89,15 +90,12 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     (a duplicate key is an ``IntegrityError``)."""
     if not rows:
         return
-    connection = session.connection()
-    dialect = connection.dialect
+    dialect, dbapi_connection = driver_of(session)
     if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
         session.execute(table.insert(), list(rows))
         return
     form = _form(table, dialect, _null_everywhere(table, rows))
     values = _bound_values(form, rows)
-    dbapi_connection = connection.connection.driver_connection
-    assert dbapi_connection is not None
     cursor = dbapi_connection.cursor()
     try:
         cursor.executemany(form.sql, values)
