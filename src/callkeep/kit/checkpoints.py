@@ -10,7 +10,7 @@ when SQLite would start the log over; so once the log holds `restart_pages` page
 checkpoints RESTART: new writes wait for the last few pages to be copied and synced (a few
 milliseconds, on this thread), and the next write starts the log over. (TRUNCATE would also
 empty the file, but then every write of the next seconds grows it again: slower.) Reads never
-wait; a reader that holds an old snapshot longer than 20 ms (an export, say) puts this off.
+wait; a reader that holds an old snapshot longer than 50 ms (an export, say) puts this off.
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 
 _log = logging.getLogger(__name__)
-_RESTART_WAIT = 0.02  # seconds
+_RESTART_TRIES_FOR = 0.05  # seconds
+_RESTART_PAUSE = 0.0002
 
 
 class Checkpointer:
@@ -45,9 +47,9 @@ class Checkpointer:
             self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        # A RESTART waits this long for the writer and readers of the moment (new writes wait
-        # meanwhile), then gives up.
-        connection = sqlite3.connect(self.path, timeout=_RESTART_WAIT, isolation_level=None)
+        # no busy handler: a RESTART that finds the write lock taken says so at once (SQLite's
+        # handler would sleep 1, 2, 5, 10 ms between tries, while writes queue behind it)
+        connection = sqlite3.connect(self.path, timeout=0, isolation_level=None)
         try:
             while not self._stop.wait(self.interval):
                 self._checkpoint(connection)
@@ -60,8 +62,21 @@ class Checkpointer:
             _busy, pages, _copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
             if pages < self._restart_at:
                 return
-            busy, _pages, _copied = connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+            restarted = _restart(connection)
             # a reader held on (an export, say): let the log grow a little before trying again
-            self._restart_at = pages + self.restart_pages // 4 if busy else self.restart_pages
+            self._restart_at = self.restart_pages if restarted else pages + self.restart_pages // 4
         except sqlite3.Error as exc:  # e.g. another process is checkpointing right now
             _log.debug("checkpoint skipped: %s", exc)
+
+
+def _restart(connection: sqlite3.Connection) -> bool:
+    """A RESTART checkpoint, tried every fraction of a millisecond until it finds the write
+    lock free and no reader on an old snapshot, for `_RESTART_TRIES_FOR` at most."""
+    give_up = time.monotonic() + _RESTART_TRIES_FOR
+    while True:
+        busy, _pages, _copied = connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+        if not busy:
+            return True
+        if time.monotonic() > give_up:
+            return False
+        time.sleep(_RESTART_PAUSE)
