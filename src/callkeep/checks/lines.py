@@ -172,8 +172,11 @@ def read_numbers(
     return values, decided, digits
 
 
-def row_texts(rows: Rows, bits: np.ndarray, labels: Labels) -> tuple[list[bytes], list[bytes]]:
-    """Per row, the appended phone piece (``,+1NNNNNNNNNN,``) and status-and-reasons text."""
+def row_texts(
+    rows: Rows, bits: np.ndarray, labels: Labels, end: bytes
+) -> tuple[list[bytes], list[bytes]]:
+    """Per row, the appended phone piece (``,+1NNNNNNNNNN,``) and status-and-reasons text
+    followed by `end` (the line terminator)."""
     count = len(bits)
     matrix = np.empty((count, 15), dtype=np.uint8)
     matrix[:, 0] = ord(",")
@@ -193,7 +196,7 @@ def row_texts(rows: Rows, bits: np.ndarray, labels: Labels) -> tuple[list[bytes]
         phones[row] = b"," + rows.others.get(row, "").encode() + b","
     table = np.empty(int(bits.max()) + 1 if count else 1, dtype=object)
     for value in np.flatnonzero(np.bincount(bits)).tolist():
-        table[value] = labels.text(value)
+        table[value] = labels.text(value) + end
     return phones, list(table[bits].tolist())
 
 
@@ -217,7 +220,8 @@ def join_lines(
     if not separator or len(lines) != newlines + 1:
         suffix, suffix_len = suffixes(rows, bits, labels)
         return splice(arr, ends, suffix, suffix_len).tobytes()
-    phones, texts = row_texts(rows, bits, labels)
+    # each text ends with the terminator: three pieces a line, the last one's terminator cut
+    phones, texts = row_texts(rows, bits, labels, separator)
     count = len(lines)
     line_of = np.searchsorted(np.flatnonzero(arr == 10), ends)
     if len(line_of) == count or (
@@ -225,18 +229,19 @@ def join_lines(
     ):
         if len(line_of) < count:
             phones.append(b"")
-            texts.append(b"")
+            texts.append(separator)
     else:  # blank lines: they get nothing appended
         all_phones: list[bytes] = [b""] * count
-        all_texts: list[bytes] = [b""] * count
+        all_texts: list[bytes] = [separator] * count
         for k, line in enumerate(line_of.tolist()):
             all_phones[line] = phones[k]
             all_texts[line] = texts[k]
         phones, texts = all_phones, all_texts
-    parts: list[bytes] = [separator] * (4 * count - 1)
-    parts[0::4] = lines
-    parts[1::4] = phones
-    parts[2::4] = texts
+    texts[-1] = texts[-1][: -len(separator)]
+    parts: list[bytes] = [b""] * (3 * count)
+    parts[0::3] = lines
+    parts[1::3] = phones
+    parts[2::3] = texts
     return b"".join(parts)
 
 
