@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from callkeep.app import create_app
 from callkeep.checks import service
 from callkeep.checks.lane import CheckLane
 from callkeep.checks.schemas import CheckIn
@@ -121,9 +124,6 @@ def test_a_plain_check_is_decided_stored_and_answered_by_the_lane(
         ("not JSON", b'{"phone": "+1207', "dialer", {}),
         ("JSON but not an object", b'["+12075550123"]', "dialer", {}),
         ("no phone", b'{"at": "2026-07-06T13:00:00Z"}', "dialer", {}),
-        ("an unknown seller", check_body(seller="nobody"), "dialer", {}),
-        ("an unknown campaign", check_body(campaign="nothing"), "dialer", {}),
-        ("a time without a zone", check_body(at="2026-07-06T09:00:00"), "dialer", {}),
         ("a form body", b"phone=%2B12075550123", "dialer", {"content-type": "text/plain"}),
         ("a body over the limit", check_body(seller="x" * LIMIT), "dialer", {}),
     ],
@@ -155,3 +155,49 @@ def test_other_paths_and_bodies_of_unknown_length_go_to_the_application(
 
 def bearer(tokens: dict[str, str], role: str) -> dict[str, str]:
     return {"authorization": f"Bearer {tokens[role]}"}
+
+
+@pytest.fixture
+def without_lane(rt: Runtime) -> Iterator[TestClient]:
+    """The application with its own error handling, every check taking the route."""
+    app = create_app(runtime=rt)
+    app.user_middleware = [m for m in app.user_middleware if m.cls is not CheckLane]
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        (check_body(seller="nobody"), "seller", "no seller 'nobody'"),
+        (check_body(campaign="nothing"), "campaign", "no campaign 'nothing' for this seller"),
+        (check_body(at="2026-07-06T09:00:00"), "at", None),
+    ],
+)
+def test_a_check_that_cannot_be_decided_is_refused_as_the_application_refuses_it(
+    world: World,
+    without_lane: TestClient,
+    tokens: dict[str, str],
+    body: bytes,
+    field: str,
+    message: str | None,
+) -> None:
+    routed = without_lane.post(
+        "/api/v1/checks",
+        content=body,
+        headers={**bearer(tokens, "dialer"), "content-type": "application/json"},
+    )
+    assert routed.status_code == 422
+    refusal = routed.json()["error"]
+    assert refusal["code"] == "invalid_input"
+    assert [f["field"] for f in refusal["fields"]] == [field]
+    if message is not None:
+        assert refusal["fields"][0]["message"] == message
+    lane, behind = lane_over(world.rt)
+    status, headers, answer = ask(lane, body, headers=bearer(tokens, "dialer"))
+    if not world.rt.db.writes_inline:  # PostgreSQL: the application answers
+        assert status == 418 and behind.bodies == [body]
+        return
+    assert (status, answer) == (422, routed.content)
+    assert headers["content-type"] == routed.headers["content-type"]
+    assert behind.bodies == []

@@ -3,12 +3,13 @@
 A dialer asks before every dial, so this one request is served with as little as possible
 between the socket and the decision: no middleware chain, routing, dependency solving or
 response classes. The lane takes a request only when it is plainly well-formed: a JSON body
-within the size limit, a known token whose role may check, a valid `CheckIn`, a seller and
-campaign that exist. Anything else (no token, a malformed body, an unknown seller, a body too
-large) is handed to the application with its body replayed as it came, so its answer, status
-and error body are the application's own. The answer is the endpoint's (`store_inline`): the
-decision made and stored in one write transaction, with the checks that arrived alongside it
-(group commit), and sent once it is committed.
+within the size limit, a known token whose role may check, a valid `CheckIn`. Anything else (no
+token, a malformed body, a body too large) is handed to the application with its body replayed
+as it came, so its answer, status and error body are the application's own. A check it takes
+but cannot decide (an unknown seller, a time without a zone) is refused as the application's
+error handler refuses it (`CallkeepError.as_json()` with its status). The answer is the
+endpoint's (`store_inline`): the decision made and stored in one write transaction, with the
+checks that arrived alongside it (group commit), and sent once it is committed.
 
 It runs only where writes run on the event loop (SQLite); on PostgreSQL every check takes the
 application's route.
@@ -20,6 +21,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from callkeep.auth import roles
@@ -72,14 +74,13 @@ class CheckLane:
             return
         received, body = await self._read(scope, receive)
         taken = self._admit(scope, body) if body is not None else None
-        decision = None
-        if taken is not None:
-            try:
-                decision = await store_inline(self.state, self.db, taken[0].actor, taken[1])
-            except CallkeepError:  # an unknown seller, say: the application words the refusal
-                decision = None
-        if decision is None:
+        if taken is None:
             await self.app(scope, _replay(received, receive), send)
+            return
+        try:
+            decision = await store_inline(self.state, self.db, taken[0].actor, taken[1])
+        except CallkeepError as exc:  # an unknown seller, say: refused as the application does
+            await JSONResponse(exc.as_json(), status_code=exc.status_code)(scope, receive, send)
             return
         payload = decision.model_dump_json().encode()
         await send(
