@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
-from starlette.concurrency import run_in_threadpool
 
 from callkeep.auth import roles
 from callkeep.auth.deps import require, require_inline
@@ -18,7 +17,6 @@ from callkeep.checks import scrub as scrubbing
 from callkeep.checks import service
 from callkeep.checks.lane import store_inline
 from callkeep.checks.schemas import BatchIn, BatchOut, CheckIn, DecisionOut
-from callkeep.kit.db import Database
 from callkeep.kit.http import DbSession, runtime
 
 router = APIRouter(prefix="/api/v1", tags=["checks"])
@@ -33,23 +31,15 @@ Compliance = Annotated[Principal, Depends(require(roles.COMPLIANCE))]
 async def create_check(body: CheckIn, request: Request, principal: InlineChecker) -> Response:
     """May this number be called now? The decision, stored as evidence.
 
-    Asked before every dial, so on SQLite it runs on the event loop: decided and stored in one
-    write transaction together with concurrent checks (group commit); the answer leaves once
-    its decision is committed. Well-formed checks are served that way by `lane.CheckLane`
-    before they reach this route; the others come here. On PostgreSQL it runs on a worker
-    thread in one transaction. The answer is serialized once, by its model.
+    Asked before every dial: decided and stored in one write transaction together with
+    concurrent checks (group commit; on the event loop on SQLite, on a worker thread on
+    PostgreSQL); the answer leaves once its decision is committed. Well-formed checks are
+    served that way by `lane.CheckLane` before they reach this route; the others come here.
+    The answer is serialized once, by its model.
     """
     db = runtime(request).db
-    if not db.writes_inline:
-        decision = await run_in_threadpool(_check_in_one_transaction, db, principal.actor, body)
-    else:
-        decision = await store_inline(request.app.state, db, principal.actor, body)
+    decision = await store_inline(request.app.state, db, principal.actor, body)
     return Response(decision.model_dump_json(), media_type="application/json")
-
-
-def _check_in_one_transaction(db: Database, actor: str, body: CheckIn) -> DecisionOut:
-    with db.transaction() as session:
-        return service.check(session=session, actor=actor, check_in=body)
 
 
 @router.post("/checks/batch", response_model=BatchOut)
