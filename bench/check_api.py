@@ -38,14 +38,15 @@ CALLED = 50_000  # numbers called in the last 24 hours (twice each)
 ENTITY = 20_000  # numbers on the seller's own do-not-call list
 
 
-def serve(data_dir: Path, port: int, workers: int) -> None:
+def serve(data_dir: Path, port: int, workers: int, database_url: str) -> None:
     """The server side: schema, a seller, a national list, a dialer token; then uvicorn."""
     import uvicorn
+    from sqlalchemy import text
 
     from callkeep.auth import service as auth_service
     from callkeep.kit.clock import utcnow
 
-    rt = worlds.fresh_runtime(data_dir)
+    rt = worlds.fresh_runtime(data_dir, database_url)
     national = data_dir / "national.txt"
     rng = np.random.default_rng(3)
     numbers = np.unique(rng.integers(2_000_000, 10_000_000, size=500_000)) + 2_070_000_000
@@ -57,6 +58,9 @@ def serve(data_dir: Path, port: int, workers: int) -> None:
             session=session, actor="bench", name="bench-dialer", role="dialer"
         )
     seed_history(rt, np.random.default_rng(4))
+    if not rt.db.is_sqlite:  # statistics, as a database in service has them
+        with rt.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
     rt.db.dispose()
     (data_dir / "token").write_text(secret)
     # as `callkeep serve --workers N` runs it: each worker builds its app from the environment
@@ -144,16 +148,33 @@ def main() -> None:
     parser.add_argument(
         "--recalled", type=float, default=0.1, help="share of checks of numbers called today"
     )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        default="",
+        help="a PostgreSQL server (URL of any database on it) to run on, in a scratch database "
+        "created and dropped by the bench; default SQLite",
+    )
     parser.add_argument("--serve", nargs=2, metavar=("DATA_DIR", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        serve(Path(args.serve[0]), int(args.serve[1]), args.workers)
+    if args.serve:  # the database's URL comes in the environment, as `callkeep serve` reads it
+        url = os.environ.get("CALLKEEP_DATABASE_URL", "")
+        serve(Path(args.serve[0]), int(args.serve[1]), args.workers, url)
         return
+    if args.postgres:
+        with worlds.scratch_postgres(args.postgres) as url:
+            measure(args, url)
+    else:
+        measure(args, "")
 
+
+def measure(args: argparse.Namespace, database_url: str) -> None:
+    """Starts the server, sends the load, prints the figures."""
     work = Path(tempfile.mkdtemp(prefix="callkeep-bench-api-"))
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve", str(work), str(port), "--workers", str(args.workers)],
+        env={**os.environ, "CALLKEEP_DATABASE_URL": database_url},
         stdout=subprocess.DEVNULL,
     )
     try:
@@ -179,9 +200,10 @@ def main() -> None:
         result = loadgen.run(
             HOST, port, requests[:total], rate=args.rate, connections=args.connections
         )
+        engine = "PostgreSQL" if database_url else "SQLite"
         print(
-            f"POST /api/v1/checks at {args.rate}/s for {args.seconds} s, decisions persisted, "
-            f"{args.connections} connections, {args.workers} server process(es), "
+            f"POST /api/v1/checks at {args.rate}/s for {args.seconds} s, decisions persisted "
+            f"({engine}), {args.connections} connections, {args.workers} server process(es), "
             f"{args.recalled:.0%} of them numbers called today:"
         )
         print(f"  {result.summary()}")
