@@ -66,3 +66,33 @@ def test_two_server_processes_share_one_database(tmp_path: Path) -> None:
     finally:
         rt.db.dispose()
     assert report.intact, report.problems
+
+
+def test_a_server_that_says_it_serves_answers_at_once(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "CALLKEEP_DATA_DIR": str(tmp_path), "COLUMNS": "200"}
+    env.pop("CALLKEEP_DATABASE_URL", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "callkeep", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        said = server.stdout.readline()
+        assert f"serving on http://127.0.0.1:{port}/" in said, said
+        answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=60)  # no retry
+        assert answer.status_code == 200
+        taken = subprocess.run(
+            [sys.executable, "-m", "callkeep", "serve", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
+        assert taken.returncode != 0 and "serving on" not in taken.stdout
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -64,13 +64,21 @@ def serve(
 
     rt = cli_runtime()
     login = prepare(rt, demo=demo)
-    console.print(f"callkeep is serving on [bold]http://{host}:{port}/[/bold]")
-    console.print(f"  API docs: http://{host}:{port}/docs")
-    for line in login:
-        console.print(f"  {line}")
+
+    def announce() -> None:
+        console.print(f"callkeep is serving on [bold]http://{host}:{port}/[/bold]")
+        console.print(f"  API docs: http://{host}:{port}/docs")
+        for line in login:
+            console.print(f"  {line}")
+
     if workers == 1:
-        uvicorn.run(create_app(runtime=rt), host=host, port=port, log_level="warning")
+        config = uvicorn.Config(create_app(runtime=rt), host=host, port=port, log_level="warning")
+        listening = config.bind_socket()  # a port in use ends here, before any claim to serve
+        listening.listen(config.backlog)
+        announce()  # requests from now on wait in the socket's queue, none is refused
+        uvicorn.Server(config).run(sockets=[listening])
         return
+    announce()
     # Each worker process builds its own app from the same settings (the environment).
     rt.db.dispose()
     uvicorn.run(
