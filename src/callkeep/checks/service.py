@@ -220,8 +220,8 @@ def decide_and_store(
     for actor, check_in in checks:
         try:
             decision, row = decide_one(session=session, check_in=check_in)
-        except Exception as exc:  # reads only: the transaction is unharmed, the others go on
-            outcomes.append(exc)
+        except Exception as exc:  # it only read: the others go on (on PostgreSQL a failed
+            outcomes.append(exc)  # statement would fail the transaction, and the whole group)
             continue
         outcomes.append(decision)
         by_actor.setdefault(actor, []).append(row)
