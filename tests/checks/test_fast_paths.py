@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callkeep.checks.peers import resolve_campaign, resolve_seller
 from callkeep.errors import InvalidInput
 from callkeep.records import amendments, calls, consents, directory, people, queries, sellers
+from callkeep.records.models import Call
 from callkeep.records.schemas import (
     CallIn,
     CampaignIn,
@@ -197,3 +199,31 @@ def test_the_question_before_the_facts_never_hides_one(
         )
     assert quick == full
     assert (phone in quick) == (phone != UNKNOWN)
+
+
+def test_a_call_amended_counts_alike_for_one_number_and_for_several(world: World) -> None:
+    _seed_facts(world)
+    with world.rt.db.transaction() as session:
+        call_id = session.scalars(select(Call.id).where(Call.called_number == CALLED)).one()
+        amendments.amend(
+            session=session,
+            actor="test",
+            target_type="calls",
+            target_id=call_id,
+            changes={"subject": "doors"},
+            reason="the agent picked the wrong campaign",
+        )
+    with world.rt.db.transaction(read_only=True) as session:
+        seller_id = resolve_seller(session=session, ref="acme").id
+        one = queries.phone_facts(
+            session=session, seller_id=seller_id, subject="windows", at=AT, phones=[CALLED]
+        )
+        several = queries.phone_facts(
+            session=session,
+            seller_id=seller_id,
+            subject="windows",
+            at=AT,
+            phones=[CALLED, UNKNOWN],
+        )
+    assert one[CALLED] == several[CALLED]
+    assert (one[CALLED].calls_24h, one[CALLED].completed_calls_8h) == (0, 1)
