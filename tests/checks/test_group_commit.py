@@ -166,3 +166,21 @@ def test_a_check_that_cannot_be_decided_fails_alone_in_its_group(world: World) -
         stored = {i: p for i, p in session.execute(select(Decision.id, Decision.phone))}
         assert ledger.verify(session=session).intact
     assert stored == {first.decision_id: first.phone, last.decision_id: last.phone}
+
+
+def test_a_group_holds_at_most_its_share_of_items(rt: Runtime) -> None:
+    sizes: list[int] = []
+
+    def store(session: Session, decisions: list[tuple[str, dict[str, Any]]]) -> list[None]:
+        sizes.append(len(decisions))
+        return store_decisions(session, decisions)
+
+    writer: GroupCommit[Any, None] = GroupCommit(rt.db, store, most=2)
+
+    async def five_at_once() -> None:
+        await asyncio.gather(*(writer.submit(("test", _row(f"five-{n}"))) for n in range(5)))
+
+    asyncio.run(five_at_once())
+    assert sizes == [2, 2, 1]
+    with rt.db.transaction(read_only=True) as session:
+        assert session.scalar(select(func.count()).select_from(Decision)) == 5
