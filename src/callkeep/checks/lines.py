@@ -229,7 +229,7 @@ def join_lines(
     ):
         if len(line_of) < count:
             phones.append(b"")
-            texts.append(separator)
+            texts.append(b"")
     else:  # blank lines: they get nothing appended
         all_phones: list[bytes] = [b""] * count
         all_texts: list[bytes] = [separator] * count
