@@ -133,6 +133,18 @@ def seed_history(rt: Runtime, rng: np.random.Generator) -> None:
         ledger.record_many(session=session, actor="bench", model=EntityListEntry, rows=rows)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its descendants (uvicorn's workers), read
+    from /proc; 0 where there is no /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(child)) for child in children)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -197,9 +209,11 @@ def measure(args: argparse.Namespace, database_url: str) -> None:
         loadgen.run(HOST, port, requests[total:], connections=4)
         health = [loadgen.encode_request("GET", "/healthz", headers={})] * min(total, 10_000)
         baseline = loadgen.run(HOST, port, health, rate=args.rate, connections=args.connections)
+        cpu_before = cpu_seconds(server.pid)
         result = loadgen.run(
             HOST, port, requests[:total], rate=args.rate, connections=args.connections
         )
+        cpu = cpu_seconds(server.pid) - cpu_before
         engine = "PostgreSQL" if database_url else "SQLite"
         print(
             f"POST /api/v1/checks at {args.rate}/s for {args.seconds} s, decisions persisted "
@@ -207,6 +221,8 @@ def measure(args: argparse.Namespace, database_url: str) -> None:
             f"{args.recalled:.0%} of them numbers called today:"
         )
         print(f"  {result.summary()}")
+        if cpu > 0:
+            print(f"  server CPU (from /proc): {cpu / total * 1000:.2f} ms a check")
         print(f"baseline GET /healthz at the same rate, same server:\n  {baseline.summary()}")
         p99 = float(np.percentile(result.latencies * 1000, 99))
         met = p99 <= 10 and result.errors == 0
