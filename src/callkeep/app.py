@@ -74,5 +74,5 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         upload_paths=UPLOAD_PATHS,
     )
     # outermost: a dialer's well-formed check is answered before the stack above
-    app.add_middleware(CheckLane, state=app.state, db=rt.db, limit=rt.settings.max_body_bytes)
+    app.add_middleware(CheckLane, state=app.state, limit=rt.settings.max_body_bytes)
     return app

@@ -61,6 +61,7 @@ def ask(
         "method": "POST",
         "path": path,
         "headers": [(k.encode(), v.encode()) for k, v in sent.items()],
+        "app": SimpleNamespace(state=lane.state),  # as the application sets it
     }
     step = max(1, -(-len(body) // chunks))
     parts = [body[i : i + step] for i in range(0, len(body), step)] or [b""]
@@ -83,7 +84,7 @@ def ask(
 
 def lane_over(rt: Runtime) -> tuple[CheckLane, Behind]:
     behind = Behind()
-    return CheckLane(behind, state=SimpleNamespace(), db=rt.db, limit=LIMIT), behind
+    return CheckLane(behind, state=SimpleNamespace(runtime=rt), limit=LIMIT), behind
 
 
 def check_body(**fields: str) -> bytes:

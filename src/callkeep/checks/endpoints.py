@@ -17,7 +17,7 @@ from callkeep.checks import scrub as scrubbing
 from callkeep.checks import service
 from callkeep.checks.lane import store_inline
 from callkeep.checks.schemas import BatchIn, BatchOut, CheckIn, DecisionOut
-from callkeep.kit.http import DbSession, runtime
+from callkeep.kit.http import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["checks"])
 
@@ -37,8 +37,7 @@ async def create_check(body: CheckIn, request: Request, principal: InlineChecker
     served that way by `lane.CheckLane` before they reach this route; the others come here.
     The answer is serialized once, by its model.
     """
-    db = runtime(request).db
-    decision = await store_inline(request.app.state, db, principal.actor, body)
+    decision = await store_inline(request.app.state, principal.actor, body)
     return Response(decision.model_dump_json(), media_type="application/json")
 
 

@@ -23,11 +23,12 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from callkeep.auth import roles
-from callkeep.auth import service as auth_service
+from callkeep.auth.deps import admit
 from callkeep.auth.schemas import Principal
 from callkeep.checks import service
 from callkeep.checks.schemas import CheckIn, DecisionOut
@@ -42,9 +43,11 @@ _ROLES = frozenset(roles.RECORD_CALLS)
 _MOST_PER_GROUP = 16
 
 
-async def store_inline(state: Any, db: Database, actor: str, check_in: CheckIn) -> DecisionOut:
+async def store_inline(state: Any, actor: str, check_in: CheckIn) -> DecisionOut:
     """Decides a check and stores its decision in one write transaction, together with the
-    checks that arrived with it (group commit); returns once committed."""
+    checks that arrived with it (group commit); returns once committed. `state` is the
+    application's state: its runtime, and where its group commits live."""
+    db: Database = state.runtime.db
     writer: GroupCommit[tuple[str, CheckIn], DecisionOut] = for_this_loop(
         state,
         "check_writers",
@@ -56,13 +59,13 @@ async def store_inline(state: Any, db: Database, actor: str, check_in: CheckIn) 
 class CheckLane:
     """ASGI middleware: well-formed checks by a dialer answered directly, the rest passed on.
 
-    `state` is the application's state (where its group commits live), `limit` its body limit.
+    `state` is the application's state (its runtime, and where its group commits live),
+    `limit` its body limit.
     """
 
-    def __init__(self, app: ASGIApp, *, state: Any, db: Database, limit: int) -> None:
+    def __init__(self, app: ASGIApp, *, state: Any, limit: int) -> None:
         self.app = app
         self.state = state
-        self.db = db
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -74,8 +77,9 @@ class CheckLane:
         if taken is None:
             await self.app(scope, _replay(received, receive), send)
             return
+        principal, check_in = taken
         try:
-            decision = await store_inline(self.state, self.db, taken[0].actor, taken[1])
+            decision = await store_inline(self.state, principal.actor, check_in)
         except CallkeepError as exc:  # an unknown seller, say: refused as the application does
             await JSONResponse(exc.as_json(), status_code=exc.status_code)(scope, receive, send)
             return
@@ -112,17 +116,15 @@ class CheckLane:
         return received, b"".join(m.get("body", b"") for m in received)
 
     def _admit(self, scope: Scope, body: bytes) -> tuple[Principal, CheckIn] | None:
-        """The checker and the check, if both are plainly good; else None."""
+        """The checker (admitted as every endpoint admits one) and the check, if both are
+        plainly good; else None."""
         content_type = (_header(scope, b"content-type") or b"").split(b";")[0].strip().lower()
-        scheme, _, secret = (_header(scope, b"authorization") or b"").partition(b" ")
-        if content_type != b"application/json" or scheme.lower() != b"bearer":
+        if content_type != b"application/json":
             return None
         try:
-            principal = auth_service.authenticate_token_cached(
-                db=self.db, secret=secret.decode("latin-1").strip()
-            )
+            principal = admit(Request(scope), _ROLES)
             document = orjson.loads(body)
-            if principal.role not in _ROLES or not isinstance(document, dict):
+            if not isinstance(document, dict):
                 return None
             return principal, CheckIn.model_validate(document)
         except (CallkeepError, ValidationError, orjson.JSONDecodeError):
