@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from callkeep.app import create_app
-from callkeep.checks import service
+from callkeep.checks import endpoints, service
 from callkeep.checks.lane import CheckLane
 from callkeep.checks.schemas import CheckIn
 from callkeep.kit.runtime import Runtime
@@ -196,3 +196,19 @@ def test_a_check_that_cannot_be_decided_is_refused_as_the_application_refuses_it
     assert (status, answer) == (422, routed.content)
     assert headers["content-type"] == routed.headers["content-type"]
     assert behind.bodies == []
+
+
+def test_in_the_application_a_plain_check_never_reaches_the_route(
+    world: World, client: TestClient, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def not_here(*_args: Any) -> None:
+        raise AssertionError("the route answered a plain check")
+
+    monkeypatch.setattr(endpoints, "store_inline", not_here)
+    json_type = {"content-type": "application/json"}
+    answer = client.post(
+        "/api/v1/checks", content=check_body(), headers={**bearer(tokens, "dialer"), **json_type}
+    )
+    assert answer.status_code == 200, answer.text
+    refused = client.post("/api/v1/checks", content=check_body(), headers=json_type)
+    assert refused.status_code == 401  # not plain: the application's own refusal
