@@ -10,7 +10,7 @@ import numpy as np
 
 from callkeep.checks import engine
 from callkeep.checks.engine import BIT
-from callkeep.phone.geo import prefix_validity
+from callkeep.phone.validity import dialable_prefixes
 
 _FIELD_WIDTH = 24
 _POWERS = 10 ** np.arange(9, -1, -1, dtype=np.int64)
@@ -163,11 +163,9 @@ def read_numbers(
         values[rows[ok]] = ten_digits[ok] @ _POWERS
         digits[rows[ok]] = ten_digits[ok].astype(np.uint8) + ord("0")
         decided[rows[ok]] = True
-    # The prefix table: dialable, not dialable, or ask libphonenumber.
+    # The one validity rule's table: a plainly written NANP number is decided here.
     rows = np.flatnonzero(values >= 0)
-    status = prefix_validity()[values[rows] // 10_000]
-    values[rows[status != 1]] = -1
-    decided[rows[status == 2]] = False
+    values[rows[~dialable_prefixes()[values[rows] // 10_000]]] = -1
     digits[values < 0] = 0
     return values, decided, digits
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import IO
 
 import numpy as np
 import numpy.typing as npt
-import phonenumbers
+
+from callkeep.phone import validity
 
 SHOWN_UNREADABLE = 20
 CHUNK_BYTES = 32 * 1024 * 1024
@@ -66,40 +66,18 @@ class Batch:
     deletes: npt.NDArray[np.bool_]
 
 
-@lru_cache(maxsize=1)
 def area_code_table() -> npt.NDArray[np.bool_]:
-    """Which NANP area codes (index 0-999) exist, from libphonenumber's metadata."""
-    table = np.zeros(1000, dtype=bool)
-    for npa in range(200, 1000):
-        if npa % 100 == 11:
-            continue
-        for exchange in ("234", "555", "672", "870", "921"):
-            number = phonenumbers.parse(f"+1{npa}{exchange}4567", None)
-            if phonenumbers.is_valid_number(number):
-                table[npa] = True
-                break
-    return table
-
-
-@lru_cache(maxsize=1)
-def _area_code_exists() -> tuple[bool, ...]:
-    return tuple(bool(x) for x in area_code_table())
+    """Which NANP area codes (index 0-999) are in service, by the one validity rule."""
+    return validity.area_codes_in_service()
 
 
 def number_problems(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.int8]:
-    """Per 10-digit number: 0 readable, 1 area code does not exist, 2 exchange cannot exist."""
-    npa = numbers // _SUBSCRIBERS
-    in_range = (npa >= 0) & (npa < 1000)
-    known = area_code_table()[np.where(in_range, npa, 0)] & in_range
-    exchange = (numbers // 10_000) % 1000
-    bad_exchange = (exchange < 200) | (exchange % 100 == 11)
-    problems = np.zeros(len(numbers), dtype=np.int8)
-    problems[bad_exchange] = 2
-    problems[~known] = 1
-    return problems
+    """Per 10-digit number: 0 dialable, else why the one validity rule refuses it (see
+    `callkeep.phone.validity`): 1 area code not in service, 2 exchange cannot exist."""
+    return validity.refusals(numbers)
 
 
-_REASONS = {1: "area code does not exist", 2: "exchange (digits 4-6) cannot exist"}
+_REASONS = validity.REFUSALS
 
 
 def parse_line(text: str, *, change: bool, first: bool) -> tuple[int | None, bool, str]:
@@ -127,11 +105,9 @@ def parse_line(text: str, *, change: bool, first: bool) -> tuple[int | None, boo
     if len(digits) != 10:
         return None, False, f"{len(digits)} digits (a number has 10, area code first)"
     value = int(digits)
-    exchange = (value // 10_000) % 1000
-    if not _area_code_exists()[value // _SUBSCRIBERS]:
-        return None, False, _REASONS[1]
-    if exchange < 200 or exchange % 100 == 11:
-        return None, False, _REASONS[2]
+    problem = int(validity.refusals(np.array([value], dtype=np.int64))[0])
+    if problem:
+        return None, False, _REASONS[problem]
     return value, delete, ""
 
 

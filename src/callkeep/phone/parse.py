@@ -17,19 +17,19 @@ _NANP_SHAPE = re.compile(r"^\s*\+?[0-9\s().\-]+$", re.ASCII)
 
 
 @cache
-def _prefix_status() -> Any:
-    from callkeep.phone.geo import prefix_validity
+def _dialable() -> Any:
+    from callkeep.phone.validity import dialable_prefixes
 
-    return prefix_validity()
+    return dialable_prefixes()
 
 
 _UNDECIDED = (False, None)
 
 
 def _nanp_fast(text: str) -> tuple[bool, str | None]:
-    """(True, E.164) for a plainly written dialable NANP number, (True, None) for one that cannot
-    be dialed, (False, None) when only libphonenumber can tell (other countries, letters,
-    exchanges whose validity depends on the last four digits)."""
+    """(True, E.164) for a plainly written dialable NANP number, (True, None) for a plainly written
+    NANP number the rule refuses, (False, None) when only libphonenumber can read it (other
+    countries, letters)."""
     if not _NANP_SHAPE.match(text):
         return _UNDECIDED
     digits = "".join(ch for ch in text if "0" <= ch <= "9")
@@ -38,20 +38,16 @@ def _nanp_fast(text: str) -> tuple[bool, str | None]:
         digits = digits[1:]
     elif plus or len(digits) != 10:
         return _UNDECIDED
-    status = int(_prefix_status()[int(digits[:6])])
-    if status == 1:
-        return True, "+1" + digits
-    if status == 0:
-        return True, None
-    return _UNDECIDED
+    return True, ("+1" + digits) if _dialable()[int(digits[:6])] else None
 
 
 def try_normalize(text: str, *, region: str = "US") -> str | None:
     """The E.164 form of `text` if it is a dialable number, else None.
 
-    National numbers are read as NANP (`region`); a number must be valid under libphonenumber's
-    metadata, so area codes and exchanges that do not exist are refused. Plainly written NANP
-    numbers are answered from a table built from the same metadata, without parsing.
+    National numbers are read as NANP (`region`). A NANP number must pass the one validity rule
+    (`callkeep.phone.validity`: NXX-NXX-XXXX, no N11, area code in service); a number elsewhere
+    must be valid under libphonenumber's metadata. Plainly written NANP numbers are answered from
+    the rule's table without parsing.
     """
     if not isinstance(text, str) or not text.strip() or len(text) > _MAX_INPUT:
         return None
@@ -63,6 +59,11 @@ def try_normalize(text: str, *, region: str = "US") -> str | None:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
+    if number.country_code == 1:
+        national = number.national_number or 0
+        if number.italian_leading_zero or not 2_000_000_000 <= national <= 9_999_999_999:
+            return None
+        return f"+1{national}" if _dialable()[national // 10_000] else None
     if not phonenumbers.is_valid_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -1,0 +1,79 @@
+"""The one rule for a dialable NANP number, used by list imports, checks, scrubs, call records and
+requests alike.
+
+A NANP number is dialable when it has the shape NXX-NXX-XXXX (N is 2-9), neither its area code nor
+its exchange is an N11 service code, and its area code is in service (libphonenumber knows a valid
+number in it: the area codes of phone/data/area_codes.csv). The last four digits never matter, so
+the rule is one table over the million NPA-NXX prefixes. A number a list file holds and this rule
+refuses is reported by the import and answered `invalid_number` by the decision: never `allowed`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+_SUBSCRIBERS = 10_000
+_PREFIXES = 1_000_000
+
+# Why a 10-digit number is refused (0: dialable).
+DIALABLE = 0
+NO_AREA_CODE = 1
+NO_EXCHANGE = 2
+REFUSALS = {
+    NO_AREA_CODE: "area code does not exist",
+    NO_EXCHANGE: "exchange (digits 4-6) cannot exist",
+}
+
+
+def _n11(code: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    found: npt.NDArray[np.bool_] = (code % 100) == 11
+    return found
+
+
+@lru_cache(maxsize=1)
+def area_codes_in_service() -> npt.NDArray[np.bool_]:
+    """Indexed by 0-999: whether the area code is in service (and so not N11, not 0XX or 1XX)."""
+    from callkeep.phone.geo import area_codes
+
+    table = np.zeros(1000, dtype=bool)
+    codes = np.array(sorted(area_codes()), dtype=np.int64)
+    codes = codes[(codes >= 200) & ~_n11(codes)]
+    table[codes] = True
+    return table
+
+
+@lru_cache(maxsize=1)
+def prefix_refusals() -> npt.NDArray[np.int8]:
+    """Indexed by NPA-NXX (``npa * 1000 + nxx``): why its numbers are refused, 0 if dialable."""
+    prefixes = np.arange(_PREFIXES, dtype=np.int64)
+    npa, nxx = prefixes // 1000, prefixes % 1000
+    found = np.zeros(_PREFIXES, dtype=np.int8)
+    found[(nxx < 200) | _n11(nxx)] = NO_EXCHANGE
+    found[~area_codes_in_service()[npa]] = NO_AREA_CODE
+    return found
+
+
+@lru_cache(maxsize=1)
+def dialable_prefixes() -> npt.NDArray[np.bool_]:
+    """Indexed by NPA-NXX: whether every number of the prefix is dialable (the rule's table)."""
+    found: npt.NDArray[np.bool_] = prefix_refusals() == DIALABLE
+    return found
+
+
+def refusals(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.int8]:
+    """Per 10-digit number (area code first): 0 dialable, else the reason it is refused."""
+    numbers = np.asarray(numbers, dtype=np.int64)
+    in_range = (numbers >= 0) & (numbers < _PREFIXES * _SUBSCRIBERS)
+    found = prefix_refusals()[np.where(in_range, numbers // _SUBSCRIBERS, 0)].copy()
+    found[~in_range] = NO_AREA_CODE
+    return found
+
+
+def is_dialable(ten_digits: int) -> bool:
+    """Whether the 10-digit NANP number (area code first) is dialable under the rule."""
+    return 0 <= ten_digits < _PREFIXES * _SUBSCRIBERS and bool(
+        dialable_prefixes()[ten_digits // _SUBSCRIBERS]
+    )
