@@ -1,24 +1,27 @@
 """Builds callkeep's static NANP tables under src/callkeep/phone/data/ from phonenumbers' data.
 
 Run once when phonenumbers is upgraded (`python scripts/build_phone_data.py`); the CSV files are
-committed and nothing is fetched at run time. Three files come out:
+committed and nothing is fetched at run time. Two files come out:
 
-- ``area_codes.csv``: per area code its region (US state or territory, CA province, other
-  NANP country), the states it serves, its candidate IANA zones, and a note where corrected by hand;
-- ``exchange_zones.csv``: NPA-NXX prefixes whose candidate zones are narrower than their area code's;
-- ``nanp_prefixes.csv``: runs of NPA-NXX prefixes (``start,end,status``; status 1 = every number
-  valid, 2 = validity depends on later digits) — prefixes in no run are not dialable.
+- ``area_codes.csv``: every area code in service (a number in it is valid to libphonenumber), its
+  region (US state or territory, CA province, other NANP country), the states it serves, its
+  candidate IANA zones (the area code's own, every zone any of its exchanges has, and the hand
+  corrections), and a note where corrected by hand;
+- ``exchange_zones.csv``: NPA-NXX prefixes for which libphonenumber has finer data than the area
+  code: every zone that data gives (a subset of the area code's zones, since those hold it).
+
+``zone_differences.csv`` (hand-kept, each row with its reason) adds or removes a zone where
+libphonenumber is wrong; the cross-check in tests/phone allows exactly those differences.
 """
 
 from __future__ import annotations
 
 import csv
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import phonenumbers
-from phonenumbers import PhoneNumber, is_valid_number, region_code_for_number
+from phonenumbers import is_valid_number, region_code_for_number
 from phonenumbers.geodata import GEOCODE_DATA
 from phonenumbers.tzdata import TIMEZONE_DATA
 
@@ -126,7 +129,25 @@ REGION_ZONES = {
     "MP": ("Pacific/Saipan",),
     "AS": ("Pacific/Pago_Pago",),
 }
-SAMPLES = [f"{d}555" for d in range(10)] + ["0000", "9999"]
+DIFFERENCES = OUT / "zone_differences.csv"
+
+
+def _differences() -> dict[tuple[str, str], dict[str, set[str]]]:
+    """The add/remove rows of zone_differences.csv by (kind, key)."""
+    found: dict[tuple[str, str], dict[str, set[str]]] = {}
+    with DIFFERENCES.open(newline="", encoding="utf-8") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        for row in rows:
+            if row["change"] in ("add", "remove"):
+                entry = found.setdefault((row["kind"], row["key"]), {"add": set(), "remove": set()})
+                entry[row["change"]].add(row["zone"])
+    return found
+
+
+def _corrected(zones: tuple[str, ...], change: dict[str, set[str]] | None) -> tuple[str, ...]:
+    if change is None:
+        return zones
+    return tuple(sorted((set(zones) | change["add"]) - change["remove"]))
 
 
 def _region(npa: int) -> str | None:
@@ -168,83 +189,77 @@ def _states(npa: int) -> set[str]:
     return {state for state, n in counts.items() if n * 5 >= total}
 
 
-def _area_zones(npa: int) -> tuple[str, ...]:
-    """The area code's zones; where only its exchanges are listed, the union of theirs."""
-    found = TIMEZONE_DATA.get(f"1{npa}")
-    if found is not None:
-        return tuple(found)
-    union: list[str] = []
-    for key, zones in TIMEZONE_DATA.items():
-        if len(key) > 4 and key.startswith(f"1{npa}"):
-            union.extend(z for z in zones if z not in union)
-    return tuple(sorted(union))
+def _finer(
+    npa: int, differences: dict[tuple[str, str], dict[str, set[str]]]
+) -> dict[int, set[str]]:
+    """Per NXX where libphonenumber has data finer than the area code (or a correction names the
+    prefix): every zone that data gives, corrected."""
+    found = {}
+    for nxx in range(200, 1000):
+        if nxx % 100 == 11:
+            continue
+        key = f"1{npa}{nxx:03d}"
+        change = differences.get(("prefix", key[1:]))
+        if change is None and not any(key[:end] in TIMEZONE_DATA for end in range(5, 8)):
+            continue
+        found[nxx] = set(_corrected(_zones(key) or (), change))
+    return found
 
 
-def _prefix_status(npa: int) -> list[int]:
-    """Per NXX 0-999: 0 no valid number, 1 every sample valid, 2 mixed."""
-    out = []
-    for nxx in range(1000):
-        seen = {
-            is_valid_number(PhoneNumber(country_code=1, national_number=int(f"{npa}{nxx:03d}{s}")))
-            for s in SAMPLES
-        }
-        out.append(2 if len(seen) == 2 else (1 if True in seen else 0))
-    return out
+def _area_zones(npa: int, finer: dict[int, set[str]]) -> tuple[str, ...]:
+    """The area code's own zones and every zone of its exchanges: an area code's answer never
+    leaves out a zone that data for a part of it gives."""
+    own = set(TIMEZONE_DATA.get(f"1{npa}", ()))
+    return tuple(sorted(own.union(*finer.values())))
+
+
+def _in_state(zones: tuple[str, ...], *, indiana: bool) -> tuple[str, ...]:
+    """Zones as callkeep names them: Indiana's own Eastern zone within Indiana, no unknowns."""
+    if indiana:
+        zones = tuple(
+            "America/Indiana/Indianapolis" if z == "America/New_York" else z for z in zones
+        )
+    return tuple(sorted(z for z in set(zones) if z != "Etc/Unknown"))
 
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        statuses = dict(
-            zip(range(200, 1000), pool.map(_prefix_status, range(200, 1000)), strict=True)
-        )
-    runs: list[tuple[int, int, int]] = []
-    for npa in range(200, 1000):
-        for nxx, status in enumerate(statuses[npa]):
-            prefix = npa * 1000 + nxx
-            if status == 0:
-                continue
-            if runs and runs[-1][1] == prefix - 1 and runs[-1][2] == status:
-                runs[-1] = (runs[-1][0], prefix, status)
-            else:
-                runs.append((prefix, prefix, status))
-    with (OUT / "nanp_prefixes.csv").open("w", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["start", "end", "status"])
-        w.writerows(runs)
-
+    differences = _differences()
     area_rows = []
     exchange_rows = []
     for npa in range(200, 1000):
-        if not any(statuses[npa]):
+        if npa % 100 == 11:
             continue
-        region = _region(npa) or "US"
+        found_region = _region(npa)
+        if found_region is None:
+            continue  # not in service
+        region = found_region
         states = _states(npa) if region == "US" else set()
         if npa in STATE_CORRECTIONS:
             states = {STATE_CORRECTIONS[npa]}
         if region in TERRITORIES:
             states = {TERRITORIES[region]}
         note = ""
-        zones = _area_zones(npa)
+        finer = _finer(npa, differences)
+        zones = _area_zones(npa, finer)
         if npa in ZONE_CORRECTIONS:
             zones, note = ZONE_CORRECTIONS[npa]
+            zones = tuple(sorted(set(zones).union(*finer.values())))
         elif region in REGION_ZONES:
             zones = REGION_ZONES[region]
+        zones = _corrected(zones, differences.get(("npa", str(npa))))
         if not states and region == "US":
             # Toll-free and other non-geographic codes: no place; callers use every US zone.
             note = note or "non-geographic"
             zones = ()
-        if states == {"IN"}:
-            zones = tuple(
-                "America/Indiana/Indianapolis" if z == "America/New_York" else z for z in zones
-            )
-        zones = tuple(z for z in zones if z != "Etc/Unknown")
+        indiana = states == {"IN"}
+        zones = _in_state(zones, indiana=indiana)
         area_rows.append([npa, region, "|".join(sorted(states)), "|".join(zones), note])
-        if npa in ZONE_CORRECTIONS:
+        if not zones:
             continue
-        for nxx in range(200, 1000):
-            narrow = _zones(f"1{npa}{nxx:03d}")
-            if narrow and set(narrow) != set(zones) and set(narrow) <= set(zones):
+        for nxx, narrow_zones in finer.items():
+            narrow = _in_state(tuple(narrow_zones), indiana=indiana)
+            if narrow and set(narrow) != set(zones):
                 exchange_rows.append([npa, nxx, "|".join(narrow)])
     with (OUT / "area_codes.csv").open("w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
@@ -254,7 +269,7 @@ def main() -> None:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["npa", "nxx", "zones"])
         w.writerows(exchange_rows)
-    print(f"{len(area_rows)} area codes, {len(exchange_rows)} exchanges, {len(runs)} prefix runs")
+    print(f"{len(area_rows)} area codes, {len(exchange_rows)} exchanges with finer zones")
 
 
 if __name__ == "__main__":

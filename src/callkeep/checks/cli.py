@@ -40,6 +40,8 @@ def _explain(decision: DecisionOut) -> None:
         console.print(f"  list {item.list} (version {item.version or '-'}): {mark}")
     if decision.exemptions:
         console.print(f"  exemptions: {', '.join(decision.exemptions)}")
+    for note in decision.notes:
+        console.print(f"  note: {note}")
     if decision.reasons:
         table = Table("reason", "citation", "why", title="blocked because")
         for reason in decision.reasons:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from callkeep.checks import peers
 from callkeep.checks.peers import Campaign, Coverage, Facts, ListHits, Seller
-from callkeep.phone.geo import Place, place_of_address, place_of_number, prefix_places
+from callkeep.phone.geo import Place, place_of_address, place_of_number, prefix_places, with_address
 from callkeep.rules.catalog import catalog
 from callkeep.rules.hours import judge_time
 
@@ -198,8 +198,10 @@ def judge_nanp(*, session: Session, ctx: Context, numbers: np.ndarray) -> Verdic
         for row in np.flatnonzero(np.isin(numbers, keys)).tolist():
             facts = ctx.facts_by_number[int(numbers[row])]
             fact_rows.append((row, facts))
-            place = place_of_address(states=facts.states, zips=facts.zips)
-            if place is not None:
+            address = place_of_address(states=facts.states, zips=facts.zips)
+            if address is not None:
+                # the union: an address adds zones to the number's, never removes one
+                place = with_address(places[int(slots[row])], address)
                 slot = extra.get(place)
                 if slot is None:
                     slot = extra[place] = len(places)

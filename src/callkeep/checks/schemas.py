@@ -57,6 +57,10 @@ class DecisionOut(BaseModel):
     campaign: str | None
     rules_version: str
     exemptions: list[str]
+    notes: list[str] = Field(
+        default_factory=list,
+        description="what of the contact's address was ignored for time zones, and why",
+    )
 
 
 class BatchOut(BaseModel):

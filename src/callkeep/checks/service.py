@@ -26,7 +26,7 @@ from callkeep.errors import NotFound
 from callkeep.kit.clock import iso, parse_instant, utcnow
 from callkeep.kit.ids import new_id
 from callkeep.ledger import service as ledger
-from callkeep.phone.geo import Place
+from callkeep.phone.geo import Place, address_notes
 from callkeep.phone.parse import try_normalize
 from callkeep.rules.catalog import catalog
 from callkeep.rules.hours import zone
@@ -83,6 +83,8 @@ def _decision(
     lists: list[ListOut],
     exemptions: list[str],
 ) -> DecisionOut:
+    facts = ctx.facts.get(phone) if place is not None else None
+    notes = address_notes(states=facts.states, zips=facts.zips) if facts is not None else ()
     return DecisionOut(
         decision_id=new_id(),
         phone=phone,
@@ -96,6 +98,7 @@ def _decision(
         campaign=ctx.campaign.slug if ctx.campaign else None,
         rules_version=ctx.rules_version,
         exemptions=exemptions,
+        notes=list(notes),
     )
 
 

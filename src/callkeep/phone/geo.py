@@ -1,8 +1,13 @@
 """Where a number may ring: area code (and exchange) or ZIP to states and candidate IANA zones.
 
-The tables under phone/data/ are built once by scripts/build_phone_data.py and
-scripts/build_zip3.py from phonenumbers' data plus commented hand corrections; nothing is fetched
-at run time. A place whose zone is uncertain carries every candidate zone, and callers apply each.
+The tables under phone/data/ are built once by scripts/build_phone_data.py (libphonenumber's area
+code and exchange maps, plus the corrections of zone_differences.csv, each with its reason) and
+scripts/build_zip5.py (every 5-digit ZIP placed in the IANA zone polygons); nothing is fetched at
+run time. A place whose zone is uncertain carries every candidate zone, and callers apply each.
+
+The candidate zones of a number are the union of the number's (by exchange where libphonenumber's
+data is finer than the area code, else by area code) and those of each known address of the
+contact (by 5-digit ZIP, else by state): an address never removes a zone the number gives.
 """
 
 from __future__ import annotations
@@ -78,6 +83,22 @@ STATE_ZONES: dict[str, tuple[str, ...]] = {
     "MP": ("Pacific/Saipan",),
     "AS": ("Pacific/Pago_Pago",),
 }
+STATE_NAMES: dict[str, str] = {
+    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
+    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "district of columbia": "DC",
+    "washington dc": "DC", "washington d.c.": "DC", "florida": "FL", "georgia": "GA",
+    "hawaii": "HI", "idaho": "ID", "illinois": "IL", "indiana": "IN", "iowa": "IA",
+    "kansas": "KS", "kentucky": "KY", "louisiana": "LA", "maine": "ME", "maryland": "MD",
+    "massachusetts": "MA", "michigan": "MI", "minnesota": "MN", "mississippi": "MS",
+    "missouri": "MO", "montana": "MT", "nebraska": "NE", "nevada": "NV", "new hampshire": "NH",
+    "new jersey": "NJ", "new mexico": "NM", "new york": "NY", "north carolina": "NC",
+    "north dakota": "ND", "ohio": "OH", "oklahoma": "OK", "oregon": "OR", "pennsylvania": "PA",
+    "rhode island": "RI", "south carolina": "SC", "south dakota": "SD", "tennessee": "TN",
+    "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA", "washington": "WA",
+    "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY", "puerto rico": "PR",
+    "virgin islands": "VI", "u.s. virgin islands": "VI", "us virgin islands": "VI",
+    "guam": "GU", "northern mariana islands": "MP", "american samoa": "AS",
+}  # fmt: skip
 # A US number with no place at all (non-geographic codes such as 800) may ring in any of these.
 US_ZONES = (
     "America/New_York",
@@ -112,69 +133,116 @@ class Place:
 
     states: tuple[str, ...]
     zones: tuple[str, ...]
-    source: str  # "address", "exchange", "area_code", "non_geographic", "international"
+    source: str  # "exchange", "area_code", "non_geographic", "international", "+address"
+
+
+@dataclass(frozen=True)
+class ZoneOrigin:
+    """One candidate zone and every source that gives it."""
+
+    zone: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A number's candidate zones with their origins, its states, and what was ignored and why."""
+
+    phone: str
+    states: tuple[str, ...]
+    zones: tuple[ZoneOrigin, ...]
+    notes: tuple[str, ...]
 
 
 def _split(text: str) -> tuple[str, ...]:
     return tuple(part for part in text.split("|") if part)
 
 
+def _rows(name: str) -> Iterable[dict[str, str]]:
+    with (DATA_DIR / name).open(newline="", encoding="utf-8") as f:
+        yield from csv.DictReader(line for line in f if not line.startswith("#"))
+
+
 @lru_cache(maxsize=1)
 def area_codes() -> dict[int, AreaCode]:
-    """Every dialable NANP area code, from phone/data/area_codes.csv."""
+    """Every NANP area code in service, from phone/data/area_codes.csv."""
     found = {}
-    with (DATA_DIR / "area_codes.csv").open(newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            npa = int(row["npa"])
-            found[npa] = AreaCode(
-                npa=npa,
-                region=row["region"],
-                states=frozenset(_split(row["states"])),
-                zones=_split(row["zones"]),
-                note=row["note"],
-            )
+    for row in _rows("area_codes.csv"):
+        npa = int(row["npa"])
+        found[npa] = AreaCode(
+            npa=npa,
+            region=row["region"],
+            states=frozenset(_split(row["states"])),
+            zones=_split(row["zones"]),
+            note=row["note"],
+        )
     return found
 
 
 @lru_cache(maxsize=1)
 def _exchange_zones() -> dict[int, tuple[str, ...]]:
-    found = {}
-    with (DATA_DIR / "exchange_zones.csv").open(newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            found[int(row["npa"]) * 1000 + int(row["nxx"])] = _split(row["zones"])
-    return found
+    return {
+        int(row["npa"]) * 1000 + int(row["nxx"]): _split(row["zones"])
+        for row in _rows("exchange_zones.csv")
+    }
 
 
 @lru_cache(maxsize=1)
-def _zip3() -> dict[str, tuple[str, tuple[str, ...]]]:
-    found = {}
-    with (DATA_DIR / "zip3.csv").open(newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            found[row["zip3"]] = (row["state"], _split(row["zones"]))
-    return found
+def _zip5() -> dict[str, tuple[str, tuple[str, ...]]]:
+    return {row["zip"]: (row["state"], _split(row["zones"])) for row in _rows("zip5.csv")}
+
+
+def zip_sources() -> str:
+    """The source and build date of the ZIP table, as its file states them."""
+    with (DATA_DIR / "zip5.csv").open(encoding="utf-8") as f:
+        return " ".join(line[1:].strip() for line in f if line.startswith("#"))
 
 
 def area_code_info(npa: int) -> AreaCode | None:
-    """The area code `npa`, or None when no number in it is dialable."""
+    """The area code `npa`, or None when it is not in service."""
     return area_codes().get(npa)
 
 
-def state_for_zip(zip_code: str) -> str | None:
-    """The state of a US ZIP code (5 digits, ZIP+4 accepted), or None when unknown."""
-    digits = zip_code.strip()[:5]
-    if len(digits) < 3 or not digits[:3].isdigit():
+def zip5(zip_code: object) -> str | None:
+    """The 5-digit ZIP written in `zip_code` (``04210``, ``04210-1234``, ``042101234``, or an
+    integer such as 4210 read as text), or None when it is not written as a ZIP."""
+    if isinstance(zip_code, bool):
         return None
-    found = _zip3().get(digits[:3])
+    if isinstance(zip_code, int):
+        zip_code = f"{zip_code:05d}" if 0 <= zip_code <= 99999 else str(zip_code)
+    if not isinstance(zip_code, str):
+        return None
+    text = zip_code.strip()
+    if len(text) == 10 and text[5] == "-":
+        text = text[:5] + text[6:]
+    if not text.isascii() or not text.isdigit() or len(text) not in (5, 9):
+        return None
+    return text[:5]
+
+
+def state_for_zip(zip_code: object) -> str | None:
+    """The state of a US ZIP code, or None when it is not a known ZIP."""
+    found = _zip5().get(zip5(zip_code) or "")
     return None if found is None else found[0]
 
 
-def zones_for_zip(zip_code: str) -> tuple[str, ...]:
-    """Candidate zones of a ZIP code (its prefix's zone where known, else its state's zones)."""
-    found = _zip3().get(zip_code.strip()[:3])
+def zones_for_zip(zip_code: object) -> tuple[str, ...]:
+    """Every zone a ZIP code's area touches, or () when it is not a known ZIP."""
+    found = _zip5().get(zip5(zip_code) or "")
     if found is None:
         return ()
     state, zones = found
     return zones or STATE_ZONES.get(state, ())
+
+
+def state_code(text: object) -> str | None:
+    """The two-letter code of a state or territory given by code or full name, else None."""
+    if not isinstance(text, str):
+        return None
+    key = " ".join(text.strip().casefold().split())
+    if len(key) == 2 and key.upper() in STATE_ZONES:
+        return key.upper()
+    return STATE_NAMES.get(key)
 
 
 def zones_for_states(states: Iterable[str]) -> tuple[str, ...]:
@@ -187,54 +255,123 @@ def zones_for_states(states: Iterable[str]) -> tuple[str, ...]:
     return tuple(zones)
 
 
-def place_of_prefix(prefix: int) -> Place:
-    """The place of an NPA-NXX prefix (``npa * 1000 + nxx``): the exchange's zones where they
-    narrow the area code's, else the area code's; non-geographic codes ring anywhere in the US."""
-    info = area_code_info(prefix // 1000)
+def _prefix_origins(prefix: int) -> tuple[tuple[str, ...], tuple[str, ...], str, str]:
+    """(states, zones, source kind, source text) of an NPA-NXX prefix."""
+    npa, nxx = divmod(prefix, 1000)
+    info = area_code_info(npa)
     if info is None:
-        return Place(states=(), zones=US_ZONES, source="non_geographic")
+        return (), US_ZONES, "non_geographic", f"area code {npa} is not in service: every US zone"
     if not info.geographic:
-        return Place(states=(), zones=info.zones or US_ZONES, source="non_geographic")
+        return (), info.zones or US_ZONES, "non_geographic", f"area code {npa} is non-geographic"
     exchange = _exchange_zones().get(prefix)
     states = tuple(sorted(info.states))
     if exchange is not None:
-        return Place(states=states, zones=exchange, source="exchange")
+        return states, exchange, "exchange", f"exchange {npa}-{nxx:03d}"
     zones = info.zones or zones_for_states(info.states)
-    return Place(states=states, zones=zones, source="area_code")
+    return states, zones, "area_code", f"area code {npa}"
 
 
-def place_of_address(*, states: Iterable[str] = (), zips: Iterable[str] = ()) -> Place | None:
-    """The place given by a contact's known addresses (ZIP first, else state), or None if none."""
-    zip_list = sorted({z for z in zips if state_for_zip(z) is not None})
-    if zip_list:
-        zip_states = {s for z in zip_list if (s := state_for_zip(z)) is not None}
-        all_states = tuple(sorted(zip_states | set(states)))
-        zones: list[str] = []
-        for z in zip_list:
-            zones.extend(name for name in zones_for_zip(z) if name not in zones)
-        for name in zones_for_states(set(states) - zip_states):
-            if name not in zones:
-                zones.append(name)
-        return Place(states=all_states, zones=tuple(zones), source="address")
-    known = sorted({s for s in states if s in STATE_ZONES})
-    if known:
-        return Place(states=tuple(known), zones=zones_for_states(known), source="address")
-    return None
+def place_of_prefix(prefix: int) -> Place:
+    """The place of an NPA-NXX prefix (``npa * 1000 + nxx``): the exchange's zones where its data
+    is finer than the area code's, else the area code's; non-geographic codes ring anywhere."""
+    states, zones, kind, _ = _prefix_origins(prefix)
+    return Place(states=states, zones=zones, source=kind)
 
 
-def place_of_number(e164: str, *, states: Iterable[str] = (), zips: Iterable[str] = ()) -> Place:
-    """Where `e164` may ring: the contact's known address first, else its area code and exchange.
+def _address_origins(
+    states: Iterable[str], zips: Iterable[object]
+) -> tuple[tuple[str, ...], list[tuple[str, str]], list[str]]:
+    """(states, [(zone, source)], notes) of a contact's known addresses."""
+    notes: list[str] = []
+    origins: list[tuple[str, str]] = []
+    zip_states: set[str] = set()
+    for raw in sorted({str(z) for z in zips if z is not None and str(z).strip()}):
+        code = zip5(raw)
+        if code is None:
+            notes.append(f"ZIP {raw!r} is not a ZIP code (5 digits or ZIP+4): ignored for zones")
+            continue
+        state = state_for_zip(code)
+        if state is None:
+            notes.append(f"ZIP {code} is not a known US ZIP code: ignored for zones")
+            continue
+        zip_states.add(state)
+        origins.extend((name, f"ZIP {code} ({state})") for name in zones_for_zip(code))
+    known: set[str] = set()
+    for raw in states:
+        if raw is None or not str(raw).strip():
+            continue
+        code = state_code(str(raw))
+        if code is None:
+            notes.append(f"state {raw!r} is not a US state or territory: ignored")
+            continue
+        known.add(code)
+        if code not in zip_states:
+            origins.extend((name, f"state {code}") for name in STATE_ZONES[code])
+    return tuple(sorted(known | zip_states)), origins, notes
 
-    Numbers outside NANP carry libphonenumber's zones for them and no state.
-    """
-    by_address = place_of_address(states=states, zips=zips)
-    if by_address is not None:
-        return by_address
-    if e164.startswith("+1") and len(e164) == 12:
-        return place_of_prefix(int(e164[2:8]))
+
+def place_of_address(*, states: Iterable[str] = (), zips: Iterable[object] = ()) -> Place | None:
+    """The place given by a contact's known addresses (each ZIP, else its state), or None."""
+    found_states, origins, _ = _address_origins(states, zips)
+    if not origins:
+        return None
+    return Place(
+        states=found_states, zones=tuple(dict.fromkeys(z for z, _ in origins)), source="address"
+    )
+
+
+def with_address(number: Place, address: Place | None) -> Place:
+    """The union of a number's place and its contact's address: the address's states (the
+    contact's state decides which state's rules apply), every zone of both."""
+    if address is None:
+        return number
+    zones = tuple(dict.fromkeys((*number.zones, *address.zones)))
+    return Place(states=address.states, zones=zones, source=f"{number.source}+address")
+
+
+def _international(e164: str) -> tuple[str, ...]:
     number = phonenumbers.parse(e164)
     zones = tuple(z for z in pn_timezone.time_zones_for_number(number) if z != "Etc/Unknown")
-    return Place(states=(), zones=zones or ("UTC",), source="international")
+    return zones or ("UTC",)
+
+
+def place_of_number(e164: str, *, states: Iterable[str] = (), zips: Iterable[object] = ()) -> Place:
+    """Where `e164` may ring: the union of the number's zones (exchange, else area code) and the
+    zones of the contact's known addresses. Numbers outside NANP carry libphonenumber's zones."""
+    if e164.startswith("+1") and len(e164) == 12:
+        number = place_of_prefix(int(e164[2:8]))
+    else:
+        number = Place(states=(), zones=_international(e164), source="international")
+    return with_address(number, place_of_address(states=states, zips=zips))
+
+
+def address_notes(*, states: Iterable[str] = (), zips: Iterable[object] = ()) -> tuple[str, ...]:
+    """What of a contact's address was ignored for zones, and why (unknown ZIPs, states)."""
+    return tuple(_address_origins(states, zips)[2])
+
+
+def explain(e164: str, *, states: Iterable[str] = (), zips: Iterable[object] = ()) -> Explanation:
+    """Every candidate zone of `e164` (with the contact's ZIPs and states) and where it came from."""
+    origins: list[tuple[str, str]] = []
+    if e164.startswith("+1") and len(e164) == 12:
+        number_states, zones, _, text = _prefix_origins(int(e164[2:8]))
+        origins.extend((name, text) for name in zones)
+    else:
+        number_states = ()
+        origins.extend((name, "libphonenumber (outside NANP)") for name in _international(e164))
+    found_states, address, notes = _address_origins(states, zips)
+    origins.extend(address)
+    by_zone: dict[str, list[str]] = {}
+    for name, source in origins:
+        by_zone.setdefault(name, [])
+        if source not in by_zone[name]:
+            by_zone[name].append(source)
+    return Explanation(
+        phone=e164,
+        states=found_states if address else number_states,
+        zones=tuple(ZoneOrigin(zone=z, sources=tuple(s)) for z, s in by_zone.items()),
+        notes=tuple(notes),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -264,10 +401,8 @@ def prefix_places() -> tuple[np.ndarray, tuple[Place, ...]]:
 
 @lru_cache(maxsize=1)
 def prefix_validity() -> np.ndarray:
-    """A uint8 array indexed by NPA-NXX: 0 no dialable number, 1 every number dialable,
-    2 depends on the last four digits (ask libphonenumber)."""
-    table = np.zeros(1_000_000, dtype=np.uint8)
-    with (DATA_DIR / "nanp_prefixes.csv").open(newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            table[int(row["start"]) : int(row["end"]) + 1] = int(row["status"])
-    return table
+    """A uint8 array indexed by NPA-NXX: 1 every number dialable, 0 none (the one validity rule
+    of `callkeep.phone.validity`; the last four digits never decide)."""
+    from callkeep.phone.validity import dialable_prefixes
+
+    return dialable_prefixes().astype(np.uint8)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from callkeep.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from callkeep.kit.crypto import keyring
 from callkeep.ledger import service as ledger
+from callkeep.phone.geo import state_code
 from callkeep.phone.parse import normalize, try_normalize
 from callkeep.records import amendments
 from callkeep.records import models as m
@@ -137,6 +138,9 @@ def _checked_contact(contact_in: ContactIn) -> dict[str, Any]:
         elif e164 not in phones:
             phones.append(e164)
     state = contact_in.state.strip().upper() if contact_in.state else None
+    if state is not None and not _STATE.match(state):
+        # a state by its full name ("California") is read as its code
+        state = state_code(contact_in.state) or state
     if state is not None and not _STATE.match(state):
         problems.append(FieldProblem("state", "a two-letter state, e.g. ME"))
     zip_code = contact_in.zip.strip() if contact_in.zip else None
@@ -321,7 +325,7 @@ def amend_contact(
             raise InvalidInput("changes.phones: not dialable", fields=problems)
         changes["phones"] = phones
     if isinstance(changes.get("state"), str):
-        changes["state"] = changes["state"].strip().upper()
+        changes["state"] = state_code(changes["state"]) or changes["state"].strip().upper()
     amendment = amendments.amend(
         session=session,
         actor=actor,

@@ -151,6 +151,10 @@ class ContactIn(BaseModel):
                     data[key] = address[key]
             data.pop("address", None)
             data.pop("postal_address", None)
+        zip_code = data.get("zip")
+        if isinstance(zip_code, int) and not isinstance(zip_code, bool):
+            # a ZIP sent as a JSON number is read as the text it stands for (4210 is 04210)
+            data["zip"] = f"{zip_code:05d}" if 0 <= zip_code <= 99999 else str(zip_code)
         return data
 
 
