@@ -41,6 +41,8 @@ def import_file(rt: Runtime) -> Importer:
         change: bool = False,
         area_codes: list[int] | None = None,
         san: str | None = None,
+        campaigns: str | None = None,
+        accessed_by: str | None = None,
     ) -> ImportReport:
         with rt.db.transaction() as session:
             return imports.import_list(
@@ -55,6 +57,8 @@ def import_file(rt: Runtime) -> Importer:
                     change=change,
                     area_codes=area_codes,
                     san=san,
+                    campaigns=campaigns,
+                    accessed_by=accessed_by,
                 ),
             )
 

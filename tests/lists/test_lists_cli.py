@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,8 @@ def test_lists_import_prints_a_summary_and_status_shows_the_version(write_file: 
     shown = " ".join(result.output.split())
     assert "version 2026-11-20" in shown
     assert "207.txt:3:areacodedoesnotexist" in shown.replace(" ", "")
-    again = runner.invoke(app, ["lists", "import", str(path), "--list", "national"])
+    same_day = ["lists", "import", str(path), "--list", "national", "--as-of", "2026-11-20"]
+    again = runner.invoke(app, same_day)
     assert "already imported as version 2026-11-20" in " ".join(again.output.split())
     status = json.loads(runner.invoke(app, ["lists", "status", "--json"]).output)
     assert (status[0]["list"], status[0]["version"], status[0]["size"]) == (
@@ -51,6 +53,20 @@ def test_lists_import_prints_a_summary_and_status_shows_the_version(write_file: 
         1,
     )
     assert "national: version 2026-11-20" in runner.invoke(app, ["lists", "status"]).output
+
+
+def test_the_same_list_obtained_again_today_renews_it(write_file: Writer) -> None:
+    path = write_file("207.txt", "207-555-0134\n")
+    first = ["lists", "import", str(path), "--list", "national", "--as-of", "2026-11-20"]
+    assert runner.invoke(app, first).exit_code == 0
+    renewed = runner.invoke(app, ["lists", "import", str(path), "--list", "national"])
+    assert renewed.exit_code == 0, renewed.output
+    today = datetime.now(UTC).date().isoformat()
+    shown = " ".join(renewed.output.split())
+    assert f"version {today}" in shown and "renews version 2026-11-20" in shown
+    status = json.loads(runner.invoke(app, ["lists", "status", "--json"]).output)
+    assert (status[0]["version"], status[0]["as_of"], status[0]["stale"]) == (today, today, False)
+    assert status[0]["safe_harbor_days_left"] == 31
 
 
 def test_lists_entity_add_blocks_an_area_code(sellers: list[str]) -> None:

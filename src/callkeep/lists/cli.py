@@ -59,6 +59,11 @@ def show_report(report: ImportReport) -> None:
         f"{report.list}: version [bold]{report.version}[/bold] ({report.version_id}), "
         f"as of {report.as_of}, stored as {report.storage}"
     )
+    if report.renews:
+        console.print(
+            f"  renews version {report.renews}: nothing changed, the list was obtained again "
+            f"(new access record; safe harbor counts from {report.as_of})"
+        )
     console.print(
         f"  read {report.numbers_read:,} numbers: added {report.added:,}, removed "
         f"{report.removed:,}, now {report.size:,} on the list"

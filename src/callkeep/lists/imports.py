@@ -114,7 +114,9 @@ def _compose(
 def import_list(
     *, session: Session, actor: str, folder: Path, max_unzipped: int, request: ImportRequest
 ) -> ImportReport:
-    """Imports list files as the next version of a list; the same file again changes nothing."""
+    """Imports list files as the next version of a list. The same content with the same as-of
+    date changes nothing; with a later one it is a renewal: a new version (and access record)
+    that shares the stored file of the version in force."""
     started = time.perf_counter()
     name = service.list_name(request.list_name, session=session)
     if not request.paths:
@@ -141,11 +143,15 @@ def import_list(
             # held until this transaction ends, so the next import builds on this version
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_IMPORT_LOCK})
         clean_leftovers(session=session, folder=folder)
+        # Only the same content obtained on the same day is a no-op: obtaining the registry again
+        # (a later --as-of) renews it even when nothing changed (16 CFR 310.4(b)(3)(iv)), and is
+        # a new access record (310.5(a)(11)).
         same = session.scalars(
             select(ListVersion).where(
                 ListVersion.list_name == name,
                 ListVersion.source_sha256 == source_sha,
                 ListVersion.change == request.change,
+                ListVersion.as_of == as_of,
             )
         ).first()
         if same is not None:
@@ -190,14 +196,22 @@ def import_list(
         new_state = _next_state(previous, incoming, name=name, change=request.change, codes=codes)
         added_count, removed_count = new_state.change_counts(previous)
         version_id = new_id()
-        storage, base_id, file_name, size = _write_version(
-            folder=folder,
-            latest=latest,
-            previous=previous,
-            state=new_state,
-            changed=added_count + removed_count,
-            version_id=version_id,
-        )
+        shared = latest is not None and added_count + removed_count == 0
+        if latest is not None and shared:
+            # a renewal, or a change list that changes nothing: the version in force's file holds
+            # exactly these numbers, so the new version shares it (no second copy)
+            storage, base_id, file_name = latest.storage, latest.base_version_id, latest.file_name
+            size, file_sha = latest.size, latest.file_sha256
+        else:
+            storage, base_id, file_name, size = _write_version(
+                folder=folder,
+                latest=latest,
+                previous=previous,
+                state=new_state,
+                changed=added_count + removed_count,
+                version_id=version_id,
+            )
+            file_sha = sha256_of(folder / file_name)
         coverage = _coverage(
             latest, new_state, incoming, name=name, change=request.change, codes=codes, as_of=as_of
         )
@@ -211,7 +225,7 @@ def import_list(
             storage=storage,
             base_version_id=base_id,
             file_name=file_name,
-            file_sha256=sha256_of(folder / file_name),
+            file_sha256=file_sha,
             source_name=source_name,
             source_sha256=source_sha,
             size=size,
@@ -231,6 +245,7 @@ def import_list(
     report.numbers_read = tally.numbers
     report.headers = tally.headers
     report.first_unreadable = [UnreadableLineOut(**u.__dict__) for u in tally.first_unreadable]
+    report.renews = latest.label if shared and latest is not None else None
     return report
 
 

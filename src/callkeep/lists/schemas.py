@@ -37,6 +37,10 @@ class ImportReport(BaseModel):
     size: int
     area_codes: builtins.list[int] = []
     seconds: float = 0.0
+    renews: str | None = Field(
+        default=None,
+        description="the version whose content was obtained again: this one shares its file",
+    )
 
 
 class ListStatus(BaseModel):
