@@ -9,8 +9,9 @@ the CSV is committed and nothing is fetched at run time. Two independent sources
 A ZIP's zones are the union of the zipcodes zone, the polygon zone at its centroid, and the polygon
 zones at points around it (8 directions at 4, 8 and 12 km) that are zones of its own state: only
 centroids are published, so a ZIP near a zone line inside its state gets both sides of the line,
-and one near a state line does not inherit the neighbour's zone. Military ZIPs (AA, AE, AP) have no
-place and are left out.
+and one near a state line does not inherit the neighbour's zone. The polygons' ``Etc/`` zones are
+open sea, and a ZIP published without a centroid (0, 0) has only its zipcodes zone (or, with none,
+its state's zones at run time). Military ZIPs (AA, AE, AP) have no place and are left out.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from timezonefinder import TimezoneFinder
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "callkeep" / "phone" / "data" / "zip5.csv"
 MILITARY = {"AA", "AE", "AP"}
+SEA = "Etc/"
 RING_KM = (4.0, 8.0, 12.0)
 DIRECTIONS = 8
 KM_PER_DEGREE = 111.32
@@ -52,13 +54,15 @@ def main() -> None:
         if state in MILITARY:
             continue
         lat, lng = float(entry["lat"]), float(entry["long"])
-        own = {z for z in (entry["timezone"], finder.timezone_at(lng=lng, lat=lat)) if z}
+        located = (lat, lng) != (0.0, 0.0)
+        polygon = finder.timezone_at(lng=lng, lat=lat) if located else None
+        own = {z for z in (entry["timezone"], polygon) if z and not z.startswith(SEA)}
         state_zones.setdefault(state, set()).update(own)
-        rows.append((entry["zip_code"], state, lat, lng, own))
+        rows.append((entry["zip_code"], state, lat, lng, own, located))
     out = []
-    for zip_code, state, lat, lng, own in rows:
+    for zip_code, state, lat, lng, own, located in rows:
         zones = set(own)
-        for p_lat, p_lng in ring(lat, lng):
+        for p_lat, p_lng in ring(lat, lng) if located else []:
             found = finder.timezone_at(lng=p_lng, lat=p_lat)
             if found in state_zones[state]:
                 zones.add(found)

@@ -73,11 +73,23 @@ def test_contacts_with_bad_phones_states_or_zips_are_refused_naming_each(
 ) -> None:
     refused = client.post(
         "/api/v1/contacts",
-        json={"names": ["A"], "phones": ["2077841234", "nope"], "state": "Maine", "zip": "4210"},
+        json={"names": ["A"], "phones": ["2077841234", "nope"], "state": "Atlantis", "zip": "4210"},
         headers=headers["agent"],
     )
     assert refused.status_code == 422
     assert {f["field"] for f in refused.json()["error"]["fields"]} == {"phones.1", "state", "zip"}
+
+
+def test_a_state_by_its_full_name_and_a_zip_sent_as_a_number_are_read(
+    client: TestClient, headers: H
+) -> None:
+    made = client.post(
+        "/api/v1/contacts",
+        json={"names": ["A"], "phones": ["2077841234"], "state": "Maine", "zip": 4210},
+        headers=headers["agent"],
+    )
+    assert made.status_code in (200, 201), made.text
+    assert (made.json()["state"], made.json()["zip"]) == ("ME", "04210")
 
 
 def test_an_amended_address_and_phone_change_the_facts_and_the_search(
