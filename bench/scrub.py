@@ -48,9 +48,11 @@ def digits(values: np.ndarray, width: int) -> np.ndarray:
 
 
 def dialable_codes() -> np.ndarray:
-    """Area codes whose every exchange 200-999 is dialable (so random numbers are valid)."""
+    """Area codes whose every exchange 200-999 but the N11 ones is dialable (so random numbers
+    are valid but for those)."""
     table = prefix_validity().reshape(1000, 1000)
-    return np.flatnonzero((table[:, 200:1000] == 1).all(axis=1))
+    exchanges = np.array([x for x in range(200, 1000) if x % 100 != 11])
+    return np.flatnonzero((table[:, exchanges] == 1).all(axis=1))
 
 
 def write_national(path: Path, count: int, codes: np.ndarray, rng: np.random.Generator) -> int:
