@@ -29,6 +29,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
         runtime = build_runtime(settings or get_settings())
         migrations.ensure_current(runtime.settings.database_url)
+        from callkeep.bootstrap import ensure_default_seller
+
+        ensure_default_seller(runtime)
     rt = runtime
 
     @asynccontextmanager

@@ -103,6 +103,17 @@ def seller_list(as_json: bool = typer.Option(False, "--json")) -> None:
         console.print(f"{s.slug}  {s.name}  {s.id}{mark}")
 
 
+@sellers_app.command("rename")
+def seller_rename(
+    seller: str = typer.Argument(..., help="the seller's slug or id, e.g. default"),
+    name: str = typer.Argument(..., help="its name, as consumers and regulators see it"),
+) -> None:
+    """Gives a seller (e.g. `default`) its name; recorded as an amendment of the seller."""
+    with cli_runtime().db.transaction() as session:
+        view = sellers.rename_seller(session=session, actor=cli_actor(), ref=seller, name=name)
+        console.print(f"seller {view['slug']} is now named {view['name']!r}")
+
+
 @campaigns_app.command("add")
 def campaign_add(
     slug: str,
