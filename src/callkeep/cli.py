@@ -196,7 +196,9 @@ def main() -> None:
     except CallkeepError as exc:
         err_console.print(f"[red]error:[/red] {exc.message}")
         for problem in exc.fields:
-            err_console.print(f"  {problem.field}: {problem.message}")
+            line = f"{problem.field}: {problem.message}"
+            if line not in exc.message:  # each problem once
+                err_console.print(f"  {line}")
         sys.exit(exc.exit_code)
     except typer.Abort:
         err_console.print("aborted")

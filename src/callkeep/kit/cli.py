@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.table import Column, Table
 
 if TYPE_CHECKING:
     from callkeep.kit.runtime import Runtime
@@ -35,6 +36,12 @@ def cli_runtime() -> Runtime:
     migrations.ensure_current(runtime.settings.database_url)
     ensure_default_seller(runtime)
     return runtime
+
+
+def wrapping_table(*headers: str, title: str | None = None) -> Table:
+    """A table whose cells wrap, long words too, so it fits the terminal (80 columns when
+    printed to a file) and never cuts a value short."""
+    return Table(*(Column(h, overflow="fold") for h in headers), title=title)
 
 
 def cli_actor() -> str:

@@ -145,8 +145,11 @@ def campaign_list(seller: str | None = typer.Option(None)) -> None:
     """Lists campaigns."""
     with cli_runtime().db.transaction(read_only=True) as session:
         seller_id = sellers.seller_view(session=session, ref=seller)["id"] if seller else None
-        for c in sellers.list_campaigns(session=session, seller_id=seller_id):
-            console.print(f"{c.slug}  {c.dialing_mode}  {c.subject}  {c.id}")
+        found = sellers.list_campaigns(session=session, seller_id=seller_id)
+    if not found:
+        console.print("no campaigns match (add one with: callkeep campaigns add)")
+    for c in found:
+        console.print(f"{c.slug}  {c.dialing_mode}  {c.subject}  {c.id}")
 
 
 @employees_app.command("add")
@@ -211,6 +214,8 @@ def contact_search(
     if as_json:
         print_json([c.model_dump(mode="json") for c in found])
         return
+    if not found:
+        console.print("no contacts match")
     for c in found:
         console.print(f"{c.id}  {'; '.join(c.names)}  {' '.join(c.phones)}  {c.state or ''}")
 
@@ -354,7 +359,7 @@ def call_list(
     for c in items:
         when = iso(c.started_at) if c.started_at else "-"
         console.print(f"{when}  {c.called_number or '-'}  {c.disposition or '-'}  {c.id}")
-    console.print(f"{len(items)} of {total}")
+    console.print(f"{len(items)} of {total}" if total else "no calls match")
 
 
 @consents_app.command("add")
