@@ -79,9 +79,9 @@ def create(*, rt: Runtime, out: Path) -> Manifest:
     engine = rt.db.engine
     options = {} if rt.db.is_sqlite else {"isolation_level": "REPEATABLE READ"}
     # a backup holds personal data: readable by its owner only, from its first byte
-    sink = os.fdopen(os.open(partial, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600), "w+b")
+    zip_file = os.fdopen(os.open(partial, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600), "w+b")
     os.chmod(partial, 0o600)  # a leftover partial from an earlier try keeps its own mode
-    with sink, zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zip_file, zipfile.ZipFile(zip_file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         with (
             engine.connect().execution_options(sqlite_begin="DEFERRED", **options) as conn,
             conn.begin(),
