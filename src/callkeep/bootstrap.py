@@ -14,8 +14,7 @@ if TYPE_CHECKING:
 
 BOOT_ACTOR = "system:bootstrap"
 UNNAMED_REMINDER = (
-    'the default seller is still called "My business": '
-    "name it with: callkeep sellers rename default 'Your Business Name'"
+    'the default seller is still "My business": callkeep sellers rename default "Your Name"'
 )
 
 

@@ -7,14 +7,17 @@ into a command line (e.g. by `typer.testing.CliRunner`).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import typer
 import typer.main
+from rich.markup import escape
 from typer import _click  # the click that typer carries, whose errors it raises
+from typer.core import TyperGroup
 
 from callkeep import __version__
 from callkeep.errors import CallkeepError
@@ -153,7 +156,7 @@ def serve(
         for line in login:
             console.print(f"  {line}")
         for note in notes:
-            console.print(f"[yellow]note:[/yellow] {note}")
+            console.print(f"[yellow]note:[/yellow] {escape(note)}", soft_wrap=True)
 
     if workers == 1:
         config = uvicorn.Config(create_app(runtime=rt), host=host, port=port, log_level="warning")
@@ -189,6 +192,21 @@ def command_line() -> LazyRoot:
     return group
 
 
+def _context_of(args: list[str]) -> _click.Context:
+    """The context of the deepest command `args` name, for a usage error raised without one."""
+    command: _click.Command = command_line()
+    ctx = _click.Context(command, info_name="callkeep")
+    for word in args:
+        if word.startswith("-") or not isinstance(command, TyperGroup):
+            break
+        found = command.get_command(ctx, word)
+        if found is None:
+            break
+        command = found
+        ctx = _click.Context(command, info_name=word, parent=ctx)
+    return ctx
+
+
 def main() -> None:
     """Runs the CLI, turning every `CallkeepError` into a message and its exit code."""
     try:
@@ -204,6 +222,17 @@ def main() -> None:
         err_console.print("aborted")
         sys.exit(130)
     except _click.exceptions.ClickException as exc:
+        if isinstance(exc, _click.exceptions.UsageError) and exc.ctx is None:
+            with suppress(Exception):
+                exc.ctx = _context_of(sys.argv[1:])
         exc.show()  # the usage, then one line: what was wrong
         sys.exit(exc.exit_code)
+    except Exception as exc:
+        if os.environ.get("CALLKEEP_DEBUG"):
+            raise
+        err_console.print(
+            f"[red]error:[/red] unexpected {type(exc).__name__}: {escape(str(exc))} "
+            "(CALLKEEP_DEBUG=1 shows where)"
+        )
+        sys.exit(1)
     sys.exit(result if isinstance(result, int) else 0)
