@@ -77,6 +77,9 @@ app = RootApp(
     add_completion=False,
     pretty_exceptions_enable=False,
     cls=LazyRoot,
+    # plain help: rendering it with rich (typer.rich_utils) alone takes longer to import than
+    # the budget for `callkeep --help`
+    rich_markup_mode=None,
 )
 
 

@@ -155,6 +155,19 @@ class LazyRoot(TyperGroup):
             command = self.commands.get(cmd_name)
         return command
 
+    def format_commands(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        """Each command with the first paragraph of its help, wrapped, never cut short."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            text = command.short_help or (command.help or "").split("\n\n", 1)[0]
+            rows.append((name, " ".join(text.split())))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         self.listing = True
         try:
