@@ -86,16 +86,18 @@ def _is_empty(session: Session) -> bool:
 
 def _obtain_registry(*, session: Session, phones: list[str], now: datetime) -> None:
     """The demo's national registry: every third contact number is on it, the 207 area code
-    and the contacts' own are covered, obtained again a month apart over the demo's period."""
+    and the contacts' own are covered, obtained a month apart over the demo's period."""
     from callkeep.lists import imports
     from callkeep.lists import service as lists_service
 
     area_codes = sorted({207} | {int(n[2:5]) for n in phones})
-    registered = sorted(n for n in phones if int(n[-1]) % 3 == 0)
+    registered = sorted(n[2:] for n in phones if int(n[-1]) % 3 == 0)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "demo-national-registry.txt"
-        path.write_text("".join(f"{n[2:]}\n" for n in registered) or "2077841299\n")
-        for days in REGISTRY_AGES:
+        for step, days in enumerate(REGISTRY_AGES):
+            # each month's copy of the registry has grown by one (made-up) number
+            grown = [*registered, *(f"207784129{i}" for i in range(step + 1))]
+            path.write_text("".join(f"{n}\n" for n in sorted(grown)))
             imports.import_list(
                 session=session,
                 actor=DEMO_ACTOR,
