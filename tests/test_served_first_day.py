@@ -25,11 +25,11 @@ CALLKEEP = Path(sys.executable).parent / "callkeep"
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    data = tmp_path_factory.mktemp("fresh")
+    data = tmp_path_factory.mktemp("fresh") / "data"
     port = free_port()
     env = {**os.environ, "CALLKEEP_DATA_DIR": str(data)}
     env.pop("CALLKEEP_DATABASE_URL", None)
-    out = data / "serve.out"
+    out = data.parent / "serve.out"
     with out.open("w") as sink:
         server = subprocess.Popen(
             [str(CALLKEEP), "serve", "--port", str(port)],
@@ -67,6 +67,13 @@ def test_the_public_page_of_a_fresh_install_takes_a_request(served: tuple[str, P
         )
     assert posted.status_code == 200, posted.text
     assert re.search(r'data-testid="confirmation-code">[A-Z0-9]+<', posted.text)
+
+
+def test_the_files_holding_personal_data_are_private(served: tuple[str, Path]) -> None:
+    data = served[1].parent / "data"
+    names = {p.name: p.stat().st_mode & 0o777 for p in data.iterdir() if p.is_file()}
+    assert {"callkeep.db", "callkeep.db-wal", "callkeep.db-shm", "secret.key"} <= set(names)
+    assert set(names.values()) == {0o600}, names
 
 
 def _external_hosts(html: str) -> set[str]:
