@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import func
+
 from callkeep.bootstrap import prepare
 from callkeep.kit.runtime import Runtime
 from callkeep.ledger import service as ledger
@@ -26,3 +28,30 @@ def test_first_start_with_demo_seeds_once_and_verifies(rt: Runtime) -> None:
     with rt.db.transaction(read_only=True) as session:
         second = ledger.verify(session=session)
     assert second.intact and second.entries == first.entries
+
+
+def test_the_demo_calls_are_the_ones_their_decisions_allowed(rt: Runtime) -> None:
+    from sqlalchemy import select
+
+    from callkeep.bootstrap import reminders
+    from callkeep.checks.models import Decision
+    from callkeep.records import models as m
+    from callkeep.records import sellers
+
+    prepare(rt, demo=True)
+    with rt.db.transaction(read_only=True) as session:
+        pairs = list(
+            session.execute(
+                select(m.Call, Decision).join(Decision, Decision.id == m.Call.decision_id)
+            )
+        )
+        calls = session.scalar(select(func.count()).select_from(m.Call))
+        slugs = set(session.scalars(select(m.Seller.slug)))
+        default = sellers.seller_view(session=session, ref=None)
+    assert calls == len(pairs) == 300  # every call names its decision
+    for call, decision in pairs:
+        assert decision.allowed, decision.reasons
+        assert decision.phone == call.called_number and decision.seller_id == call.seller_id
+        assert decision.campaign_id == call.campaign_id and decision.at == call.started_at
+    assert "default" in slugs and default["slug"] == "androscoggin-energy"
+    assert reminders(rt) == []  # the demo's default seller has its name

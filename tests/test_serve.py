@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
+from serving import free_port, wait_serving
 
 from callkeep.config import Settings
 from callkeep.kit.runtime import build_runtime
 from callkeep.ledger import service as ledger
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_two_server_processes_share_one_database(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "CALLKEEP_DATA_DIR": str(tmp_path)}
     env.pop("CALLKEEP_DATABASE_URL", None)
     server = subprocess.Popen(
@@ -34,16 +27,7 @@ def test_two_server_processes_share_one_database(tmp_path: Path) -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
+        wait_serving(server, base, lambda: server.stderr.read().decode() if server.stderr else "")
         login = (tmp_path / "initial-admin.txt").read_text()
         token = login.split("api token: ")[1].split()[0]
         headers = {"Authorization": f"Bearer {token}"}
@@ -69,7 +53,7 @@ def test_two_server_processes_share_one_database(tmp_path: Path) -> None:
 
 
 def test_a_server_that_says_it_serves_answers_at_once(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "CALLKEEP_DATA_DIR": str(tmp_path), "COLUMNS": "200"}
     env.pop("CALLKEEP_DATABASE_URL", None)
     server = subprocess.Popen(

@@ -14,6 +14,7 @@ from callkeep import __version__
 from callkeep.checks.lane import CheckLane
 from callkeep.config import Settings, get_settings
 from callkeep.domains import domain_modules, load_models
+from callkeep.kit import apidocs
 from callkeep.kit.http import BodyLimit, install_error_handlers
 from callkeep.kit.runtime import Runtime, build_runtime
 
@@ -29,6 +30,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
         runtime = build_runtime(settings or get_settings())
         migrations.ensure_current(runtime.settings.database_url)
+        from callkeep.bootstrap import ensure_default_seller
+
+        ensure_default_seller(runtime)
     rt = runtime
 
     @asynccontextmanager
@@ -51,9 +55,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         version=__version__,
         description="Call records and Do-Not-Call compliance that prove themselves. "
         "Not legal advice.",
+        docs_url=None,  # served from local assets by kit.apidocs: no CDN
+        redoc_url=None,
     )
     app.state.runtime = rt
     install_error_handlers(app)
+    apidocs.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:

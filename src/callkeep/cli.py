@@ -1,23 +1,103 @@
-"""`callkeep`: the command line. Each domain adds its commands through `register`."""
+"""`callkeep`: the command line. Each domain adds its commands through `register`.
+
+The installed command (`main`) imports a domain only when one of its commands is run (see
+`callkeep.kit.commands`); `app` itself gains every domain's commands the first time it is turned
+into a command line (e.g. by `typer.testing.CliRunner`).
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
 
-import click
 import typer
+import typer.main
+from rich.markup import escape
+from typer import _click  # the click that typer carries, whose errors it raises
+from typer.core import TyperGroup
 
-from callkeep.domains import domain_modules
+from callkeep import __version__
 from callkeep.errors import CallkeepError
 from callkeep.kit.cli import cli_runtime, console, err_console
+from callkeep.kit.commands import LazyRoot, load_index
 
-app = typer.Typer(
+
+class RootApp(typer.Typer):
+    """The root Typer: the domains register into it when it is first read, not at import."""
+
+    _domains = "off"  # off (not yet), pending, loading, done
+
+    def _pull(self) -> None:
+        if self.__dict__.get("_domains") == "pending":
+            from callkeep.domains import domain_modules
+
+            self._domains = "loading"
+            for module in domain_modules("cli"):
+                module.register(self)
+            self._domains = "done"
+
+    @property
+    def registered_commands(self) -> Any:
+        self._pull()
+        return self.__dict__["_commands"]
+
+    @registered_commands.setter
+    def registered_commands(self, value: Any) -> None:
+        self.__dict__["_commands"] = value
+
+    @property
+    def registered_groups(self) -> Any:
+        self._pull()
+        return self.__dict__["_groups"]
+
+    @registered_groups.setter
+    def registered_groups(self, value: Any) -> None:
+        self.__dict__["_groups"] = value
+
+    @contextmanager
+    def own_commands_only(self) -> Iterator[bool]:
+        """While inside, reading the app does not register the domains; yields whether they
+        are still to be registered."""
+        before: str = self.__dict__.get("_domains", "off")
+        if before == "pending":
+            self._domains = "off"
+        try:
+            yield before == "pending"
+        finally:
+            self._domains = before
+
+
+app = RootApp(
     name="callkeep",
     help="Call records and Do-Not-Call compliance that prove themselves. Not legal advice.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=LazyRoot,
+    # plain help: rendering it with rich (typer.rich_utils) alone takes longer to import than
+    # the budget for `callkeep --help`
+    rich_markup_mode=None,
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        print(f"callkeep {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_show_version, help="print the version"
+    ),
+) -> None:
+    pass
+
+
 db_app = typer.Typer(help="The SQL database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 keys_app = typer.Typer(help="The key that encrypts personal data at rest.", no_args_is_help=True)
@@ -41,9 +121,16 @@ def keys_rotate() -> None:
 def db_upgrade() -> None:
     """Applies every pending migration."""
     from callkeep import migrations
+    from callkeep.bootstrap import ensure_default_seller
+    from callkeep.config import get_settings
+    from callkeep.domains import load_models
+    from callkeep.kit.runtime import build_runtime
 
-    rt = cli_runtime()
+    load_models()
+    rt = build_runtime(get_settings())
     migrations.upgrade(rt.settings.database_url)
+    if ensure_default_seller(rt):
+        console.print('recorded the default seller, "My business" (slug default)')
     console.print("database is up to date")
 
 
@@ -60,16 +147,19 @@ def serve(
     import uvicorn
 
     from callkeep.app import create_app
-    from callkeep.bootstrap import prepare
+    from callkeep.bootstrap import prepare, reminders
 
     rt = cli_runtime()
     login = prepare(rt, demo=demo)
+    notes = reminders(rt)
 
     def announce() -> None:
         console.print(f"callkeep is serving on [bold]http://{host}:{port}/[/bold]")
         console.print(f"  API docs: http://{host}:{port}/docs")
         for line in login:
             console.print(f"  {line}")
+        for note in notes:
+            console.print(f"[yellow]note:[/yellow] {escape(note)}", soft_wrap=True)
 
     if workers == 1:
         config = uvicorn.Config(create_app(runtime=rt), host=host, port=port, log_level="warning")
@@ -91,25 +181,61 @@ def serve(
     )
 
 
-for _module in domain_modules("cli"):
-    _module.register(app)
+app._domains = "pending"
+
+
+def command_line() -> LazyRoot:
+    """The root group as the installed command runs it: the domains' commands stand in by name
+    and help until one is run (all of them, when `app` has already registered them)."""
+    with app.own_commands_only() as lazy:
+        group = typer.main.get_group(app)
+    assert isinstance(group, LazyRoot)
+    if lazy:
+        group.add_placeholders(load_index())
+    return group
+
+
+def _context_of(args: list[str]) -> _click.Context:
+    """The context of the deepest command `args` name, for a usage error raised without one."""
+    command: _click.Command = command_line()
+    ctx = _click.Context(command, info_name="callkeep")
+    for word in args:
+        if word.startswith("-") or not isinstance(command, TyperGroup):
+            break
+        found = command.get_command(ctx, word)
+        if found is None:
+            break
+        command = found
+        ctx = _click.Context(command, info_name=word, parent=ctx)
+    return ctx
 
 
 def main() -> None:
     """Runs the CLI, turning every `CallkeepError` into a message and its exit code."""
     try:
-        result = app(standalone_mode=False)
+        result = command_line().main(args=sys.argv[1:], prog_name="callkeep", standalone_mode=False)
     except CallkeepError as exc:
         err_console.print(f"[red]error:[/red] {exc.message}")
         for problem in exc.fields:
-            err_console.print(f"  {problem.field}: {problem.message}")
+            line = f"{problem.field}: {problem.message}"
+            if line not in exc.message:  # each problem once
+                err_console.print(f"  {line}")
         sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err_console.print("aborted")
         sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
+    except _click.exceptions.ClickException as exc:
+        if isinstance(exc, _click.exceptions.UsageError) and exc.ctx is None:
+            with suppress(Exception):
+                exc.ctx = _context_of(sys.argv[1:])
+        exc.show()  # the usage, then one line: what was wrong
         sys.exit(exc.exit_code)
+    except Exception as exc:
+        if os.environ.get("CALLKEEP_DEBUG"):
+            raise
+        err_console.print(
+            f"[red]error:[/red] unexpected {type(exc).__name__}: {escape(str(exc))} "
+            "(CALLKEEP_DEBUG=1 shows where)"
+        )
+        sys.exit(1)
     sys.exit(result if isinstance(result, int) else 0)

@@ -53,8 +53,17 @@ def backup_verify(
 
 @backup_app.command("restore")
 def backup_restore(file: Path) -> None:
-    """Restores a verified backup into an empty database (CALLKEEP_DATABASE_URL)."""
-    rt = cli_runtime()
+    """Restores a verified backup into an empty database (CALLKEEP_DATABASE_URL).
+
+    The key is checked against the backup first: nothing is created when it does not match."""
+    from callkeep.config import get_settings
+    from callkeep.domains import load_models
+    from callkeep.kit.runtime import build_runtime
+
+    settings = get_settings()
+    service.check_restore_key(path=file, key_file=settings.key_file)
+    load_models()
+    rt = build_runtime(settings)  # no default seller yet: the backup brings its own records
     manifest = service.restore(rt=rt, path=file)
     console.print(
         f"restored {sum(manifest.tables.values())} rows; ledger head {manifest.ledger_head_seq}. "

@@ -21,6 +21,10 @@ class Manifest(BaseModel):
     ledger_head_hash: str
     files: list[BackupFile]
     key_ids: list[str]
+    # where the key file was when the backup was made, and a fingerprint that names that key
+    # (never the key): what a restore asks for when the key at hand is another
+    key_file: str | None = None
+    key_fingerprint: str | None = None
 
 
 class BackupCheck(BaseModel):

@@ -23,6 +23,7 @@ from callkeep import __version__, migrations
 from callkeep.backup.dump import dump_table, load_table
 from callkeep.backup.schemas import BackupCheck, BackupFile, Manifest
 from callkeep.errors import CallkeepError, Conflict, InvalidInput
+from callkeep.kit import crypto
 from callkeep.kit.clock import iso, utcnow
 from callkeep.kit.crypto import Keyring
 from callkeep.kit.db import Base, Database
@@ -53,6 +54,11 @@ def _signature(keys: Keyring, manifest_bytes: bytes) -> str:
     return hmac.new(keys.derived("backup"), manifest_bytes, hashlib.sha256).hexdigest()
 
 
+def key_fingerprint(keys: Keyring) -> str:
+    """A short name of the key a backup is signed with, that reveals nothing of it."""
+    return hashlib.sha256(keys.derived("backup-key-fingerprint")).hexdigest()[:16]
+
+
 def _snapshot_files(root: Path) -> list[Path]:
     if not root.exists():
         return []
@@ -72,7 +78,10 @@ def create(*, rt: Runtime, out: Path) -> Manifest:
     tables: dict[str, int] = {}
     engine = rt.db.engine
     options = {} if rt.db.is_sqlite else {"isolation_level": "REPEATABLE READ"}
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    # a backup holds personal data: readable by its owner only, from its first byte
+    zip_file = os.fdopen(os.open(partial, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600), "w+b")
+    os.chmod(partial, 0o600)  # a leftover partial from an earlier try keeps its own mode
+    with zip_file, zipfile.ZipFile(zip_file, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         with (
             engine.connect().execution_options(sqlite_begin="DEFERRED", **options) as conn,
             conn.begin(),
@@ -106,6 +115,8 @@ def create(*, rt: Runtime, out: Path) -> Manifest:
             ledger_head_hash=head[1] if head else ledger_service.GENESIS,
             files=files,
             key_ids=[key_id for key_id, _ in rt.keys.keys],
+            key_file=str(rt.settings.key_file.resolve()),
+            key_fingerprint=key_fingerprint(rt.keys),
         )
         manifest_bytes = manifest.model_dump_json(indent=2).encode()
         archive.writestr(MANIFEST, manifest_bytes)
@@ -200,6 +211,45 @@ def _replay(archive: zipfile.ZipFile, manifest: Manifest) -> list[str]:
     if report.head_seq != manifest.ledger_head_seq or report.head_hash != manifest.ledger_head_hash:
         problems.append("ledger: the head differs from the manifest's")
     return problems
+
+
+def _made_with(manifest: Manifest | None) -> str:
+    if manifest is None or not manifest.key_file:
+        return "the secret key file of the installation the backup was made on"
+    fingerprint = f", fingerprint {manifest.key_fingerprint}" if manifest.key_fingerprint else ""
+    return f"the key file the backup was made with ({manifest.key_file} there{fingerprint})"
+
+
+def check_restore_key(*, path: Path, key_file: Path) -> Keyring:
+    """The key a restore will use, checked against the backup before anything is created: no
+    data folder, key or database is made when the key is missing or is not the backup's."""
+    if not path.is_file():
+        raise InvalidInput.for_field("file", f"{path}: no such backup file")
+    if not key_file.is_file():
+        try:
+            with zipfile.ZipFile(path) as archive:
+                manifest, _ = _read_manifest(archive, [])
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise InvalidInput.for_field(
+                "file", f"{path} is not a readable backup: {exc}"
+            ) from None
+        raise InvalidInput.for_field(
+            "key",
+            f"there is no key file at {key_file}: copy {_made_with(manifest)} to {key_file}, "
+            "then restore again (without that key the personal data cannot be read)",
+        )
+    keys = crypto.read_keyring(key_file)
+    result = check(path=path, keys=keys)
+    if result.manifest is not None and result.signed_by_this_key is False:
+        raise InvalidInput.for_field(
+            "key",
+            f"the backup was not made with the key in {key_file}"
+            f" (fingerprint {key_fingerprint(keys)}): copy {_made_with(result.manifest)} to "
+            f"{key_file}, then restore again",
+        )
+    if not result.intact:
+        raise CallkeepError("the backup did not verify: " + "; ".join(result.problems))
+    return keys
 
 
 def restore(*, rt: Runtime, path: Path) -> Manifest:

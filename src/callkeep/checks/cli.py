@@ -8,13 +8,12 @@ from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-from rich.table import Table
 
 from callkeep.checks import scrub as scrub_module
 from callkeep.checks import service
 from callkeep.checks.schemas import CheckIn, DecisionOut, ScrubSummary
 from callkeep.errors import InvalidInput
-from callkeep.kit.cli import cli_actor, cli_runtime, console, print_json
+from callkeep.kit.cli import cli_actor, cli_runtime, console, print_json, wrapping_table
 
 
 def register(root: typer.Typer) -> None:
@@ -43,7 +42,7 @@ def _explain(decision: DecisionOut) -> None:
     for note in decision.notes:
         console.print(f"  note: {note}")
     if decision.reasons:
-        table = Table("reason", "citation", "why", title="blocked because")
+        table = wrapping_table("reason", "citation", "why", title="blocked because")
         for reason in decision.reasons:
             table.add_row(reason.code, reason.citation, reason.message)
         console.print(table)
@@ -85,7 +84,7 @@ def _summary(summary: ScrubSummary, out: Path) -> None:
         soft_wrap=True,
     )
     if summary.reasons:
-        table = Table("reason", "rows", title="by reason")
+        table = wrapping_table("reason", "rows", title="by reason")
         for code, count in summary.reasons.items():
             table.add_row(code, str(count))
         console.print(table)

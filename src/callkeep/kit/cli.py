@@ -1,17 +1,21 @@
-"""The command line's plumbing: the runtime, consoles and the acting user."""
+"""The command line's plumbing: the runtime, consoles and the acting user.
+
+Light to import: the database, the keys and the settings are loaded on first use, so a command
+that needs none of them (or `--help`) starts quickly.
+"""
 
 from __future__ import annotations
 
 import getpass
 import json
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.table import Column, Table
 
-from callkeep.config import get_settings
-from callkeep.domains import load_models
-from callkeep.kit.runtime import Runtime, build_runtime
+if TYPE_CHECKING:
+    from callkeep.kit.runtime import Runtime
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -19,13 +23,25 @@ err_console = Console(stderr=True, highlight=False)
 
 @lru_cache(maxsize=1)
 def cli_runtime() -> Runtime:
-    """The runtime for this command, built on first use from the environment."""
+    """The runtime for this command, built on first use from the environment: the database
+    migrated if it is behind, and the default seller recorded if it is not yet."""
     from callkeep import migrations
+    from callkeep.bootstrap import ensure_default_seller
+    from callkeep.config import get_settings
+    from callkeep.domains import load_models
+    from callkeep.kit.runtime import build_runtime
 
     load_models()
     runtime = build_runtime(get_settings())
     migrations.ensure_current(runtime.settings.database_url)
+    ensure_default_seller(runtime)
     return runtime
+
+
+def wrapping_table(*headers: str, title: str | None = None) -> Table:
+    """A table whose cells wrap, long words too, so it fits the terminal (80 columns when
+    printed to a file) and never cuts a value short."""
+    return Table(*(Column(h, overflow="fold") for h in headers), title=title)
 
 
 def cli_actor() -> str:

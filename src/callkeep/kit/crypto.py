@@ -95,6 +95,11 @@ def load_or_create_keyring(path: Path) -> Keyring:
     """Reads the key file, creating it with one fresh key (mode 0600) if it does not exist."""
     if not path.exists():
         _write_private(path, _new_key_line(1))
+    return read_keyring(path)
+
+
+def read_keyring(path: Path) -> Keyring:
+    """Reads an existing key file."""
     keys: list[tuple[str, bytes]] = []
     for number, line in enumerate(path.read_text().splitlines(), start=1):
         if not line.strip():

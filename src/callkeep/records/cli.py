@@ -103,6 +103,17 @@ def seller_list(as_json: bool = typer.Option(False, "--json")) -> None:
         console.print(f"{s.slug}  {s.name}  {s.id}{mark}")
 
 
+@sellers_app.command("rename")
+def seller_rename(
+    seller: str = typer.Argument(..., help="the seller's slug or id, e.g. default"),
+    name: str = typer.Argument(..., help="its name, as consumers and regulators see it"),
+) -> None:
+    """Gives a seller (e.g. `default`) its name; recorded as an amendment of the seller."""
+    with cli_runtime().db.transaction() as session:
+        view = sellers.rename_seller(session=session, actor=cli_actor(), ref=seller, name=name)
+        console.print(f"seller {view['slug']} is now named {view['name']!r}")
+
+
 @campaigns_app.command("add")
 def campaign_add(
     slug: str,
@@ -134,8 +145,11 @@ def campaign_list(seller: str | None = typer.Option(None)) -> None:
     """Lists campaigns."""
     with cli_runtime().db.transaction(read_only=True) as session:
         seller_id = sellers.seller_view(session=session, ref=seller)["id"] if seller else None
-        for c in sellers.list_campaigns(session=session, seller_id=seller_id):
-            console.print(f"{c.slug}  {c.dialing_mode}  {c.subject}  {c.id}")
+        found = sellers.list_campaigns(session=session, seller_id=seller_id)
+    if not found:
+        console.print("no campaigns match (add one with: callkeep campaigns add)")
+    for c in found:
+        console.print(f"{c.slug}  {c.dialing_mode}  {c.subject}  {c.id}")
 
 
 @employees_app.command("add")
@@ -200,6 +214,8 @@ def contact_search(
     if as_json:
         print_json([c.model_dump(mode="json") for c in found])
         return
+    if not found:
+        console.print("no contacts match")
     for c in found:
         console.print(f"{c.id}  {'; '.join(c.names)}  {' '.join(c.phones)}  {c.state or ''}")
 
@@ -343,7 +359,7 @@ def call_list(
     for c in items:
         when = iso(c.started_at) if c.started_at else "-"
         console.print(f"{when}  {c.called_number or '-'}  {c.disposition or '-'}  {c.id}")
-    console.print(f"{len(items)} of {total}")
+    console.print(f"{len(items)} of {total}" if total else "no calls match")
 
 
 @consents_app.command("add")

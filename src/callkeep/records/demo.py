@@ -2,19 +2,23 @@
 
 Everything is written through the records services, so `audit verify` holds on the demo too.
 The data is the same on every run (a seeded random generator), except that call times are
-relative to now.
+relative to now. A small synthetic national registry over the demo's area codes is obtained
+for the whole period, and every call is checked before it is placed, as a dialer does: the demo's
+calls are the ones their decision allowed, each linked to that decision.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from datetime import timedelta
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callkeep.kit.clock import utcnow
+from callkeep.kit.clock import iso, utcnow
 from callkeep.phone.parse import try_normalize
 from callkeep.records import calls, consents, people, sellers
 from callkeep.records import models as m
@@ -32,6 +36,8 @@ from callkeep.records.schemas import (
 )
 
 DEMO_ACTOR = "system:demo"
+DEMO_CALLS = 300
+REGISTRY_AGES = (61, 30, 0)  # days before today: each call's moment has a registry ≤ 31 days old
 
 _FIRST = [
     "Jane", "Robert", "Mary", "Paul", "Linda", "Michael", "Susan", "David", "Karen", "James",
@@ -69,9 +75,63 @@ def _phone(rng: random.Random, area: int, exchange: int) -> str:
             return candidate
 
 
+def _is_empty(session: Session) -> bool:
+    """No seller but the built-in default, and no contact or call yet."""
+    others = select(m.Seller.id).where(m.Seller.slug != sellers.DEFAULT_SLUG).limit(1)
+    return all(
+        session.scalar(query) is None
+        for query in (others, select(m.Contact.id).limit(1), select(m.Call.id).limit(1))
+    )
+
+
+def _obtain_registry(*, session: Session, phones: list[str], now: datetime) -> None:
+    """The demo's national registry: every third contact number is on it, the 207 area code
+    and the contacts' own are covered, obtained a month apart over the demo's period."""
+    from callkeep.lists import imports
+    from callkeep.lists import service as lists_service
+
+    area_codes = sorted({207} | {int(n[2:5]) for n in phones})
+    registered = sorted(n[2:] for n in phones if int(n[-1]) % 3 == 0)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "demo-national-registry.txt"
+        for step, days in enumerate(REGISTRY_AGES):
+            # each month's copy of the registry has grown by one (made-up) number
+            grown = [*registered, *(f"207784129{i}" for i in range(step + 1))]
+            path.write_text("".join(f"{n}\n" for n in sorted(grown)))
+            imports.import_list(
+                session=session,
+                actor=DEMO_ACTOR,
+                folder=lists_service.snapshot_folder(session),
+                max_unzipped=1 << 30,
+                request=imports.ImportRequest(
+                    paths=[path],
+                    list_name="national",
+                    as_of=(now - timedelta(days=days)).date(),
+                    san="DEMO-SAN",
+                    area_codes=area_codes,
+                    accessed_by="demo data",
+                ),
+            )
+
+
+def _allowed_decision(
+    *, session: Session, phone: str, seller_id: str, campaign_id: str, at: datetime
+) -> str | None:
+    """The id of the stored decision that allows this call, or None when it is blocked."""
+    from callkeep.checks import service as checks_service
+    from callkeep.checks.schemas import CheckIn
+
+    decision = checks_service.check(
+        session=session,
+        actor=DEMO_ACTOR,
+        check_in=CheckIn(phone=phone, seller=seller_id, campaign=campaign_id, at=iso(at)),
+    )
+    return decision.decision_id if decision.allowed else None
+
+
 def seed_if_empty(*, session: Session) -> bool:
-    """Seeds the demo when no seller exists; returns whether it did."""
-    if session.scalar(select(m.Seller.id).limit(1)) is not None:
+    """Seeds the demo when nothing but the default seller exists; returns whether it did."""
+    if not _is_empty(session):
         return False
     rng = random.Random(20260704)
     now = utcnow()
@@ -235,8 +295,15 @@ def seed_if_empty(*, session: Session) -> bool:
                 inquired_at=now - timedelta(days=rng.randint(5, 80)),
             ),
         )
-    batch = []
-    for _ in range(300):
+    _obtain_registry(
+        session=session,
+        phones=sorted({p for c in contacts for p in json.loads(c.phones)}),
+        now=now,
+    )
+    batch: list[CallIn] = []
+    for _ in range(DEMO_CALLS * 5):
+        if len(batch) == DEMO_CALLS:
+            break
         contact = rng.choice(contacts)
         campaign = rng.choice([heat_pumps, audits])
         employee = rng.choice(employees[:3])
@@ -246,6 +313,12 @@ def seed_if_empty(*, session: Session) -> bool:
         day = now - timedelta(days=rng.randint(1, 60))
         started = day.replace(hour=rng.randint(13, 23), minute=rng.randint(0, 59), second=0)
         answered = disposition in ("answered_person", "transferred")
+        called = rng.choice(json.loads(contact.phones))
+        decision_id = _allowed_decision(
+            session=session, phone=called, seller_id=energy.id, campaign_id=campaign.id, at=started
+        )
+        if decision_id is None:
+            continue  # the dialer does not place a blocked call
         batch.append(
             CallIn.model_validate(
                 {
@@ -259,7 +332,8 @@ def seed_if_empty(*, session: Session) -> bool:
                     "prerecorded": False,
                     "manual_dial": campaign.dialing_mode == "manual",
                     "calling_number": campaign.caller_id_number,
-                    "called_number": rng.choice(json.loads(contact.phones)),
+                    "called_number": called,
+                    "decision_id": decision_id,
                     "started_at": started,
                     "duration_seconds": rng.randint(60, 900) if answered else rng.randint(0, 40),
                     "script_version_id": scripts[campaign.id].id,

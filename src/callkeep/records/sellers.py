@@ -53,6 +53,58 @@ def seller_view(*, session: Session, ref: str | None) -> dict[str, Any]:
     return amendments.current(session=session, record=row)
 
 
+DEFAULT_SLUG = "default"
+DEFAULT_NAME = "My business"
+
+
+def ensure_default_seller(*, session: Session, actor: str) -> bool:
+    """Records the default seller (slug `default`, "My business") unless it exists; returns
+    whether it did. Another process recording it at the same moment is not an error."""
+    if session.scalar(select(m.Seller.id).where(m.Seller.slug == DEFAULT_SLUG)) is not None:
+        return False
+    seller = m.Seller(
+        name=DEFAULT_NAME,
+        slug=DEFAULT_SLUG,
+        screen_litigators=False,
+        is_default=False,
+        recorded_by=actor,
+    )
+    try:
+        with session.begin_nested():
+            ledger.record(session=session, actor=actor, entity=seller)
+    except IntegrityError:
+        return False
+    return True
+
+
+def default_unnamed(*, session: Session) -> bool:
+    """Whether the seller used when none is named is still the unnamed default."""
+    try:
+        view = seller_view(session=session, ref=None)
+    except InvalidInput:
+        return False
+    return bool(view["slug"] == DEFAULT_SLUG and view["name"] == DEFAULT_NAME)
+
+
+def rename_seller(*, session: Session, actor: str, ref: str, name: str) -> dict[str, Any]:
+    """Gives a seller a new name, as an amendment of its record; returns the amended view."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidInput.for_field("name", "give a name of 1 to 200 characters")
+    view = seller_view(session=session, ref=ref)
+    if view["name"] == name:
+        return view
+    amendments.amend(
+        session=session,
+        actor=actor,
+        target_type="sellers",
+        target_id=str(view["id"]),
+        changes={"name": name},
+        reason="renamed by the operator",
+    )
+    return seller_view(session=session, ref=str(view["id"]))
+
+
 def seller_out(view: dict[str, Any]) -> SellerOut:
     """A seller view as the API shows it."""
     return SellerOut.model_validate(view)

@@ -116,7 +116,7 @@ def list_(
             f"{out.confirmation_code}  {iso(out.received_at)}  {out.phone}  {out.seller}  "
             f"{out.channel}  {out.status}  due {out.deadline}"
         )
-    console.print(f"{len(outs)} of {total} requests")
+    console.print(f"{len(outs)} of {total} requests" if total else "no requests match")
 
 
 @dnc_app.command("show")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from callkeep.errors import InvalidInput
-from callkeep.kit.cli import console, print_json
+from callkeep.kit.cli import console, print_json, wrapping_table
 from callkeep.rules import service
 
 rules_app = typer.Typer(help="Calling rules as cited data.", no_args_is_help=True)
@@ -29,7 +28,7 @@ def show(
     if as_json:
         print_json([e.model_dump() for e in entries])
         return
-    table = Table("state", "kind", "rule", "citation", "confidence", title="calling rules")
+    table = wrapping_table("state", "kind", "rule", "citation", "confidence", title="calling rules")
     for entry in entries:
         table.add_row(entry.state, entry.kind, entry.rule, entry.citation, entry.confidence)
     console.print(table)
