@@ -75,4 +75,8 @@ def export_verify(
 
 
 def register(root: typer.Typer) -> None:
+    from callkeep.reports import report_cli, retention_cli
+
     root.add_typer(export_app, name="export")
+    report_cli.register(root)
+    retention_cli.register(root)
