@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from callkeep.kit.runtime import Runtime
@@ -250,3 +252,19 @@ def test_export_verify_exits_as_verify_py_does(rt: Runtime, tmp_path: Path) -> N
         env=env,
     )
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+@given(st.one_of(st.text(), st.none(), st.booleans(), st.integers()))
+def test_the_fast_csv_cell_is_csvsafe_cell(value: object) -> None:
+    from callkeep.reports.csvsafe import cell
+    from callkeep.reports.sections import _cell
+
+    assert _cell(value) == cell(value)
+
+
+def test_formula_cells_are_neutralised_in_every_csv() -> None:
+    from callkeep.reports.sections import _cell
+
+    for attack in ("=1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=x", "\r=x", '=HYPERLINK("x")'):
+        assert _cell(attack) == "'" + attack
+    assert _cell("plain") == "plain" and _cell("") == ""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
 from sqlalchemy import Select, func, inspect, select
 from sqlalchemy.orm import Session
 
@@ -25,10 +25,11 @@ from callkeep.kit.canonical import canonical_bytes
 from callkeep.kit.clock import iso
 from callkeep.ledger import merkle
 from callkeep.ledger.models import LedgerEntry, Recorded
-from callkeep.reports.csvsafe import cell
+from callkeep.reports.csvsafe import TRIGGERS, cell
 
 CHUNK = 2000
 RECORDS = "records.jsonl"
+_TRIGGERS = frozenset(TRIGGERS)
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,24 @@ def _private(path: Path, text: bool) -> IO[Any]:
     return os.fdopen(fd, "wb")
 
 
-def _shown(value: Any) -> Any:
-    if isinstance(value, datetime):
+def _cell(value: Any) -> str:
+    """A CSV cell: instants as ISO text, and `csvsafe.cell` for everything (its rule, with the
+    plain text that needs no quote answered before the call)."""
+    kind = type(value)
+    if kind is str and value[:1] not in _TRIGGERS:
+        return str(value)
+    if value is None:
+        return ""
+    if kind is datetime:
         return iso(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+    if kind is date:
+        return str(value.isoformat())
+    return cell(value)
+
+
+def _labelled(model: type[Recorded]) -> list[Any]:
+    """The model's columns, each labelled with its attribute name (as `ledger_content` keys)."""
+    return [attr.columns[0].label(attr.key) for attr in inspect(model).column_attrs]
 
 
 def columns_of(model: type[Recorded]) -> list[str]:
@@ -95,33 +108,47 @@ class SectionWriter:
             found = self._csv[name] = (handle, writer)
         return found[1]
 
-    def _entries(self, session: Session, table: str, ids: list[str]) -> dict[str, LedgerEntry]:
+    def _entries(self, session: Session, table: str, ids: list[str]) -> dict[str, Any]:
         """The newest ledger entry about each record."""
         newest = (
             select(func.max(LedgerEntry.seq))
             .where(LedgerEntry.entity_type == table, LedgerEntry.entity_id.in_(ids))
             .group_by(LedgerEntry.entity_id)
         )
-        rows = session.scalars(select(LedgerEntry).where(LedgerEntry.seq.in_(newest)))
+        entry = LedgerEntry
+        rows = session.execute(
+            select(
+                entry.seq,
+                entry.at,
+                entry.actor,
+                entry.action,
+                entry.entity_id,
+                entry.digest,
+                entry.prev_hash,
+                entry.hash,
+            ).where(entry.seq.in_(newest))
+        )
         return {row.entity_id: row for row in rows}
 
-    def _write(
-        self, session: Session, name: str, model: type[Recorded], records: list[Recorded]
-    ) -> None:
+    def _write(self, session: Session, name: str, model: type[Recorded], rows: list[Any]) -> None:
         writer = self._writer(name, model)
         columns = self.columns[f"{name}.csv"]
         table = model.__tablename__
-        entries = self._entries(session, table, [r.id for r in records])
+        entries = self._entries(session, table, [r.id for r in rows])
         ids = self._ids.setdefault(table, set())
         lines: list[bytes] = []
-        for record in records:
-            content = record.ledger_content()
-            writer.writerow([cell(_shown(content[c])) for c in columns])
-            entry = entries.get(record.id)
+        plain, triggers = str, _TRIGGERS
+        for row in rows:
+            content = dict(zip(columns, row, strict=True))
+            writer.writerow(
+                [v if type(v) is plain and v[:1] not in triggers else _cell(v) for v in row]
+            )
+            entry = entries.get(row.id)
             line: dict[str, Any] = {
                 "entity_type": table,
-                "entity_id": record.id,
-                "content": json.loads(canonical_bytes(content)),
+                "entity_id": row.id,
+                # the very bytes the ledger digested, not re-encoded
+                "content": orjson.Fragment(canonical_bytes(content)),
                 "ledger": None,
                 "proof": [],
             }
@@ -138,11 +165,11 @@ class SectionWriter:
                 if entry.seq <= self.size:
                     proof = merkle.inclusion_proof_from_levels(self.tree, entry.seq - 1)
                     line["proof"] = [p.hex() for p in proof]
-            lines.append(json.dumps(line, ensure_ascii=False, sort_keys=True).encode() + b"\n")
-            ids.add(record.id)
+            lines.append(orjson.dumps(line, option=orjson.OPT_SORT_KEYS) + b"\n")
+            ids.add(row.id)
         self._jsonl.write(b"".join(lines))
-        self.counts[name] += len(records)
-        self.records += len(records)
+        self.counts[name] += len(rows)
+        self.records += len(rows)
 
     def stream(
         self,
@@ -152,10 +179,11 @@ class SectionWriter:
         query: Select[Any],
         skip: set[str] | None = None,
     ) -> Iterator[list[Any]]:
-        """Writes the records of `query` a chunk at a time, yielding each chunk once written."""
+        """Writes the records of `query` (a select of `model`) a chunk at a time, read as plain
+        rows (no ORM objects), yielding each chunk once written."""
         self._writer(name, model)
-        result = session.execute(query.execution_options(yield_per=CHUNK)).scalars()
-        for part in result.partitions():
+        plain = query.with_only_columns(*_labelled(model)).execution_options(yield_per=CHUNK)
+        for part in session.execute(plain).partitions():
             records = [r for r in part if skip is None or r.id not in skip]
             if records:
                 self._write(session, name, model, records)

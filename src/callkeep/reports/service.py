@@ -294,7 +294,7 @@ def build(
         os.fchmod(fd, 0o600)
         with (
             os.fdopen(fd, "wb") as raw,
-            zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+            zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
         ):
             for name, path in writer.files.items():
                 archive.write(path, name)
