@@ -73,7 +73,12 @@ def setup(folder: Path, count: int) -> Runtime:
             session=session,
             actor="bench",
             campaign_in=CampaignIn.model_validate(
-                {"seller": "energy", "slug": "heat", "subject": "heat pumps", "dialing_mode": "manual"}
+                {
+                    "seller": "energy",
+                    "slug": "heat",
+                    "subject": "heat pumps",
+                    "dialing_mode": "manual",
+                }
             ),
         )
         seller_id = campaign.seller_id
