@@ -85,6 +85,8 @@ def _summary(found: dict[str, Any]) -> None:
     late = sum(1 for r in incomplete if not r["corrected"])
     console.print(f"  {len(incomplete)} incomplete records, {late} not corrected")
     table = Table("campaign", "window", "answered", "abandoned", "rate", title="Abandonment")
+    for column in table.columns:
+        column.overflow = "fold"
     for w in found["abandonment"]:
         rate = f"{w['rate']:.2%}" + (" [red]over 3%[/red]" if w["over_limit"] else "")
         table.add_row(
@@ -151,6 +153,8 @@ def procedures_list(as_json: bool = typer.Option(False, "--json")) -> None:
         console.print("no procedures recorded yet")
         return
     table = Table("procedure", "version", "title", "effective")
+    for column in table.columns:
+        column.overflow = "fold"
     for row in rows:
         table.add_row(row["slug"], str(row["version"]), row["title"], row["effective_at"])
     console.print(table)
@@ -196,6 +200,8 @@ def training_list(as_json: bool = typer.Option(False, "--json")) -> None:
         console.print("no training recorded yet")
         return
     table = Table("trainee", "procedure", "version", "trained at")
+    for column in table.columns:
+        column.overflow = "fold"
     for row in rows:
         table.add_row(row["trainee"], row["procedure"], str(row["version"]), row["trained_at"])
     console.print(table)

@@ -29,14 +29,16 @@ def retention_run(
     verb = "purged" if apply else "would purge"
     total = sum(found["purged"].values())
     console.print(f"retention as of {found['as_of']}: {verb} {total} records")
-    table = Table("record type", verb, "kept by a hold", "from", "citation")
+    table = Table("record type", verb, "held", "kept from", "citation")
+    for column in table.columns:
+        column.overflow = "fold"
     for name, rule in found["policy"].items():
         table.add_row(
             name,
             str(found["purged"].get(name, 0)),
             str(found["held"].get(name, 0)),
             f"{rule['from']} + {rule['years']} y",
-            rule["citation"],
+            rule["citation"].split(":")[0],
         )
     console.print(table)
     if not apply and total:
@@ -84,6 +86,8 @@ def holds_list(
         console.print("no legal holds")
         return
     table = Table("id", "scope", "value", "reason", "placed", "released")
+    for column in table.columns:
+        column.overflow = "fold"
     for row in rows:
         table.add_row(
             row["id"],
