@@ -268,3 +268,43 @@ def test_formula_cells_are_neutralised_in_every_csv() -> None:
     for attack in ("=1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=x", "\r=x", '=HYPERLINK("x")'):
         assert _cell(attack) == "'" + attack
     assert _cell("plain") == "plain" and _cell("") == ""
+
+
+def test_the_readme_describes_every_field_of_every_file() -> None:
+    from callkeep.domains import load_models
+    from callkeep.ledger.models import recorded_models
+    from callkeep.reports import readme
+    from callkeep.reports.sections import columns_of
+
+    load_models()
+    models = {m.__tablename__: m for m in recorded_models()}
+    tables = {
+        "calls.csv": "calls",
+        "decisions.csv": "check_decisions",
+        "dnc_requests.csv": "dnc_requests",
+        "consents.csv": "consents",
+        "consent_revocations.csv": "consent_revocations",
+        "purchases.csv": "purchases",
+        "inquiries.csv": "inquiries",
+        "sellers.csv": "sellers",
+        "campaigns.csv": "campaigns",
+        "employees.csv": "employees",
+        "employee_fictitious_names.csv": "employee_fictitious_names",
+        "campaign_documents.csv": "campaign_documents",
+        "service_contracts.csv": "service_contracts",
+        "procedures.csv": "safe_harbor_procedures",
+        "trainings.csv": "safe_harbor_trainings",
+        "list_versions.csv": "list_versions",
+        "amendments.csv": "amendments",
+    }
+    assert set(tables) | {
+        "records.jsonl",
+        "checkpoint.json",
+        "manifest.json",
+        "verify.py",
+        "README.txt",
+    } == set(readme.FILES)
+    for file_name, table in tables.items():
+        for column in columns_of(models[table]):
+            described = readme.BY_FILE.get(file_name, {}).get(column) or readme.FIELDS.get(column)
+            assert described, f"{file_name}: {column}"

@@ -82,7 +82,145 @@ FIELDS = {
     "target_id": "the record corrected",
     "changes": "the fields changed and their new values (JSON)",
     "reason": "why",
+    "external_call_id": "the dialer's own id for the call",
+    "idempotency_key": "the key the client sent so a retried post is not a second call",
+    "notes": "free-text notes",
+    "outcome": "the call's outcome in the business's words",
+    "recording_ref": "where the call's recording is kept",
+    "name": "a name",
+    "slug": "the short name used on the command line and in the API",
+    "goods": "the goods or services",
+    "expires_at": "when it expires (UTC)",
+    "purpose": "the goods, services or purpose it concerns",
+    "channel": "how it came in (web, phone, email, text, letter, agent, ...)",
+    "evidence": "the message, email or notes it came with",
+    "content": "the full text, as it was",
+    "version": "its version number (1, 2, ...)",
+    "kind": "its kind",
+    "seller_slug": "the seller's short name",
+    "campaign_slug": "the campaign's short name",
 }
+
+BY_FILE: dict[str, dict[str, str]] = {
+    "calls.csv": {"notes": "free-text notes about the call"},
+    "campaigns.csv": {
+        "dialing_mode": "manual, predictive or prerecorded",
+        "caller_id_authorization": "the proof that the caller ID may be used (310.5(a)(2)(ix))",
+        "caller_id_authorized_from": "start of the period that authorization covers (UTC)",
+        "caller_id_authorized_to": "end of that period (UTC)",
+    },
+    "campaign_documents.csv": {
+        "kind": "script or prerecorded_message",
+        "name": "the document's name within the campaign",
+        "content_type": "the content's media type",
+    },
+    "decisions.csv": {
+        "input": "the number as the dialer sent it",
+        "states": "the states the number may be in",
+        "local_times": "the local time in each candidate zone (JSON)",
+        "lists": "each list consulted, its version, and whether the number was on it (JSON)",
+        "exemptions": "what lifted a registry block: written_consent, ebr_purchase, ebr_inquiry",
+        "rules_version": "the version of the calling rules applied",
+        "batch_id": "the batch the decision was made in, if any",
+    },
+    "dnc_requests.csv": {
+        "name": "the person's name, if given",
+        "email": "the person's email, if given",
+        "other_phones": "further numbers named in the same request (E.164, space separated)",
+        "telemarketer_employee_id": "the employee that called the person (310.5(a)(10))",
+        "telemarketer_name": "the telemarketer that called the person, if not an employee",
+        "call_id": "the call the request was made on",
+        "matched_wording": "the words that made an inbound message a request",
+        "confirmation_code": "the code handed to the person",
+        "honored_in_time": "whether it was honored by its deadline",
+        "entity_entry_id": "its entry on the seller's entity-specific list",
+        "revocation_ids": "the consents it revoked",
+        "retain_until": "the day it may be purged (5 years)",
+    },
+    "consents.csv": {
+        "name": "the name of the person consenting",
+        "request_text": "the request for consent, as it was presented (310.5(a)(8)(ii))",
+        "request_format": "the media type of that request",
+        "purpose": "what the consent was asked and given for",
+        "consent_text": "a copy of the consent given",
+        "kind": "written or express",
+        "signature": "the person's signature, where the rule asks for one",
+    },
+    "consent_revocations.csv": {
+        "consent_id": "the consent revoked",
+        "channel": "how it was revoked",
+        "reference": "the reference of the message that revoked it",
+        "revoked_at": "from when the consent no longer counts (UTC)",
+    },
+    "purchases.csv": {
+        "purchased_at": "the date of purchase (UTC)",
+        "shipped_at": "when the goods were shipped or provided (UTC)",
+        "amount_cents": "the amount paid, in cents",
+    },
+    "inquiries.csv": {"inquired_at": "the date of the inquiry or application (UTC)"},
+    "sellers.csv": {
+        "name": "the seller's name",
+        "address": "the seller's address",
+        "screen_litigators": "whether the seller's checks block the litigator list",
+        "is_default": "whether it is the default seller",
+    },
+    "employees.csv": {
+        "name": "the employee's name",
+        "home_address": "last known home address",
+        "job_titles": "job titles held (JSON list)",
+    },
+    "employee_fictitious_names.csv": {
+        "name": "a name the employee used on calls",
+        "name_key": "that name case-folded, unique to one employee",
+    },
+    "service_contracts.csv": {
+        "provider": "the service provider",
+        "signed_at": "the date the contract was signed (UTC)",
+        "effective_from": "start of the period it is in effect (UTC)",
+        "expires_at": "end of that period (UTC; empty: open-ended)",
+        "document": "the contract's text",
+    },
+    "procedures.csv": {
+        "title": "the procedure's title",
+        "content": "the procedure's text",
+        "effective_at": "from when this version is in force (UTC)",
+    },
+    "trainings.csv": {
+        "procedure_id": "the procedure version trained in (see procedures.csv)",
+        "trainee": "who was trained (a person or an assisting entity)",
+        "trained_at": "when (UTC)",
+        "trainer": "who trained them",
+    },
+    "list_versions.csv": {
+        "list_name": "the list: national, state:XX, entity:SELLER, litigator, wireless",
+        "seq": "the version's number within its list",
+        "label": "the version's label",
+        "as_of": "the date the list was obtained",
+        "change": "whether it was loaded from a change list",
+        "storage": "snapshot (every number) or delta (changes from a snapshot)",
+        "base_version_id": "the snapshot a delta applies to",
+        "file_name": "the snapshot file callkeep keeps",
+        "file_sha256": "that file's SHA-256",
+        "source_name": "the file imported",
+        "source_sha256": "its SHA-256",
+        "size": "numbers on the list",
+        "added": "numbers added by this version",
+        "removed": "numbers removed by this version",
+        "removed_absent": "removals of numbers that were not on the list",
+        "unreadable": "lines that could not be read",
+        "coverage": "the area codes it covers, with their dates (JSON)",
+        "accessed_by": "who obtained the registry (310.5(a)(11)(i))",
+        "accessed_on": "the date it was accessed (310.5(a)(11)(ii))",
+        "san": "the subscription account number used (310.5(a)(11)(iii))",
+        "campaigns": "the campaigns it was obtained for (310.5(a)(11)(iv))",
+    },
+}
+
+
+def describe(file_name: str, column: str) -> str:
+    """What one field of one file holds."""
+    found = BY_FILE.get(file_name, {}).get(column) or FIELDS.get(column)
+    return found or f"the record's {column.replace('_', ' ')}"
 
 
 def text(columns: dict[str, list[str]], counts: dict[str, int]) -> str:
@@ -117,7 +255,7 @@ def text(columns: dict[str, list[str]], counts: dict[str, int]) -> str:
         )
         lines.append(f"{name}{count}: {about}")
         for column in columns.get(name, []):
-            lines.append(f"    {column}: {FIELDS.get(column, 'as recorded (see its name)')}")
+            lines.append(f"    {column}: {describe(name, column)}")
     lines.append("")
     lines.append("callkeep is not legal advice.")
     return "\n".join(lines) + "\n"
