@@ -174,3 +174,30 @@ def test_the_scheduled_run_is_off_by_default_and_applies_when_run(rt: Runtime) -
     with rt.db.transaction(read_only=True) as s:
         assert s.get(rm.Call, ids[NEW]) is None
         assert ledger.verify(session=s).intact
+
+
+def test_a_purge_only_appends_so_earlier_tree_hashes_still_hold(rt: Runtime) -> None:
+    from callkeep.ledger import merkle
+
+    _world(rt)
+
+    def hashes() -> list[bytes]:
+        with rt.db.transaction(read_only=True) as s:
+            return [
+                bytes.fromhex(h)
+                for h in s.scalars(select(LedgerEntry.hash).order_by(LedgerEntry.seq))
+            ]
+
+    before = hashes()
+    _run(rt, apply=True)
+    after = hashes()
+    assert len(after) > len(before)
+    assert merkle.root(after[: len(before)]) == merkle.root(before)
+    proof = merkle.consistency_proof(after, len(before))
+    assert merkle.verify_consistency(
+        old_size=len(before),
+        new_size=len(after),
+        old_root=merkle.root(before),
+        new_root=merkle.root(after),
+        proof=proof,
+    )

@@ -59,7 +59,10 @@ def compliance(
     if pdf is not None:
         from callkeep.reports import pdf as pdf_report
 
-        pdf_report.write(found, pdf)
+        try:
+            pdf_report.write(found, pdf)
+        except OSError as exc:
+            raise InvalidInput.for_field("pdf", f"cannot write {pdf}: {exc.strerror}") from None
     if as_json:
         print_json(found)
         return
@@ -220,7 +223,10 @@ def contracts_add(
     """Records a contract with a service provider that delivers outbound calls."""
     from callkeep.reports import safeharbor
 
-    document = file.read_text(encoding="utf-8") if file else None
+    try:
+        document = file.read_text(encoding="utf-8") if file else None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput.for_field("file", f"cannot read {file}: {exc}") from None
     rt = cli_runtime()
     with rt.db.transaction() as session:
         found = safeharbor.add_contract(
