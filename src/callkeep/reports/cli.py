@@ -47,10 +47,13 @@ def export(
         phone=phone,
     )
     rt = cli_runtime()
-    with rt.db.transaction() as session:
-        record, manifest = service.build(
-            session=session, actor=cli_actor(), filters=filters, out=out
-        )
+    try:
+        with rt.db.transaction() as session:
+            record, manifest = service.build(
+                session=session, actor=cli_actor(), filters=filters, out=out
+            )
+    except OSError as exc:
+        raise InvalidInput.for_field("out", f"cannot write {out}: {exc.strerror or exc}") from None
     counts = ", ".join(f"{n} {k}" for k, n in manifest["counts"].items() if n)
     console.print(f"package written to {out}: {manifest['records']} records ({counts or 'none'})")
     console.print(f"  sha256 {record.package_sha256}; export {record.id} recorded in the ledger")
