@@ -17,6 +17,7 @@ from callkeep.domains import domain_modules, load_models
 from callkeep.kit import apidocs
 from callkeep.kit.http import BodyLimit, install_error_handlers
 from callkeep.kit.runtime import Runtime, build_runtime
+from callkeep.reports import schedule as retention_schedule
 
 UPLOAD_PATHS = ("/api/v1/lists/imports", "/api/v1/scrubs", "/api/v1/imports")
 HOT_ENDPOINTS = ("callkeep.checks.endpoints", "callkeep.records.endpoints")
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop_checkpoints = rt.db.checkpoint_in_background()
+        stop_retention = retention_schedule.start(rt)
         # Everything loaded so far (modules, mappers, schemas, routes) lives as long as the
         # server: keep it out of the cycle collector's full passes, which would otherwise walk
         # it all and stall every request in flight for tens of milliseconds.
@@ -48,6 +50,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         finally:
             gc.unfreeze()  # an app stopped in a longer-lived process (tests) is collectable
             stop_checkpoints()
+            stop_retention()
 
     app = FastAPI(
         lifespan=lifespan,

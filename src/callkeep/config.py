@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 8 * 1024 * 1024 * 1024
     # Expanded size at which a zip archive is refused as a probable zip bomb.
     max_unzipped_bytes: int = 16 * 1024 * 1024 * 1024
+    # Hours between the server's scheduled retention runs (docs/retention.md); 0 means off.
+    retention_interval_hours: float = 0.0
 
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:

@@ -47,10 +47,13 @@ def export(
         phone=phone,
     )
     rt = cli_runtime()
-    with rt.db.transaction() as session:
-        record, manifest = service.build(
-            session=session, actor=cli_actor(), filters=filters, out=out
-        )
+    try:
+        with rt.db.transaction() as session:
+            record, manifest = service.build(
+                session=session, actor=cli_actor(), filters=filters, out=out
+            )
+    except OSError as exc:
+        raise InvalidInput.for_field("out", f"cannot write {out}: {exc.strerror or exc}") from None
     counts = ", ".join(f"{n} {k}" for k, n in manifest["counts"].items() if n)
     console.print(f"package written to {out}: {manifest['records']} records ({counts or 'none'})")
     console.print(f"  sha256 {record.package_sha256}; export {record.id} recorded in the ledger")
@@ -75,4 +78,8 @@ def export_verify(
 
 
 def register(root: typer.Typer) -> None:
+    from callkeep.reports import report_cli, retention_cli
+
     root.add_typer(export_app, name="export")
+    report_cli.register(root)
+    retention_cli.register(root)

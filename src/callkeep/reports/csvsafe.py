@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cell(value: Any) -> str:
@@ -18,6 +18,6 @@ def cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     text = str(value)
-    if text.startswith(_TRIGGERS):
+    if text.startswith(TRIGGERS):
         return "'" + text
     return text

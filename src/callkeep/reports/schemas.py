@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import AliasChoices, BaseModel, Field
 
@@ -22,3 +22,31 @@ class PackageCheck(BaseModel):
     files: int
     records: int
     problems: list[str]
+
+
+class ProcedureIn(BaseModel):
+    """A new version of a written procedure."""
+
+    slug: str = Field(max_length=80)
+    title: str = Field(max_length=200)
+    content: str = Field(max_length=500_000)
+    effective_at: datetime | None = None
+
+
+class TrainingIn(BaseModel):
+    """Someone trained in a procedure (default: its newest version)."""
+
+    trainee: str = Field(max_length=200)
+    procedure: str = Field(max_length=80)
+    version: int | None = None
+    trained_at: datetime
+    trainer: str | None = Field(None, max_length=200)
+
+
+class HoldIn(BaseModel):
+    """A legal hold on exactly one of a seller, a number, a campaign."""
+
+    seller: str | None = None
+    phone: str | None = None
+    campaign: str | None = None
+    reason: str = Field(max_length=2000)

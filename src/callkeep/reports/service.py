@@ -1,25 +1,27 @@
-"""Regulator production packages: the records asked for, their ledger entries, and hashes.
+"""Regulator production packages (v2): the records asked for, proven against the ledger.
 
 A package is a zip a regulator can check without callkeep and without any key:
 
 * one CSV per record type (the records as they were written; corrections are in
-  ``amendments.csv``), safe to open in a spreadsheet;
-* ``records.jsonl``: per record, its canonical content and its ledger entry, so that
-  SHA-256(content) equals the entry's digest and the entry's hash can be recomputed;
-* ``manifest.json``: the filters, counts, the ledger head, and the SHA-256 of every file.
+  ``amendments.csv``), each with its header row even when empty, safe to open in a spreadsheet;
+* ``records.jsonl``: per record, its canonical content, its ledger entry and an RFC 6962
+  inclusion proof of that entry in the ledger's Merkle tree at export time;
+* ``checkpoint.json``: the ledger's size and Merkle tree hash when the package was made;
+* ``manifest.json``: the filters, counts and the SHA-256 of every file;
+* ``README.txt`` describing every file and field, and ``verify.py`` (standard library only).
+
+Records stream to temporary files (mode 0600) in chunks and are zipped from there, so a period
+of millions of calls never sits in memory; the package itself is written with mode 0600.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
+import tempfile
 import zipfile
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,33 +31,28 @@ from sqlalchemy.orm import Session
 from callkeep import __version__
 from callkeep.checks.models import Decision
 from callkeep.errors import InvalidInput
-from callkeep.kit.canonical import canonical_bytes, digest
+from callkeep.kit.canonical import canonical_bytes
 from callkeep.kit.clock import iso, utcnow
+from callkeep.ledger import merkle
 from callkeep.ledger import service as ledger
-from callkeep.ledger.models import LedgerEntry, Recorded
+from callkeep.ledger.models import LedgerEntry
 from callkeep.lists.models import ListVersion
 from callkeep.phone.parse import normalize
 from callkeep.records import models as rm
 from callkeep.records import queries as records_queries
-from callkeep.reports.csvsafe import cell
-from callkeep.reports.models import ExportRecord
+from callkeep.reports import package_verify, readme
+from callkeep.reports.models import ExportRecord, Procedure, ServiceContract, Training
 from callkeep.reports.schemas import ExportFilters
+from callkeep.reports.sections import Scope, SectionWriter
 from callkeep.requests.models import DncRequest
 
-MANIFEST = "manifest.json"
-RECORDS = "records.jsonl"
+MANIFEST = package_verify.MANIFEST
+RECORDS = package_verify.RECORDS
+CHECKPOINT = package_verify.CHECKPOINT
+CHUNK = 2000
 
 
-@dataclass(frozen=True)
-class _Scope:
-    start: datetime | None
-    end: datetime | None
-    seller_id: str | None
-    campaign_id: str | None
-    phone: str | None
-
-
-def _scope(session: Session, filters: ExportFilters) -> _Scope:
+def _scope(session: Session, filters: ExportFilters) -> Scope:
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise InvalidInput.for_field("from", "the start date is after the end date")
     start = datetime.combine(filters.date_from, time(), UTC) if filters.date_from else None
@@ -74,10 +71,10 @@ def _scope(session: Session, filters: ExportFilters) -> _Scope:
             session=session, ref=filters.campaign, seller_id=seller_id
         ).id
     phone = normalize(filters.phone, field="phone") if filters.phone else None
-    return _Scope(start, end, seller_id, campaign_id, phone)
+    return Scope(start, end, seller_id, campaign_id, phone)
 
 
-def _in_range(query: Select[Any], column: Any, scope: _Scope) -> Select[Any]:
+def _in_range(query: Select[Any], column: Any, scope: Scope) -> Select[Any]:
     if scope.start is not None:
         query = query.where(column >= scope.start)
     if scope.end is not None:
@@ -85,7 +82,7 @@ def _in_range(query: Select[Any], column: Any, scope: _Scope) -> Select[Any]:
     return query
 
 
-def _calls(session: Session, scope: _Scope) -> list[rm.Call]:
+def _calls_query(scope: Scope) -> Select[Any]:
     query = _in_range(
         select(rm.Call), func.coalesce(rm.Call.started_at, rm.Call.recorded_at), scope
     )
@@ -97,167 +94,224 @@ def _calls(session: Session, scope: _Scope) -> list[rm.Call]:
         query = query.where(
             or_(rm.Call.called_number == scope.phone, rm.Call.calling_number == scope.phone)
         )
-    return list(session.scalars(query.order_by(rm.Call.started_at, rm.Call.id)))
+    return query.order_by(rm.Call.started_at, rm.Call.id)
 
 
-def _decisions(session: Session, scope: _Scope, calls: list[rm.Call]) -> list[Decision]:
-    ids = {c.decision_id for c in calls if c.decision_id}
-    found = {d.id: d for d in session.scalars(select(Decision).where(Decision.id.in_(ids)))}
-    query = _in_range(select(Decision), Decision.at, scope)
-    if scope.seller_id:
-        query = query.where(Decision.seller_id == scope.seller_id)
-    if scope.campaign_id:
-        query = query.where(Decision.campaign_id == scope.campaign_id)
-    if scope.phone:
-        query = query.where(Decision.phone == scope.phone)
-        found.update({d.id: d for d in session.scalars(query)})
-    return sorted(found.values(), key=lambda d: (d.at, d.id))
-
-
-def _by_seller_phone(session: Session, model: Any, at_column: Any, scope: _Scope) -> list[Any]:
+def _by_seller_phone(model: Any, at_column: Any, scope: Scope) -> Select[Any]:
     query = _in_range(select(model), at_column, scope)
     if scope.seller_id:
         query = query.where(model.seller_id == scope.seller_id)
     if scope.phone:
         query = query.where(model.phone == scope.phone)
-    return list(session.scalars(query.order_by(at_column, model.id)))
+    return query.order_by(at_column, model.id)
 
 
-def _parties(session: Session, scope: _Scope, calls: list[rm.Call]) -> list[Recorded]:
-    seller_ids = {c.seller_id for c in calls} | ({scope.seller_id} if scope.seller_id else set())
-    campaign_ids = {c.campaign_id for c in calls if c.campaign_id}
-    employee_ids = {c.employee_id for c in calls if c.employee_id}
-    found: list[Recorded] = []
-    found += session.scalars(select(rm.Seller).where(rm.Seller.id.in_(seller_ids)))
-    found += session.scalars(select(rm.Campaign).where(rm.Campaign.id.in_(campaign_ids)))
-    found += session.scalars(select(rm.Employee).where(rm.Employee.id.in_(employee_ids)))
-    return found
+def _by_ids(model: Any, ids: set[str]) -> list[Select[Any]]:
+    ordered = sorted(ids)
+    return [
+        select(model).where(model.id.in_(ordered[i : i + 500])).order_by(model.id)
+        for i in range(0, len(ordered), 500)
+    ]
 
 
-def _amendments(session: Session, records: Iterable[Recorded]) -> list[rm.Amendment]:
-    targets: dict[str, set[str]] = {}
-    for record in records:
-        targets.setdefault(record.__tablename__, set()).add(record.id)
-    found: list[rm.Amendment] = []
-    for target_type, ids in targets.items():
-        found += session.scalars(
-            select(rm.Amendment).where(
-                rm.Amendment.target_type == target_type, rm.Amendment.target_id.in_(ids)
-            )
+def _tree(session: Session) -> list[list[bytes]]:
+    """The Merkle tree over every ledger entry's hash, in sequence order, as of now."""
+    leaves = [
+        bytes.fromhex(h)
+        for h in session.scalars(
+            select(LedgerEntry.hash).order_by(LedgerEntry.seq).execution_options(yield_per=20_000)
         )
-    return sorted(found, key=lambda a: (a.recorded_at, a.id))
+    ]
+    return merkle.levels(leaves) if leaves else [[]]
 
 
-def _csv(records: list[Recorded]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if records:
-        columns = list(records[0].ledger_content())
-        writer.writerow(columns)
-        for record in records:
-            content = record.ledger_content()
-            writer.writerow([cell(_shown(content[c])) for c in columns])
-    return buffer.getvalue().encode("utf-8")
+def _write_sections(session: Session, scope: Scope, writer: SectionWriter) -> None:
+    """Every section, calls first; what the calls name is gathered as they stream past."""
+    named_decisions: set[str] = set()
+    campaigns: set[str] = set()
+    employees: set[str] = set()
+    documents: set[str] = set()
+    sellers: set[str] = {scope.seller_id} if scope.seller_id else set()
+    for calls in writer.stream(session, "calls", rm.Call, _calls_query(scope)):
+        for call in calls:
+            sellers.add(call.seller_id)
+            if call.decision_id:
+                named_decisions.add(call.decision_id)
+            if call.campaign_id:
+                campaigns.add(call.campaign_id)
+            if call.employee_id:
+                employees.add(call.employee_id)
+            for doc in (call.script_version_id, call.message_version_id):
+                if doc:
+                    documents.add(doc)
+    ebr: set[tuple[str, str]] = set()
+    seen: set[str] = set()
+
+    def decisions(query: Select[Any]) -> None:
+        for rows in writer.stream(session, "decisions", Decision, query, skip=seen):
+            for row in rows:
+                seen.add(row.id)
+                if row.phone and (
+                    "ebr_purchase" in row.exemptions or "ebr_inquiry" in row.exemptions
+                ):
+                    ebr.add((row.seller_id, row.phone))
+
+    for query in _by_ids(Decision, named_decisions):
+        decisions(query)
+    if scope.phone:
+        query = _in_range(select(Decision), Decision.at, scope).where(Decision.phone == scope.phone)
+        if scope.seller_id:
+            query = query.where(Decision.seller_id == scope.seller_id)
+        decisions(query.order_by(Decision.at, Decision.id))
+    writer.done("decisions", Decision)
+    writer.write_all(
+        session,
+        "dnc_requests",
+        DncRequest,
+        [_by_seller_phone(DncRequest, DncRequest.received_at, scope)],
+    )
+    writer.write_all(
+        session,
+        "consents",
+        rm.Consent,
+        [_by_seller_phone(rm.Consent, rm.Consent.recorded_at, scope)],
+    )
+    writer.write_all(
+        session,
+        "consent_revocations",
+        rm.ConsentRevocation,
+        [_by_seller_phone(rm.ConsentRevocation, rm.ConsentRevocation.recorded_at, scope)],
+    )
+    # The purchases and inquiries behind each established business relationship relied on.
+    phones = sorted({phone for _, phone in ebr})
+    ebr_queries: dict[str, list[Select[Any]]] = {"purchases": [], "inquiries": []}
+    for i in range(0, len(phones), 500):
+        part = phones[i : i + 500]
+        for name, model in (("purchases", rm.Purchase), ("inquiries", rm.Inquiry)):
+            query = select(model).where(model.phone.in_(part))
+            if sellers:
+                query = query.where(model.seller_id.in_(sorted(sellers)))
+            ebr_queries[name].append(query.order_by(model.id))
+    writer.write_all(session, "purchases", rm.Purchase, ebr_queries["purchases"])
+    writer.write_all(session, "inquiries", rm.Inquiry, ebr_queries["inquiries"])
+    writer.write_all(session, "sellers", rm.Seller, _by_ids(rm.Seller, sellers))
+    writer.write_all(session, "campaigns", rm.Campaign, _by_ids(rm.Campaign, campaigns))
+    writer.write_all(session, "employees", rm.Employee, _by_ids(rm.Employee, employees))
+    writer.write_all(
+        session,
+        "employee_fictitious_names",
+        rm.FictitiousName,
+        [
+            select(rm.FictitiousName)
+            .where(rm.FictitiousName.employee_id.in_(part))
+            .order_by(rm.FictitiousName.id)
+            for part in _parts(employees)
+        ],
+    )
+    writer.write_all(
+        session, "campaign_documents", rm.CampaignDocument, _by_ids(rm.CampaignDocument, documents)
+    )
+    contracts = select(ServiceContract).order_by(ServiceContract.signed_at, ServiceContract.id)
+    if sellers:
+        contracts = contracts.where(ServiceContract.seller_id.in_(sorted(sellers)))
+    writer.write_all(session, "service_contracts", ServiceContract, [contracts])
+    writer.write_all(
+        session,
+        "procedures",
+        Procedure,
+        [select(Procedure).order_by(Procedure.slug, Procedure.version)],
+    )
+    writer.write_all(
+        session,
+        "trainings",
+        Training,
+        [select(Training).order_by(Training.trained_at, Training.id)],
+    )
+    writer.write_all(
+        session,
+        "list_versions",
+        ListVersion,
+        [select(ListVersion).order_by(ListVersion.recorded_at, ListVersion.id)],
+    )
+    targets = writer.written_ids()
+    queries = [
+        select(rm.Amendment)
+        .where(rm.Amendment.target_type == target_type, rm.Amendment.target_id.in_(part))
+        .order_by(rm.Amendment.recorded_at, rm.Amendment.id)
+        for target_type, ids in sorted(targets.items())
+        for part in _parts(ids)
+    ]
+    writer.write_all(session, "amendments", rm.Amendment, queries)
 
 
-def _shown(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def _jsonl(session: Session, records: list[Recorded]) -> tuple[bytes, int]:
-    lines: list[bytes] = []
-    for record in records:
-        entries = ledger.history(
-            session=session, entity_type=record.__tablename__, entity_id=record.id
-        )
-        entry = entries[-1] if entries else None
-        content = json.loads(canonical_bytes(record.ledger_content()))
-        line = {
-            "entity_type": record.__tablename__,
-            "entity_id": record.id,
-            "content": content,
-            "ledger": None
-            if entry is None
-            else {
-                "seq": entry.seq,
-                "at": iso(entry.at),
-                "actor": entry.actor,
-                "action": entry.action,
-                "digest": entry.digest,
-                "prev_hash": entry.prev_hash,
-                "hash": entry.hash,
-            },
-        }
-        lines.append(json.dumps(line, ensure_ascii=False, sort_keys=True).encode() + b"\n")
-    return b"".join(lines), len(lines)
+def _parts(ids: set[str]) -> list[list[str]]:
+    ordered = sorted(ids)
+    return [ordered[i : i + 500] for i in range(0, len(ordered), 500)]
 
 
 def build(
     *, session: Session, actor: str, filters: ExportFilters, out: Path
 ) -> tuple[ExportRecord, dict[str, Any]]:
-    """Writes the production package for `filters` to `out` and records that it was made."""
+    """Writes the production package for `filters` to `out` (mode 0600) and records it."""
     scope = _scope(session, filters)
-    calls = _calls(session, scope)
-    sections: dict[str, list[Recorded]] = {
-        "calls": list(calls),
-        "decisions": list(_decisions(session, scope, calls)),
-        "dnc_requests": _by_seller_phone(session, DncRequest, DncRequest.received_at, scope),
-        "consents": _by_seller_phone(session, rm.Consent, rm.Consent.recorded_at, scope),
-        "consent_revocations": _by_seller_phone(
-            session, rm.ConsentRevocation, rm.ConsentRevocation.recorded_at, scope
-        ),
-        "parties": _parties(session, scope, calls),
-        "list_versions": list(
-            session.scalars(select(ListVersion).order_by(ListVersion.recorded_at))
-        ),
-    }
-    every = [r for records in sections.values() for r in records]
-    sections["amendments"] = list(_amendments(session, every))
-    every += sections["amendments"]
-    files: dict[str, bytes] = {}
-    for name, records in sections.items():
-        if name == "parties":
-            for kind in ("sellers", "campaigns", "employees"):
-                files[f"{kind}.csv"] = _csv([r for r in records if r.__tablename__ == kind])
-        else:
-            files[f"{name}.csv"] = _csv(records)
-    files[RECORDS], count = _jsonl(session, every)
-    head = session.execute(
-        select(LedgerEntry.seq, LedgerEntry.hash).order_by(LedgerEntry.seq.desc()).limit(1)
-    ).first()
-    manifest = {
-        "callkeep_version": __version__,
-        "created_at": iso(utcnow()),
-        "filters": filters.model_dump(mode="json"),
-        "counts": {name: len(records) for name, records in sections.items()},
-        "records": count,
-        "ledger_head": {"seq": head[0], "hash": head[1]} if head else None,
-        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
-        "how_to_verify": "sha256 of every file equals files[name]; for every line of "
-        "records.jsonl, sha256 of the canonical JSON of 'content' (sorted keys, no spaces, "
-        "UTF-8) equals ledger.digest; or run 'callkeep export verify PACKAGE.zip'",
-    }
-    files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True).encode()
+    tree = _tree(session)
+    size = len(tree[0])
+    root = tree[-1][0] if size else merkle.EMPTY_ROOT
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    with partial.open("rb") as handle:
-        os.fsync(handle.fileno())
-        package_sha = hashlib.sha256(handle.read()).hexdigest()
-    os.replace(partial, out)
+    with tempfile.TemporaryDirectory(prefix="callkeep-package-", dir=out.parent) as folder:
+        writer = SectionWriter(Path(folder), tree)
+        _write_sections(session, scope, writer)
+        writer.close()
+        checkpoint = {
+            "origin": "callkeep ledger",
+            "size": size,
+            "root": root.hex(),
+            "head_hash": None
+            if not size
+            else session.scalar(select(LedgerEntry.hash).where(LedgerEntry.seq == size)),
+            "made_at": iso(utcnow()),
+            "how": "RFC 6962 Merkle tree hash over the ledger entries' hashes (32 bytes each), "
+            "in sequence order; leaf index = seq - 1",
+        }
+        writer.add_file(CHECKPOINT, json.dumps(checkpoint, indent=2, sort_keys=True).encode())
+        writer.add_file("README.txt", readme.text(writer.columns, writer.counts).encode())
+        writer.add_file("verify.py", Path(package_verify.__file__).read_bytes())
+        manifest = {
+            "package_version": 2,
+            "callkeep_version": __version__,
+            "created_at": iso(utcnow()),
+            "filters": filters.model_dump(mode="json"),
+            "counts": writer.counts,
+            "records": writer.records,
+            "checkpoint": {"size": size, "root": root.hex()},
+            "files": dict(sorted(writer.hashes.items())),
+            "how_to_verify": "python3 verify.py (in the unpacked folder) or python3 verify.py "
+            "PACKAGE.zip; see README.txt",
+        }
+        sealed = package_verify.manifest_bytes(manifest)
+        partial = out.with_name(out.name + ".partial")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with (
+            os.fdopen(fd, "wb") as raw,
+            zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        ):
+            for name, path in writer.files.items():
+                archive.write(path, name)
+            archive.writestr(MANIFEST, sealed)
+        package_sha = hashlib.sha256()
+        with partial.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                package_sha.update(block)
+            os.fsync(handle.fileno())
+        os.replace(partial, out)
     record = ledger.record(
         session=session,
         actor=actor,
         entity=ExportRecord(
             filters=canonical_bytes(filters.model_dump(mode="json")).decode(),
-            records=count,
-            package_sha256=package_sha,
+            records=writer.records,
+            package_sha256=package_sha.hexdigest(),
             file_name=out.name,
             recorded_by=actor,
         ),
@@ -266,55 +320,9 @@ def build(
 
 
 def check(*, path: Path) -> tuple[bool, int, int, list[str]]:
-    """Recomputes every hash of a package: files against the manifest, records against
-    their ledger digests and entry hashes. Returns (intact, files, records, problems)."""
-    problems: list[str] = []
-    try:
-        archive = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise InvalidInput.for_field("file", f"{path} is not a readable package: {exc}") from None
-    with archive:
-        try:
-            manifest = json.loads(archive.read(MANIFEST))
-            listed: dict[str, str] = manifest["files"]
-        except (KeyError, ValueError) as exc:
-            return False, 0, 0, [f"manifest.json is missing or unreadable ({exc})"]
-        names = set(archive.namelist()) - {MANIFEST}
-        problems += [f"{n}: not listed in the manifest" for n in sorted(names - set(listed))]
-        problems += [f"{n}: listed but missing" for n in sorted(set(listed) - names)]
-        for name in sorted(names & set(listed)):
-            if hashlib.sha256(archive.read(name)).hexdigest() != listed[name]:
-                problems.append(f"{name}: content differs from the manifest")
-        records = 0
-        if RECORDS in names:
-            for number, raw in enumerate(archive.read(RECORDS).splitlines(), start=1):
-                records += 1
-                problems += _check_line(number, raw)
-    return not problems, len(listed), records, problems
-
-
-def _check_line(number: int, raw: bytes) -> list[str]:
-    try:
-        line = json.loads(raw)
-        entry = line["ledger"]
-        where = f"records.jsonl line {number} ({line['entity_type']} {line['entity_id']})"
-    except (ValueError, KeyError, TypeError):
-        return [f"records.jsonl line {number}: unreadable"]
-    if entry is None:
-        return [f"{where}: no ledger entry"]
-    problems = []
-    if digest(line["content"]) != entry["digest"]:
-        problems.append(f"{where}: content differs from its ledger digest")
-    recomputed = ledger.entry_hash(
-        seq=entry["seq"],
-        at=datetime.fromisoformat(entry["at"].replace("Z", "+00:00")),
-        actor=entry["actor"],
-        action=entry["action"],
-        entity_type=line["entity_type"],
-        entity_id=line["entity_id"],
-        digest=entry["digest"],
-        prev_hash=entry["prev_hash"],
-    )
-    if recomputed != entry["hash"]:
-        problems.append(f"{where}: ledger entry {entry['seq']} was altered")
-    return problems
+    """Recomputes every hash of a package, exactly as its own `verify.py` does:
+    (intact, files, records, problems)."""
+    if not path.exists():
+        raise InvalidInput.for_field("file", f"{path} does not exist")
+    found = package_verify.verify(path)
+    return found["intact"], found["files"], found["records"], found["problems"]

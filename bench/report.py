@@ -1,0 +1,278 @@
+"""The compliance report and the production package over many calls, beside naive baselines.
+
+    .venv/bin/python bench/report.py [--calls 1000000] [--naive 2000]
+
+SQLite in a temporary folder. The world: one seller, one campaign dialed by hand, the national
+registry (area code 207, 20,000 numbers), `--calls` calls over 22 weekdays, 09:00-17:00 in Maine,
+each with the allowed decision a dialer would have got just before it (about 1 in 50 calls is
+to a registered number and so a violation), dispositions with about 2% dropped. Figures:
+
+* report: `reports.compliance.build` over the whole period: seconds, calls/s and the process's
+  peak RSS (budget: 1 M calls <= 60 s and <= 500 MB);
+* naive report: what a first version would do, on the first `--naive` calls: every call loaded
+  as an object, its amendments read one by one, re-decided by `checks.service.decide_one`
+  (seller, campaign and context resolved afresh per call), its decision read by id;
+* export: `reports.service.build` of the whole period (records/s, budget >= 20,000/s), then
+  `verify.py` over the package;
+* naive export: the version-1 way on the first `--naive` calls: each record's ledger history
+  read one query per record, the whole package built in memory.
+
+Not a test: it prints figures, it does not assert them. The machine is shared: say how loaded
+it was when quoting them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import worlds  # bench/, beside this script
+from sqlalchemy import select
+
+from callkeep.checks import service as checks_service
+from callkeep.checks.models import Decision
+from callkeep.checks.schemas import CheckIn
+from callkeep.kit.clock import iso
+from callkeep.kit.ids import new_ids
+from callkeep.kit.runtime import Runtime
+from callkeep.ledger import service as ledger
+from callkeep.records import amendments, sellers
+from callkeep.records import models as m
+from callkeep.records.schemas import CampaignIn
+from callkeep.reports import compliance, package_verify
+from callkeep.reports import service as packages
+from callkeep.reports.schemas import ExportFilters
+
+T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)  # a Monday, 09:00 in Maine
+DAYS = 30
+WORKDAYS = [d for d in range(DAYS + 12) if (T0 + timedelta(days=d)).weekday() < 5][:22]
+REGISTERED = 20_000
+
+
+def _number(rng: random.Random) -> int:
+    """A valid Maine number: area code 207, an exchange from 200 to 999."""
+    return 2_070_000_000 + rng.randrange(2_000_000, 10_000_000)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def setup(folder: Path, count: int) -> Runtime:
+    rt = worlds.fresh_runtime(folder)
+    worlds.add_seller(rt, name="Androscoggin Home Energy", slug="energy")
+    with rt.db.transaction() as session:
+        campaign = sellers.create_campaign(
+            session=session,
+            actor="bench",
+            campaign_in=CampaignIn.model_validate(
+                {
+                    "seller": "energy",
+                    "slug": "heat",
+                    "subject": "heat pumps",
+                    "dialing_mode": "manual",
+                }
+            ),
+        )
+        seller_id = campaign.seller_id
+        campaign_id = campaign.id
+    rng = random.Random(7)
+    registered = sorted({_number(rng) for _ in range(REGISTERED)})
+    listed = folder / "national.txt"
+    listed.write_text("".join(f"{n}\n" for n in registered))
+    worlds.import_list(rt, listed, as_of=date(2026, 11, 1))
+    seconds_a_day = 8 * 3600  # 09:00-17:00 Maine time, weekdays
+    step = max(1, (len(WORKDAYS) * seconds_a_day) // max(count, 1))
+    batch = 50_000
+    made = 0
+    while made < count:
+        n = min(batch, count - made)
+        decision_ids = new_ids(n)
+        decisions: list[dict[str, Any]] = []
+        calls: list[dict[str, Any]] = []
+        for k in range(n):
+            i = made + k
+            offset = i * step
+            day = WORKDAYS[min(offset // seconds_a_day, len(WORKDAYS) - 1)]
+            start = T0 + timedelta(days=day, seconds=offset % seconds_a_day)
+            if rng.random() < 0.02:
+                number = registered[rng.randrange(len(registered))]
+            else:
+                number = _number(rng)
+            phone = f"+1{number}"
+            decisions.append(
+                {
+                    "id": decision_ids[k],
+                    "input": phone,
+                    "phone": phone,
+                    "seller_id": seller_id,
+                    "seller_slug": "energy",
+                    "campaign_id": campaign_id,
+                    "campaign_slug": "heat",
+                    "at": start - timedelta(seconds=5),
+                    "allowed": True,
+                    "reasons": "[]",
+                    "states": "ME",
+                    "local_times": "[]",
+                    "lists": "[]",
+                    "exemptions": "",
+                    "rules_version": "bench",
+                    "batch_id": None,
+                }
+            )
+            roll = rng.random()
+            disposition = (
+                "dropped" if roll < 0.02 else "answered_person" if roll < 0.5 else "no_answer"
+            )
+            calls.append(
+                {
+                    "employee_id": None,
+                    "telemarketer_name": "Claire",
+                    "seller_id": seller_id,
+                    "campaign_id": campaign_id,
+                    "contact_id": None,
+                    "subject": "heat pumps",
+                    "consumer_or_business": "consumer",
+                    "outbound": True,
+                    "prerecorded": False,
+                    "manual_dial": False,
+                    "calling_number": "+12077840100",
+                    "called_number": phone,
+                    "started_at": start,
+                    "duration_seconds": rng.randrange(600),
+                    "script_version_id": None,
+                    "message_version_id": None,
+                    "caller_id_number": "+12077840100",
+                    "caller_id_name": "ANDRO ENERGY",
+                    "disposition": disposition,
+                    "transfer_to": None,
+                    "transfer_company": None,
+                    "outcome": None,
+                    "notes": None,
+                    "recording_ref": None,
+                    "decision_id": decision_ids[k],
+                    "external_call_id": f"ext-{i}",
+                    "idempotency_key": None,
+                }
+            )
+        with rt.db.transaction() as session:
+            ledger.record_many(session=session, actor="dialer", model=Decision, rows=decisions)
+            ledger.record_many(session=session, actor="dialer", model=m.Call, rows=calls)
+        made += n
+    return rt
+
+
+def period() -> dict[str, date]:
+    return {"date_from": T0.date(), "date_to": (T0 + timedelta(days=DAYS + 1)).date()}
+
+
+def bench_report(rt: Runtime) -> tuple[float, dict[str, Any]]:
+    start = time.perf_counter()
+    with rt.db.transaction() as session:
+        scope = compliance.period(session=session, seller=None, campaign=None, **period())
+        found = compliance.build(session=session, actor="bench", scope=scope)
+    return time.perf_counter() - start, found
+
+
+def bench_naive_report(rt: Runtime, limit: int) -> float:
+    """Per call: the ORM object, its amendments, a decision from scratch, its linked decision."""
+    start = time.perf_counter()
+    violations = 0
+    with rt.db.transaction(read_only=True) as session:
+        rows = list(session.scalars(select(m.Call).order_by(m.Call.started_at).limit(limit)))
+        for call in rows:
+            view = amendments.current(session=session, record=call)
+            decision, _ = checks_service.decide_one(
+                session=session,
+                check_in=CheckIn(
+                    phone=view["called_number"],
+                    seller=view["seller_id"],
+                    campaign=view["campaign_id"],
+                    at=iso(view["started_at"]),
+                ),
+            )
+            linked = session.get(Decision, view["decision_id"]) if view["decision_id"] else None
+            violations += bool(decision.reasons) or linked is None or not linked.allowed
+    return time.perf_counter() - start
+
+
+def bench_export(rt: Runtime, folder: Path) -> tuple[float, int, float]:
+    out = folder / "package.zip"
+    start = time.perf_counter()
+    with rt.db.transaction() as session:
+        _, manifest = packages.build(
+            session=session, actor="bench", filters=ExportFilters(**period()), out=out
+        )
+    built = time.perf_counter() - start
+    start = time.perf_counter()
+    result = package_verify.verify(out)
+    checked = time.perf_counter() - start
+    assert result["intact"], result["problems"][:5]
+    return built, int(manifest["records"]), checked
+
+
+def bench_naive_export(rt: Runtime, limit: int) -> float:
+    """Version 1's way: every record's ledger history read by its own query, all in memory."""
+    import json
+
+    from callkeep.kit.canonical import canonical_bytes
+
+    start = time.perf_counter()
+    with rt.db.transaction(read_only=True) as session:
+        rows = list(session.scalars(select(m.Call).order_by(m.Call.started_at).limit(limit)))
+        lines = []
+        for call in rows:
+            entries = ledger.history(session=session, entity_type="calls", entity_id=call.id)
+            content = json.loads(canonical_bytes(call.ledger_content()))
+            lines.append(json.dumps({"content": content, "seq": entries[-1].seq}).encode())
+        b"\n".join(lines)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=1_000_000)
+    parser.add_argument("--naive", type=int, default=2_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="callkeep-bench-report-") as tmp:
+        folder = Path(tmp)
+        t = time.perf_counter()
+        rt = setup(folder / "data", args.calls)
+        print(f"setup: {args.calls:,} calls and decisions in {time.perf_counter() - t:.1f} s")
+        rss_before = peak_rss_mb()
+        seconds, found = bench_report(rt)
+        rss = peak_rss_mb()
+        print(
+            f"report: {found['calls']:,} calls in {seconds:.1f} s = {found['calls'] / seconds:,.0f} "
+            f"calls/s; {len(found['violations']):,} violations; peak RSS {rss:.0f} MB "
+            f"(before the report {rss_before:.0f} MB)"
+        )
+        naive = bench_naive_report(rt, args.naive)
+        print(
+            f"naive report: {args.naive:,} calls in {naive:.1f} s = {args.naive / naive:,.0f} calls/s "
+            f"(report/naive: {found['calls'] / seconds / (args.naive / naive):.1f}x)"
+        )
+        built, records, checked = bench_export(rt, folder)
+        print(
+            f"export: {records:,} records in {built:.1f} s = {records / built:,.0f} records/s; "
+            f"verify.py {checked:.1f} s = {records / checked:,.0f} records/s; "
+            f"peak RSS {peak_rss_mb():.0f} MB"
+        )
+        naive_export = bench_naive_export(rt, args.naive)
+        print(
+            f"naive export: {args.naive:,} calls in {naive_export:.2f} s = "
+            f"{args.naive / naive_export:,.0f} records/s"
+        )
+        rt.db.dispose()
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,309 @@
+"""The compliance report: every call of a period decided again as it would have been then.
+
+One pass over the period's calls, in start order and in chunks, keeps only what the report
+shows: each outbound call is re-decided by the checks engine as of its start time (the lists,
+rules and records as they were then), its linked decision is held against that, and its record
+against 16 CFR 310.5(a)(2). Abandonment, the registry's age and the DNC requests are counted
+beside it (`reports.tallies`). The report keeps the violations and incomplete records it lists,
+never the calls themselves, so a period of millions of calls runs in bounded memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callkeep.checks import engine
+from callkeep.checks import peers as check_peers
+from callkeep.checks import service as checks_service
+from callkeep.checks.models import Decision
+from callkeep.checks.schemas import DecisionOut
+from callkeep.errors import InvalidInput
+from callkeep.kit.clock import iso, utcnow
+from callkeep.records import amendments
+from callkeep.records import models as rm
+from callkeep.records import queries as records_queries
+from callkeep.reports import completeness, safeharbor, tallies
+
+CHUNK = 2000
+DECISION_LEAD = timedelta(minutes=15)
+# The linked-decision codes the report adds to the engine's, with what they answer to.
+LINK_CITATIONS = {
+    "no_decision": "16 CFR 310.4(b)(3)(iv)",
+    "decision_blocked": "16 CFR 310.4(b)(3)(iv)",
+    "decision_mismatch": "16 CFR 310.4(b)(3)(iv)",
+}
+_CALL_COLUMNS = (
+    rm.Call.id,
+    rm.Call.recorded_at,
+    rm.Call.seller_id,
+    rm.Call.campaign_id,
+    rm.Call.employee_id,
+    rm.Call.telemarketer_name,
+    rm.Call.subject,
+    rm.Call.consumer_or_business,
+    rm.Call.outbound,
+    rm.Call.prerecorded,
+    rm.Call.manual_dial,
+    rm.Call.calling_number,
+    rm.Call.called_number,
+    rm.Call.started_at,
+    rm.Call.duration_seconds,
+    rm.Call.script_version_id,
+    rm.Call.message_version_id,
+    rm.Call.caller_id_number,
+    rm.Call.caller_id_name,
+    rm.Call.disposition,
+    rm.Call.transfer_to,
+    rm.Call.decision_id,
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """The report's scope: UTC days (both included), a seller and a campaign, each optional."""
+
+    first_day: date
+    last_day: date
+    seller_id: str | None
+    seller_slug: str | None
+    campaign_id: str | None
+    campaign_slug: str | None
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first_day, time(), UTC)
+
+    @property
+    def end(self) -> datetime:
+        """The first instant after the period."""
+        return datetime.combine(self.last_day + timedelta(days=1), time(), UTC)
+
+
+def period(
+    *,
+    session: Session,
+    date_from: date | None,
+    date_to: date | None,
+    seller: str | None,
+    campaign: str | None,
+    today: date | None = None,
+) -> Period:
+    """Resolves the filters; by default the period runs from the first of this month to today."""
+    last = date_to or today or utcnow().date()
+    first = date_from or last.replace(day=1)
+    if first > last:
+        raise InvalidInput.for_field("from", "the start date is after the end date")
+    seller_id = seller_slug = campaign_id = campaign_slug = None
+    if seller or campaign:
+        view = records_queries.resolve_seller(session=session, ref=seller or None)
+        seller_id, seller_slug = view.id, view.slug
+    if campaign:
+        assert seller_id is not None
+        found = records_queries.resolve_campaign(session=session, ref=campaign, seller_id=seller_id)
+        campaign_id, campaign_slug = found.id, found.slug
+    return Period(first, last, seller_id, seller_slug, campaign_id, campaign_slug)
+
+
+@dataclass
+class _Pass:
+    """What the pass over the calls has found so far."""
+
+    calls: int = 0
+    violations: list[dict[str, Any]] = field(default_factory=list)
+    incomplete: list[tuple[dict[str, Any], list[str]]] = field(default_factory=list)
+    registry: tallies.RegistryDays = field(default_factory=tallies.RegistryDays)
+
+
+def _chunks(session: Session, scope: Period) -> Iterator[list[dict[str, Any]]]:
+    query = select(*_CALL_COLUMNS).where(
+        rm.Call.started_at >= scope.start, rm.Call.started_at < scope.end
+    )
+    if scope.seller_id:
+        query = query.where(rm.Call.seller_id == scope.seller_id)
+    if scope.campaign_id:
+        query = query.where(rm.Call.campaign_id == scope.campaign_id)
+    query = query.order_by(rm.Call.started_at, rm.Call.id).execution_options(yield_per=CHUNK)
+    for part in session.execute(query).partitions():
+        yield [row._asdict() for row in part]
+
+
+class _Parties:
+    """Sellers and campaigns as the engine knows them, read once each."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.sellers: dict[str, check_peers.Seller] = {}
+        self.campaigns: dict[tuple[str, str], check_peers.Campaign | None] = {}
+
+    def seller(self, seller_id: str) -> check_peers.Seller:
+        found = self.sellers.get(seller_id)
+        if found is None:
+            found = self.sellers[seller_id] = check_peers.resolve_seller(
+                session=self.session, ref=seller_id
+            )
+        return found
+
+    def campaign(self, seller: check_peers.Seller, campaign_id: str | None) -> Any:
+        if not campaign_id:
+            return None
+        key = (seller.id, campaign_id)
+        if key not in self.campaigns:
+            self.campaigns[key] = check_peers.resolve_campaign(
+                session=self.session, ref=campaign_id, seller=seller
+            )
+        return self.campaigns[key]
+
+
+def _redecide(
+    session: Session, parties: _Parties, views: list[dict[str, Any]]
+) -> dict[str, DecisionOut]:
+    """The engine's decision for each outbound call as of its start, keyed by call id.
+
+    Calls sharing a seller, campaign and start second are decided together. The engine counts
+    calls up to and including its moment, so a `frequency_cap` is kept only if the calls before
+    this one (a second earlier) already reached the cap.
+    """
+    groups: dict[tuple[str, str | None, datetime], list[dict[str, Any]]] = {}
+    for view in views:
+        if view["outbound"] and view["called_number"] and view["started_at"] is not None:
+            key = (view["seller_id"], view["campaign_id"], view["started_at"])
+            groups.setdefault(key, []).append(view)
+    found: dict[str, DecisionOut] = {}
+    for (seller_id, campaign_id, start), members in groups.items():
+        seller = parties.seller(seller_id)
+        campaign = parties.campaign(seller, campaign_id)
+        phones = [v["called_number"] for v in members]
+        decisions = _decide(session, seller, campaign, start, phones)
+        capped = [i for i, d in enumerate(decisions) if _has(d, "frequency_cap")]
+        if capped:
+            before = _decide(session, seller, campaign, start - timedelta(seconds=1), phones)
+            for i in capped:
+                if not _has(before[i], "frequency_cap"):
+                    decisions[i].reasons = [
+                        r for r in decisions[i].reasons if r.code != "frequency_cap"
+                    ]
+                    decisions[i].allowed = not decisions[i].reasons
+        for view, decision in zip(members, decisions, strict=True):
+            found[view["id"]] = decision
+    return found
+
+
+def _decide(
+    session: Session,
+    seller: check_peers.Seller,
+    campaign: check_peers.Campaign | None,
+    at: datetime,
+    phones: list[str],
+) -> list[DecisionOut]:
+    ctx = engine.build_context(
+        session=session, seller=seller, campaign=campaign, at=at, phones=sorted(set(phones))
+    )
+    return checks_service.decide(session=session, ctx=ctx, inputs=phones)
+
+
+def _has(decision: DecisionOut, code: str) -> bool:
+    return any(r.code == code for r in decision.reasons)
+
+
+def _linked(session: Session, views: list[dict[str, Any]]) -> dict[str, Any]:
+    ids = sorted({v["decision_id"] for v in views if v["decision_id"]})
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            Decision.id, Decision.phone, Decision.seller_id, Decision.at, Decision.allowed
+        ).where(Decision.id.in_(ids))
+    )
+    return {row.id: row for row in rows}
+
+
+def _link_codes(view: dict[str, Any], linked: Any) -> list[str]:
+    """no_decision / decision_blocked / decision_mismatch for one outbound call."""
+    if linked is None:
+        return ["no_decision"]
+    codes = [] if linked.allowed else ["decision_blocked"]
+    start = view["started_at"]
+    if (
+        linked.phone != view["called_number"]
+        or linked.seller_id != view["seller_id"]
+        or start is None
+        or linked.at < start - DECISION_LEAD
+        or linked.at > start
+    ):
+        codes.append("decision_mismatch")
+    return codes
+
+
+def _scan(session: Session, scope: Period) -> _Pass:
+    found = _Pass()
+    parties = _Parties(session)
+    scripts = completeness.ScriptsOnFile(session)
+    for originals in _chunks(session, scope):
+        found.calls += len(originals)
+        views = {v["id"]: dict(v) for v in originals}
+        amendments.current_views(session=session, target_type="calls", views=views)
+        current = [views[v["id"]] for v in originals]
+        decisions = _redecide(session, parties, current)
+        linked = _linked(session, current)
+        for original, view in zip(originals, current, strict=True):
+            missing = completeness.missing_fields(original, scripts)
+            if missing:
+                found.incomplete.append((original, missing))
+            decision = decisions.get(view["id"])
+            if decision is None:
+                continue
+            found.registry.add(session, view["started_at"], decision)
+            codes = [r.code for r in decision.reasons]
+            citations = [r.citation for r in decision.reasons]
+            link = _link_codes(
+                view, linked.get(view["decision_id"]) if view["decision_id"] else None
+            )
+            codes += link
+            citations += [LINK_CITATIONS[c] for c in link]
+            if codes:
+                found.violations.append(
+                    {
+                        "call_id": view["id"],
+                        "called_number": view["called_number"],
+                        "started_at": iso(view["started_at"]),
+                        "codes": codes,
+                        "citations": citations,
+                    }
+                )
+    return found
+
+
+def build(
+    *, session: Session, actor: str, scope: Period, now: datetime | None = None
+) -> dict[str, Any]:
+    """The compliance report for `scope` (the contract's JSON), recording first findings.
+
+    An incomplete record found for the first time is recorded (with `actor` and the moment)
+    so that "corrected within 30 days of discovery" can be answered by every later report.
+    """
+    moment = now or utcnow()
+    found = _scan(session, scope)
+    incomplete = completeness.findings(
+        session=session, actor=actor, incomplete=found.incomplete, now=moment
+    )
+    windows, rolling = tallies.abandonment(session=session, scope=scope)
+    return {
+        "period": {"from": scope.first_day.isoformat(), "to": scope.last_day.isoformat()},
+        "seller": scope.seller_slug,
+        "campaign": scope.campaign_slug,
+        "calls": found.calls,
+        "violations": found.violations,
+        "incomplete_records": incomplete,
+        "abandonment": windows,
+        "abandonment_rolling": rolling,
+        "registry": found.registry.rows(),
+        "dnc_requests": tallies.dnc_requests(session=session, scope=scope, now=moment),
+        "safe_harbor": safeharbor.summary(session=session, at=scope.end),
+        "generated_at": iso(moment),
+    }
