@@ -150,54 +150,38 @@ def plan(block: bytes, layout: Layout, eof: bool, limit: int) -> Plan | None:
     fields than `layout.width`, or one is longer than `limit` (the csv module's field limit):
     the csv module then reads the same bytes and says what is wrong, so both paths agree.
 
-    Only the bytes that can matter (quotes, delimiters, CR, LF) are looked at after one pass:
-    their positions are gathered, and the parity of the quotes before each says whether it is
-    inside a quoted field.
+    The parity of the quotes before each byte is one running XOR over the chunk; it is set as
+    the high bit of each byte, so a delimiter, CR or LF inside quotes no longer equals itself
+    (they are ASCII; a byte of a multi-byte character has that bit set already and equals none).
     """
     arr = np.frombuffer(block, dtype=np.uint8)
     size = len(arr)
     d = layout.delimiter[0]
     quoting = layout.quoting and b'"' in block
-    marks = (arr == d) | (arr == LF)
-    if b"\r" in block:
-        marks |= arr == CR
     if quoting:
-        marks |= arr == QUOTE
-    special = np.flatnonzero(marks)
-    kinds = arr[special]
-    is_lf = kinds == LF
-    if quoting:
-        is_quote = kinds == QUOTE
-        outside = (np.cumsum(is_quote, dtype=np.uint8) & 1) == 0
-        structural_lf = is_lf & outside
+        is_quote = arr == QUOTE
+        tagged = np.bitwise_xor.accumulate(is_quote.view(np.uint8))
+        np.left_shift(tagged, 7, out=tagged)
+        np.bitwise_or(tagged, arr, out=tagged)
     else:
-        structural_lf = is_lf
-    lf_at = np.flatnonzero(structural_lf)
+        tagged = arr
+    newlines = np.flatnonzero(tagged == LF)
     if eof:
-        cut, keep = size, len(special)
-    elif len(lf_at):
-        keep = int(lf_at[-1]) + 1
-        cut = int(special[keep - 1]) + 1
+        cut = size
+    elif len(newlines):
+        cut = int(newlines[-1]) + 1
     else:
         return None
-    special, kinds, is_lf, structural_lf = (
-        special[:keep],
-        kinds[:keep],
-        is_lf[:keep],
-        structural_lf[:keep],
-    )
-    arr = arr[:cut]
-    is_cr = kinds == CR
-    if quoting:
-        is_quote, outside = is_quote[:keep], outside[:keep]
-        is_cr &= outside
-    if is_cr.any():  # a CR outside quotes ends its line: LF or the end of the file follows
-        next_at = special[is_cr] + 1
+    if cut < size:
+        arr, tagged = arr[:cut], tagged[:cut]
+    all_newlines = block.count(b"\n", 0, cut)
+    if b"\r" in block:  # a CR outside quotes ends its line: LF or the end of the file follows
+        next_at = np.flatnonzero(tagged == CR) + 1
         if not ((next_at == cut) | (arr[np.minimum(next_at, cut - 1)] == LF)).all():
             return None
     masked = False
     if quoting:
-        quotes = special[is_quote]
+        quotes = np.flatnonzero(is_quote[:cut])
         if len(quotes) % 2:
             return None  # left open at the end of the file
         opens, closes = quotes[0::2], quotes[1::2]
@@ -214,15 +198,11 @@ def plan(block: bytes, layout: Layout, eof: bool, limit: int) -> Plan | None:
             ).all()
         ):
             return None
-        inner = special[is_lf & ~outside]
-        if len(inner):
+        if all_newlines != len(newlines):
             arr = arr.copy()
-            arr[inner] = MASK
+            arr[tagged == LF | 0x80] = MASK
             masked = True
-        delimiters = special[(kinds == d) & outside]
-    else:
-        delimiters = special[kinds == d]
-    newlines = special[structural_lf]
+    delimiters = np.flatnonzero(tagged == d)
     starts = np.concatenate((np.zeros(1, dtype=np.int64), newlines + 1))
     ends = np.concatenate((newlines, np.array([cut], dtype=np.int64)))
     if starts[-1] == cut:  # the block ends with a newline: no last partial record
@@ -259,7 +239,7 @@ def plan(block: bytes, layout: Layout, eof: bool, limit: int) -> Plan | None:
         quoted = np.zeros(count, dtype=bool)
     return Plan(
         cut=cut,
-        newlines=int(np.count_nonzero(is_lf)),
+        newlines=all_newlines,
         arr=arr,
         masked=masked,
         separator=separator,
