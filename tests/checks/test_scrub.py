@@ -19,12 +19,25 @@ FRESH = date(2026, 7, 1)
 AT = "2026-07-06T13:00:00Z"
 
 
-def run_scrub(world: World, data: bytes, column: str | None = None, at: str = AT) -> bytes:
+def run_scrub(
+    world: World,
+    data: bytes,
+    column: str | None = None,
+    at: str = AT,
+    file_format: str = "auto",
+    name: str = "",
+) -> bytes:
     out = io.BytesIO()
     with world.rt.db.transaction() as session:
         ctx = make_context(session, at=at)
         scrub.scrub_stream(
-            session=session, ctx=ctx, source=io.BytesIO(data), out=out, phone_column=column
+            session=session,
+            ctx=ctx,
+            source=io.BytesIO(data),
+            out=out,
+            phone_column=column,
+            file_format=file_format,
+            name=name,
         )
     return out.getvalue()
 

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from callkeep.checks import lines, scrub
 from callkeep.phone.parse import try_normalize
-from tests.checks.conftest import ME_NUMBER, World, make_context
+from tests.checks.conftest import ME_NUMBER, World
+from tests.checks.test_scrub import run_scrub
 
 AT = "2026-07-06T13:00:00Z"
 FRESH = date(2026, 7, 1)
@@ -66,18 +67,7 @@ def lead_files(draw: st.DrawFn) -> tuple[bytes, str]:
 
 
 def scrubbed(world: World, data: bytes, file_format: str = "auto") -> bytes:
-    out = io.BytesIO()
-    with world.rt.db.transaction() as session:
-        ctx = make_context(session, at=AT)
-        scrub.scrub_stream(
-            session=session,
-            ctx=ctx,
-            source=io.BytesIO(data),
-            out=out,
-            phone_column=None,
-            file_format=file_format,
-        )
-    return out.getvalue()
+    return run_scrub(world, data, file_format=file_format)
 
 
 def by_csv_module(world: World, data: bytes, monkeypatch: pytest.MonkeyPatch, **kw: str) -> bytes:

@@ -128,6 +128,17 @@ def _exact(text: str) -> tuple[int, str | None]:
     return -1, e164
 
 
+@dataclass(frozen=True)
+class Scrubbed:
+    """What one scrub did: its tally, the phone column, both files' SHA-256 and the format."""
+
+    tally: Tally
+    phone_column: str
+    input_sha256: str
+    output_sha256: str
+    file_format: str
+
+
 def _fast_chunk(
     block: bytes,
     plan: lines.Plan,
@@ -377,8 +388,8 @@ def scrub_stream(
     file_format: str = "auto",
     name: str = "",
     progress: Callable[[int], None] | None = None,
-) -> tuple[Tally, str, str, str]:
-    """Scrubs `source` into `out`; returns the tally, the phone column, and both SHA-256s.
+) -> Scrubbed:
+    """Scrubs `source` into `out`; says what it did.
 
     Text files are read in chunks of whole records found by `lines.plan`; a stretch it cannot
     read exactly (a stray quote, a record longer than a chunk) and every bad line go through the
@@ -399,8 +410,7 @@ def scrub_stream(
     kind = lead_formats.detect(head, name, file_format, _names_a_phone(phone_column))
     if kind.file_format == "xlsx":
         reader.fill(1 << 62)  # a workbook is read whole (a zip file's index is at its end)
-        in_sha = reader.sha.hexdigest()
-        tally, column, _, out_hex = scrub_stream(
+        converted = scrub_stream(
             session=session,
             ctx=ctx,
             source=cast(BinaryIO, lead_formats.workbook_as_csv(io.BytesIO(reader.buf))),
@@ -411,7 +421,13 @@ def scrub_stream(
         )
         if progress is not None:
             progress(reader.read_bytes)
-        return tally, column, in_sha, out_hex
+        return Scrubbed(
+            converted.tally,
+            converted.phone_column,
+            reader.sha.hexdigest(),
+            converted.output_sha256,
+            "xlsx",
+        )
 
     layout, column_name, header = _layout(reader, kind, phone_column)
     write(header)
@@ -436,7 +452,9 @@ def scrub_stream(
             write(_slow_batch(batch, layout, session, ctx, tally, labels))
         if progress is not None:
             progress(reader.read_bytes)
-    return tally, column_name, reader.sha.hexdigest(), out_sha.hexdigest()
+    return Scrubbed(
+        tally, column_name, reader.sha.hexdigest(), out_sha.hexdigest(), kind.file_format
+    )
 
 
 def _names_a_phone(phone_column: str | None) -> Callable[[list[str]], bool]:
@@ -486,7 +504,7 @@ def scrub_file(
     temp = Path(temp_name)
     try:
         with os.fdopen(handle, "wb", buffering=1 << 20) as out:
-            tally, column, in_sha, out_sha = scrub_stream(
+            scrubbed = scrub_stream(
                 session=session,
                 ctx=ctx,
                 source=source,
@@ -496,7 +514,7 @@ def scrub_file(
                 name=source_name,
                 progress=progress,
             )
-        summary = _record(session, actor, ctx, source_name, tally, column, in_sha, out_sha)
+        summary = _record(session, actor, ctx, source_name, scrubbed)
         temp.replace(out_path)
     except BaseException:
         temp.unlink(missing_ok=True)
@@ -509,12 +527,11 @@ def _record(
     actor: str,
     ctx: Context,
     source_name: str,
-    tally: Tally,
-    column: str,
-    in_sha: str,
-    out_sha: str,
+    scrubbed: Scrubbed,
 ) -> ScrubSummary:
     """The scrub's evidence record, stored through the ledger, and its summary."""
+    tally, column = scrubbed.tally, scrubbed.phone_column
+    in_sha, out_sha = scrubbed.input_sha256, scrubbed.output_sha256
     allowed = tally.by_bits.get(0, 0)
     invalid = tally.by_bits.get(BIT["invalid_number"], 0)
     lists = [ListOut(list=a.list, version=a.version, hit=False) for a in tally.lists or []]
@@ -556,4 +573,5 @@ def _record(
         output_sha256=out_sha,
         rules_version=ctx.rules_version,
         lists=lists,
+        file_format=scrubbed.file_format,
     )
