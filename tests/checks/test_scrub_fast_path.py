@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callkeep.checks import lines, scrub
+from callkeep.checks import lead_reading, lines, scrub
 from callkeep.phone.parse import try_normalize
 from tests.checks.conftest import ME_NUMBER, World
 from tests.checks.test_scrub import run_scrub
@@ -147,13 +147,13 @@ def test_a_crm_export_is_read_in_chunks_not_by_the_csv_module(
     row = '"1","Doe, Jane","2075550123","said ""hi""\r\nthen ""bye"""\r\n'
     data = ('\ufeff"id","name","phone","notes"\r\n' + row * 1000).encode()
     read_by_csv: list[int] = []
-    real = scrub._csv_records
+    real = lead_reading.csv_records
 
     def counted(*args: object, **kw: object) -> object:
         read_by_csv.append(1)
         return real(*args, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(scrub, "_csv_records", counted)
+    monkeypatch.setattr(lead_reading, "csv_records", counted)
     out = scrubbed(world, data)
     assert len(read_by_csv) == 1  # the header line only
     assert out.count(b'"2075550123","said ""hi""\r\nthen ""bye""",+12075550123,blocked,') == 1000

@@ -1,12 +1,14 @@
 """Bulk scrub: a lead file streamed in, each row decided by the engine, streamed out with
 ``callkeep_phone``, ``callkeep_status`` and ``callkeep_reasons`` appended to the original bytes.
 
-Fast path: while the file has no quote characters, big binary chunks are split and the phone field
-is read with numpy; a field of digits and ordinary punctuation holding a NANP number is decided
-without libphonenumber (a table of valid NPA-NXX prefixes built from its metadata says which are
-dialable; prefixes whose validity depends on later digits, and every other field, take the exact
-path through `phone.parse.try_normalize`). From the first quote on, rows are read with the csv
-module, keeping each record's original bytes.
+Fast path: big binary chunks are split into records and fields with numpy (`lines.plan`; quoted
+fields included, by the parity of the quotes), and the phone field is read with numpy; a field of
+digits and ordinary punctuation holding a NANP number is decided without libphonenumber (a table
+of valid NPA-NXX prefixes built from its metadata says which are dialable; prefixes whose validity
+depends on later digits, and every other field, take the exact path through
+`phone.parse.try_normalize`). A stretch `lines.plan` cannot read exactly, and every bad line, are
+read with the csv module (`lead_reading`), keeping each record's original bytes; the two paths are
+held equal by property tests. Formats: `lead_formats`.
 """
 
 from __future__ import annotations
@@ -18,15 +20,15 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import BinaryIO, cast
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from callkeep.checks import engine, lead_formats, lines, service
+from callkeep.checks import engine, lead_formats, lead_reading, lines, service
 from callkeep.checks.engine import BIT, REASONS, Context
 from callkeep.checks.models import ScrubRun
 from callkeep.checks.peers import ListHits
@@ -167,139 +169,8 @@ def _fast_chunk(
     return joined.replace(bytes([lines.MASK]), b"\n") if plan.masked else joined
 
 
-@dataclass
-class _Record:
-    raw: bytes  # the exact bytes the record spans, terminator included
-    fields: list[str]
-    line: int  # the line it starts on
-
-
-class _Source:
-    """The file being read, from the start of the next record not yet scrubbed: its bytes read
-    so far (hashed as they come), and the line number where they start."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self.stream = stream
-        self.sha = hashlib.sha256()
-        self.read_bytes = 0
-        self.buf = b""
-        self.pos = 0
-        self.eof = False
-        self.line = 1
-
-    def fill(self, size: int) -> bytes:
-        """At least `size` bytes from the current position (fewer at the end of the file)."""
-        if self.pos:
-            self.buf, self.pos = self.buf[self.pos :], 0
-        parts = [self.buf]
-        have = len(self.buf)
-        while have < size and not self.eof:
-            more = self.stream.read(CHUNK_BYTES)
-            if not more:
-                self.eof = True
-                break
-            self.sha.update(more)
-            self.read_bytes += len(more)
-            parts.append(more)
-            have += len(more)
-        self.buf = b"".join(parts) if len(parts) > 1 else self.buf
-        return self.buf
-
-    def take(self, size: int, newlines: int) -> None:
-        """Moves past `size` bytes holding `newlines` line feeds."""
-        self.line += newlines
-        self.pos += size
-
-    def next_line(self) -> bytes | None:
-        """The next line, its terminator included; None at the end of the file."""
-        end = self.buf.find(b"\n", self.pos)
-        while end < 0 and not self.eof:
-            self.fill(len(self.buf) - self.pos + CHUNK_BYTES)
-            end = self.buf.find(b"\n", self.pos)
-        stop = end + 1 if end >= 0 else len(self.buf)
-        if stop == self.pos:
-            return None
-        line = self.buf[self.pos : stop]
-        self.pos = stop
-        self.line += 1
-        return line
-
-    @property
-    def done(self) -> bool:
-        return self.eof and self.pos >= len(self.buf)
-
-
-def _bad(line: int, message: str) -> InvalidInput:
-    return InvalidInput.for_field("file", f"line {line}: {message}")
-
-
-def _csv_records(
-    source: _Source, kind: lead_formats.Kind, width: int | None, at_least: int
-) -> Iterator[_Record]:
-    """Records read by the csv module (the exact path), with the bytes each spans, until at
-    least `at_least` bytes are read and a record ends; each bad line is an InvalidInput naming it.
-
-    A record with another number of fields than `width`, a line that is not UTF-8, a quote
-    never closed and the csv module's own complaints end the scrub.
-    """
-    consumed: list[bytes] = []
-
-    def feed() -> Iterator[str]:
-        while (raw := source.next_line()) is not None:
-            consumed.append(raw)
-            try:
-                yield raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise _bad(
-                    source.line - 1,
-                    f"not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); "
-                    "save the file as 'CSV UTF-8'",
-                ) from None
-
-    dialect: dict[str, Any] = {"delimiter": kind.delimiter.decode()}
-    if not kind.quoting:
-        dialect["quoting"] = csv.QUOTE_NONE
-    reader = csv.reader(feed(), **dialect)
-    read = 0
-    while True:
-        line = source.line
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            if "field larger than field limit" in str(exc):
-                raise _bad(
-                    line,
-                    f"a field longer than {csv.field_size_limit():,} characters "
-                    "(a quote that never closes?)",
-                ) from None
-            raise _bad(source.line - 1, str(exc)) from None
-        raw = b"".join(consumed)
-        consumed.clear()
-        read += len(raw)
-        if kind.quoting and source.done and b'"' in raw and _left_open(raw, dialect):
-            raise _bad(line, "a quoted field opened on this record never closes")
-        if fields and width is not None and len(fields) != width:
-            what = "the header has" if kind.has_header else "the first line has"
-            raise _bad(line, f"{len(fields)} fields where {what} {width}")
-        yield _Record(raw, fields, line)
-        if read >= at_least:
-            return
-
-
-def _left_open(raw: bytes, dialect: dict[str, Any]) -> bool:
-    """Whether the file's last record ends inside a quoted field (the csv module, not strict,
-    takes such a record as it is)."""
-    try:
-        list(csv.reader([raw.decode("utf-8")], strict=True, **dialect))
-    except csv.Error as exc:
-        return "unexpected end of data" in str(exc)
-    return False
-
-
 def _slow_batch(
-    batch: list[_Record],
+    batch: list[lead_reading.Record],
     layout: lines.Layout,
     session: Session,
     ctx: Context,
@@ -339,23 +210,15 @@ def _slow_batch(
     return b"".join(pieces)
 
 
-def _utf8(block: bytes, size: int) -> bool:
-    try:
-        str(memoryview(block)[:size], "utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 def _layout(
-    source: _Source, kind: lead_formats.Kind, phone_column: str | None
+    source: lead_reading.Source, kind: lead_formats.Kind, phone_column: str | None
 ) -> tuple[lines.Layout, str, bytes]:
     """The layout of a text lead file, the phone column's name, and the header line to write
     (the header read from `source`, or nothing for VICIdial's files, which have none)."""
     if kind.has_header:
-        header = next(_csv_records(source, kind, None, 0), None)
+        header = next(lead_reading.csv_records(source, kind, None, 0), None)
         if header is None or not header.fields:
-            raise _bad(1, "blank; the first line must name the columns")
+            raise lead_reading.bad_line(1, "blank; the first line must name the columns")
         columns = [header.fields[0].removeprefix("\ufeff"), *header.fields[1:]]
         column = find_phone_column(columns, phone_column)
         body = header.raw.rstrip(b"\r\n")
@@ -374,7 +237,9 @@ def _layout(
         )
     column = names.index(wanted)
     if column >= width:
-        raise _bad(1, f"{width} fields; VICIdial's lead file has {wanted} in field {column + 1}")
+        raise lead_reading.bad_line(
+            1, f"{width} fields; VICIdial's lead file has {wanted} in field {column + 1}"
+        )
     return lines.Layout(kind.delimiter, False, column, width), wanted, b""
 
 
@@ -401,7 +266,7 @@ def scrub_stream(
         out_sha.update(data)
         out.write(data)
 
-    reader = _Source(source)
+    reader = lead_reading.Source(source, CHUNK_BYTES)
     head = reader.fill(CHUNK_BYTES)
     while b"\n" not in head and not reader.eof:  # the first line, whole, tells the format
         head = reader.fill(len(head) + CHUNK_BYTES)
@@ -439,12 +304,12 @@ def scrub_stream(
         if reader.pos >= len(block):
             break
         plan = lines.plan(block, layout, reader.eof, limit)
-        if plan is not None and _utf8(block, plan.cut):
+        if plan is not None and lead_reading.is_utf8(block, plan.cut):
             write(_fast_chunk(block, plan, layout, session, ctx, tally, labels))
             reader.take(plan.cut, plan.newlines)
         else:  # the csv module reads at least this chunk, and says what is wrong in it
-            batch: list[_Record] = []
-            for record in _csv_records(reader, kind, layout.width, len(block)):
+            batch: list[lead_reading.Record] = []
+            for record in lead_reading.csv_records(reader, kind, layout.width, len(block)):
                 batch.append(record)
                 if len(batch) >= SLOW_BATCH:
                     write(_slow_batch(batch, layout, session, ctx, tally, labels))
