@@ -113,7 +113,7 @@ def test_quoted_files_scrub_as_the_csv_module_reads_them(
 def vicidial_files(draw: st.DrawFn) -> bytes:
     delimiter = draw(st.sampled_from(["\t", "|"]))
     terminator = draw(st.sampled_from(["\r\n", "\n"]))
-    text = st.text(alphabet=st.sampled_from(list('ab ,"é0')), max_size=8)
+    text = st.text(alphabet=st.sampled_from(list("ab ,\"'é0")), max_size=8)
     rows = []
     for _ in range(draw(st.integers(1, 10))):
         fields = [draw(text) for _ in range(25)]
@@ -135,7 +135,7 @@ def test_vicidial_files_scrub_as_the_csv_module_reads_them_unquoted(
     for before, after in zip(data.splitlines(), fast.splitlines(), strict=True):
         phone, status, _ = after.decode().split(delimiter)[25:]
         assert after.startswith(before + delimiter.encode())
-        number = before.decode().split(delimiter)[4].replace('"', "")
+        number = before.decode().split(delimiter)[4].replace('"', "").replace("'", "")
         assert phone == ((try_normalize(number) if number else None) or "")
         assert (status == "invalid") == (phone == "")
 

@@ -79,7 +79,8 @@ def _summary(summary: ScrubSummary, out: Path) -> None:
         soft_wrap=True,
     )
     console.print(
-        f"  phone column {summary.phone_column!r}; scrub record {summary.scrub_id}",
+        f"  read as {summary.file_format}; phone column {summary.phone_column!r}; "
+        f"scrub record {summary.scrub_id}",
         soft_wrap=True,
     )
     if summary.reasons:

@@ -115,11 +115,11 @@ class Layout:
 
     def phone_text(self, raw: bytes, quoted: bool) -> str:
         """The phone field's text from its bytes (inside its quotes when `quoted`), as the csv
-        module reads it; VICIdial's loader drops every double quote from its lines."""
+        module reads it; VICIdial's loader drops every quote (' and ") from its lines."""
         if quoted:
             raw = raw.replace(b'""', b'"')
         elif not self.quoting:
-            raw = raw.replace(b'"', b"")
+            raw = raw.replace(b'"', b"").replace(b"'", b"")
         return raw.decode("utf-8")
 
 

@@ -182,8 +182,8 @@ def _slow_batch(
     others: dict[int, str] = {}
     for row, fields in enumerate(kept):
         text = fields[layout.column] if layout.column < len(fields) else ""
-        if not layout.quoting:
-            text = text.replace('"', "")
+        if not layout.quoting:  # as VICIdial's loader reads its lines
+            text = text.replace('"', "").replace("'", "")
         values[row], other = _exact(text) if text else (-1, None)
         if other is not None:
             others[row] = other
