@@ -175,10 +175,7 @@ def plan(block: bytes, layout: Layout, eof: bool, limit: int) -> Plan | None:
     if cut < size:
         arr, tagged = arr[:cut], tagged[:cut]
     all_newlines = block.count(b"\n", 0, cut)
-    if b"\r" in block:  # a CR outside quotes ends its line: LF or the end of the file follows
-        next_at = np.flatnonzero(tagged == CR) + 1
-        if not ((next_at == cut) | (arr[np.minimum(next_at, cut - 1)] == LF)).all():
-            return None
+    has_cr = b"\r" in block
     masked = False
     if quoting:
         quotes = np.flatnonzero(is_quote[:cut])
@@ -209,6 +206,9 @@ def plan(block: bytes, layout: Layout, eof: bool, limit: int) -> Plan | None:
         starts, ends = starts[:-1], ends[:-1]
     lines = len(newlines) + 1
     crlf = (ends > starts) & (arr[np.maximum(ends - 1, 0)] == CR)
+    # a CR outside quotes ends its line: it is the CR before a record's LF (or the file's end)
+    if has_cr and np.count_nonzero(tagged == CR) != np.count_nonzero(crlf):
+        return None
     crlf_count = int(np.count_nonzero(crlf[: len(newlines)]))
     separator = b"\r\n" if crlf_count == len(newlines) else b"\n" if crlf_count == 0 else None
     ends = ends - crlf
