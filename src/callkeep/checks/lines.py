@@ -174,7 +174,8 @@ def plan(block: bytes, layout: Layout, eof: bool, limit: int) -> Plan | None:
         return None
     if cut < size:
         arr, tagged = arr[:cut], tagged[:cut]
-    all_newlines = block.count(b"\n", 0, cut)
+    inner = tagged == LF | 0x80 if quoting else None  # newlines inside quoted fields
+    inner_count = int(np.count_nonzero(inner)) if inner is not None else 0
     has_cr = b"\r" in block
     masked = False
     if quoting:
@@ -195,9 +196,9 @@ def plan(block: bytes, layout: Layout, eof: bool, limit: int) -> Plan | None:
             ).all()
         ):
             return None
-        if all_newlines != len(newlines):
+        if inner_count:
             arr = arr.copy()
-            arr[tagged == LF | 0x80] = MASK
+            arr[inner] = MASK
             masked = True
     delimiters = np.flatnonzero(tagged == d)
     starts = np.concatenate((np.zeros(1, dtype=np.int64), newlines + 1))
@@ -239,7 +240,7 @@ def plan(block: bytes, layout: Layout, eof: bool, limit: int) -> Plan | None:
         quoted = np.zeros(count, dtype=bool)
     return Plan(
         cut=cut,
-        newlines=all_newlines,
+        newlines=len(newlines) + inner_count,
         arr=arr,
         masked=masked,
         separator=separator,
