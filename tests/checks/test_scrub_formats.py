@@ -222,3 +222,13 @@ def test_the_upload_names_the_bad_line_and_keeps_nothing(
     assert good.headers["content-type"].startswith("text/csv")
     assert "leads.scrubbed.csv" in good.headers["content-disposition"]
     assert records(good.content)[1] == ["Ann", "2075550199", "+12075550199", "allowed", ""]
+    vicidial = client.post(
+        "/api/v1/scrubs",
+        files={"file": ("list101.txt", (FILES / "vicidial-leads.txt").read_bytes(), "text/plain")},
+        data={"at": AT, "format": "vicidial", "phone_column": "alt_phone"},
+        headers=auth,
+    )
+    assert vicidial.status_code == 200, vicidial.text
+    assert "list101.scrubbed.txt" in vicidial.headers["content-disposition"]
+    first = vicidial.content.splitlines()[0].split(b"\t")
+    assert len(first) == 28 and first[25] == b"+13055550123"

@@ -41,7 +41,7 @@ class Source:
         parts = [self.buf]
         have = len(self.buf)
         while have < size and not self.eof:
-            more = self.stream.read(size - have)
+            more = self.stream.read(min(size - have, 64 << 20))
             if not more:
                 self.eof = True
                 break
