@@ -140,7 +140,10 @@ def test_a_tab_file_with_a_header_is_read_as_csv_with_tabs(world: World) -> None
         (b"name,phone\nAnn,2075550123\nBob,2075550199,x\nCy,2075550100\n", "line 3: 3 fields"),
         (b'name,phone\nAnn,2075550123\n"Bob\n\n,2075550199\n', "line 3: a quoted field opened"),
         (b'name,phone\n"Ann\nsays",2075550123\nBob\n', "line 4: 1 fields where the header has 2"),
-        (b"name,phone\nAnn,2075550123\r\nBob\r,2075550199\n", "line 3: new-line character"),
+        (
+            b"name,phone\nAnn,2075550123\r\nBob\r,2075550199\n",
+            "line 3: a carriage return (CR) alone",
+        ),
         ("name\tphone\r\n".encode("utf-16"), "UTF-16"),
         (b"\t".join([b"x"] * 25) + b"\n" + b"\t".join([b"x"] * 24) + b"\n", "line 2: 24 fields"),
     ],

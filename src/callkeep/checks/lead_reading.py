@@ -122,6 +122,12 @@ def csv_records(
                     f"a field longer than {csv.field_size_limit():,} characters "
                     "(a quote that never closes?)",
                 ) from None
+            if "new-line character seen in unquoted field" in str(exc):
+                raise bad_line(
+                    source.line - 1,
+                    "a carriage return (CR) alone in an unquoted field; lines end with LF or "
+                    "CRLF (a file from an old Mac: save it as 'CSV UTF-8')",
+                ) from None
             raise bad_line(source.line - 1, str(exc)) from None
         raw = b"".join(consumed)
         consumed.clear()
