@@ -235,3 +235,22 @@ def test_the_upload_names_the_bad_line_and_keeps_nothing(
     assert "list101.scrubbed.txt" in vicidial.headers["content-disposition"]
     first = vicidial.content.splitlines()[0].split(b"\t")
     assert len(first) == 28 and first[25] == b"+13055550123"
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (b"Bob,2075550199,x", "line 150: 3 fields"),
+        (b"Caf\xe9,2075550199", "line 150: not UTF-8"),
+        # the quote runs on to the next line's first quote: the record read has 3 fields
+        (b'"Bob,2075550199', "line 150: 3 fields"),
+    ],
+)
+def test_the_line_named_is_the_files_own_whatever_chunk_it_falls_in(
+    world: World, monkeypatch: pytest.MonkeyPatch, bad: bytes, message: str
+) -> None:
+    rows = [b'"name","phone"'] + [b'"Ann, Jr.","20755501%02d"' % (i % 100) for i in range(2, 150)]
+    data = b"\r\n".join([*rows, bad, *rows[1:50]]) + b"\r\n"
+    monkeypatch.setattr(scrub, "CHUNK_BYTES", 64)
+    with pytest.raises(InvalidInput, match=message):
+        scrubbed(world, data)
