@@ -25,7 +25,8 @@ PHONES = st.one_of(
     st.from_regex(r"\+?1?[ -]?\(?[2-9]\d{2}\)?[ .-]?\d{3}[ .-]?\d{4}", fullmatch=True),
     st.text(alphabet="0123456789 -.()+x\"'", max_size=16),
 )
-TEXT = st.lists(st.sampled_from([*"ab ,;|\t\"'\r\né0", "\r\n"]), max_size=12).map("".join)
+# é and € and U+194A: bytes of UTF-8 characters, one of them 0x8A (an LF with the high bit set)
+TEXT = st.lists(st.sampled_from([*"ab ,;|\t\"'\r\né€\u194a0", "\r\n"]), max_size=12).map("".join)
 
 
 def written(value: str, style: str, delimiter: str) -> str:
@@ -138,6 +139,14 @@ def test_vicidial_files_scrub_as_the_csv_module_reads_them_unquoted(
         number = before.decode().split(delimiter)[4].replace('"', "").replace("'", "")
         assert phone == ((try_normalize(number) if number else None) or "")
         assert (status == "invalid") == (phone == "")
+
+
+def test_a_character_whose_last_byte_is_0x8a_is_not_taken_for_a_quoted_newline(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = 'phone,c1\r\n"2075550123","\u194a"\r\n"2075550199","a\nb"\r\n'.encode()
+    assert b"\x8a" in data
+    assert scrubbed(world, data) == by_csv_module(world, data, monkeypatch)
 
 
 def test_a_crm_export_is_read_in_chunks_not_by_the_csv_module(

@@ -152,7 +152,8 @@ def plan(block: bytes, layout: Layout, eof: bool, limit: int) -> Plan | None:
 
     The parity of the quotes before each byte is one running XOR over the chunk; it is set as
     the high bit of each byte, so a delimiter, CR or LF inside quotes no longer equals itself
-    (they are ASCII; a byte of a multi-byte character has that bit set already and equals none).
+    (they are ASCII; a byte of a multi-byte character has that bit set already and equals none
+    of them).
     """
     arr = np.frombuffer(block, dtype=np.uint8)
     size = len(arr)
@@ -174,7 +175,8 @@ def plan(block: bytes, layout: Layout, eof: bool, limit: int) -> Plan | None:
         return None
     if cut < size:
         arr, tagged = arr[:cut], tagged[:cut]
-    inner = tagged == LF | 0x80 if quoting else None  # newlines inside quoted fields
+    # newlines inside quoted fields (an LF byte tagged; 0x8A alone is also a UTF-8 continuation)
+    inner = (arr == LF) & (tagged == LF | 0x80) if quoting else None
     inner_count = int(np.count_nonzero(inner)) if inner is not None else 0
     has_cr = b"\r" in block
     masked = False
