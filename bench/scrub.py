@@ -5,8 +5,13 @@ domain's import, writes a lead file (id, name, phone; a share of the numbers on 
 formatted, some invalid), scrubs it end to end with `callkeep scrub`'s code path, and compares with
 an indexed-SQLite implementation of the same decision measured on a sample in the same run.
 
+With `--quoted`, a CRM export of the same numbers is scrubbed too: every field quoted, CRLF, a
+BOM, a tenth of the numbers formatted, notes holding commas, doubled quotes and line breaks. Each
+file is scrubbed in this process (the scrub alone, median of `--repeat` runs) and by the
+installed `callkeep scrub` as a whole process (start-up, index loading and all).
+
     .venv/bin/python bench/scrub.py                       # 10 M rows against 50 M numbers
-    .venv/bin/python bench/scrub.py --rows 1000000 --national 5000000
+    .venv/bin/python bench/scrub.py --rows 500000 --national 5000000 --quoted
 """
 
 from __future__ import annotations
@@ -16,9 +21,14 @@ import cProfile
 import csv
 import functools
 import io
+import os
 import pstats
+import resource
 import shutil
 import sqlite3
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
@@ -29,7 +39,9 @@ import worlds
 
 from callkeep.checks import scrub
 from callkeep.checks.engine import REASONS
+from callkeep.checks.schemas import ScrubSummary
 from callkeep.kit.clock import utcnow
+from callkeep.kit.runtime import Runtime
 from callkeep.phone.geo import place_of_number, prefix_validity
 from callkeep.phone.parse import try_normalize
 from callkeep.rules.hours import judge_time
@@ -97,6 +109,104 @@ def write_leads(path: Path, rows: int, codes: np.ndarray, rng: np.random.Generat
             out.write(b"99999999,Lead,(207) 555-0123\r\n")
 
 
+NOTES = (
+    b'""',
+    b'""',
+    b'""',
+    b'"Called twice, no answer"',
+    b'"Spoke to Jane, call back after 5"',
+    b'"She said ""not before noon"""',
+    b'"Line one\r\nline two, with a comma"',
+    b'"Address: 12 Main St.\nApt 4"',
+)
+
+
+def write_crm_export(path: Path, rows: int, codes: np.ndarray, rng: np.random.Generator) -> None:
+    """A CRM export of leads: BOM, CRLF, every field quoted, a tenth of the phones formatted as
+    typed, notes with commas, doubled quotes and line breaks inside the quotes."""
+    with path.open("wb") as out:
+        out.write(b'\xef\xbb\xbf"Lead ID","Full Name","Company","Phone","Notes"\r\n')
+        step = 200_000
+        for start in range(0, rows, step):
+            n = min(step, rows - start)
+            numbers = (
+                rng.choice(codes, size=n) * 10_000_000 + rng.integers(2_000_000, 10_000_000, size=n)
+            ).tolist()
+            formatted = (rng.random(n) < 0.1).tolist()
+            invalid = (rng.random(n) < 0.01).tolist()
+            notes = rng.integers(0, len(NOTES), size=n).tolist()
+            lines = []
+            for i in range(n):
+                text = str(numbers[i])
+                if invalid[i]:
+                    text = "1" + text[1:]
+                if formatted[i]:
+                    text = f"({text[:3]}) {text[3:6]}-{text[6:]}"
+                lines.append(
+                    b'"%08d","Lead %d","Acme, Inc.","%s",%s\r\n'
+                    % (start + i, start + i, text.encode(), NOTES[notes[i]])
+                )
+            out.write(b"".join(lines))
+
+
+def write_workbook(path: Path, rows: int, codes: np.ndarray, rng: np.random.Generator) -> None:
+    """An Excel workbook of leads (openpyxl, write-only): phones stored as numbers, a tenth as
+    text formatted as typed."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["Lead ID", "Full Name", "Company", "Phone", "Notes"])
+    numbers = (
+        rng.choice(codes, size=rows) * 10_000_000 + rng.integers(2_000_000, 10_000_000, size=rows)
+    ).tolist()
+    for i, number in enumerate(numbers):
+        text = str(number)
+        phone: int | str = f"({text[:3]}) {text[3:6]}-{text[6:]}" if i % 10 == 0 else number
+        sheet.append([i, f"Lead {i}", "Acme, Inc.", phone, "call back after 5, not before"])
+    book.save(path)
+
+
+def scrub_in_process(
+    rt: Runtime, leads: Path, out: Path, at: datetime
+) -> tuple[float, float, ScrubSummary]:
+    """Seconds the scrub of `leads` takes in this process (wall clock, and CPU time: on a
+    loaded machine the latter is what one core gives), and its summary."""
+    started, cpu = time.perf_counter(), time.process_time()
+    with rt.db.transaction() as session, leads.open("rb") as handle:
+        summary = scrub.scrub_file(
+            session=session,
+            actor="bench",
+            source=handle,
+            source_name=leads.name,
+            out_path=out,
+            phone_column=None,
+            seller=None,
+            campaign=None,
+            at=at.isoformat(),
+        )
+    return time.perf_counter() - started, time.process_time() - cpu, summary
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def scrub_as_process(data_dir: Path, leads: Path, out: Path, at: datetime) -> tuple[float, float]:
+    """Seconds a whole `callkeep scrub` process takes on `leads`, wall clock and CPU."""
+    command = Path(sys.executable).with_name("callkeep")
+    env = {**os.environ, "CALLKEEP_DATA_DIR": str(data_dir)}
+    started, cpu = time.perf_counter(), children_cpu()
+    subprocess.run(
+        [str(command), "scrub", str(leads), "--out", str(out), "--at", at.isoformat()],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started, children_cpu() - cpu
+
+
 class SqliteBaseline:
     """The same decision, row by row, against an indexed SQLite copy of the registry."""
 
@@ -128,11 +238,11 @@ class SqliteBaseline:
         return self._prefix_codes(phone[2:8])
 
     def scrub(self, source: Path, out: io.StringIO, sample: int) -> int:
-        reader = csv.reader(source.open(newline=""))
+        reader = csv.reader(source.open(newline="", encoding="utf-8-sig"))
         writer = csv.writer(out)
         header = next(reader)
         writer.writerow([*header, "callkeep_phone", "callkeep_status", "callkeep_reasons"])
-        column = header.index("phone")
+        column = scrub.find_phone_column(header, None)
         done = 0
         for row in reader:
             if done >= sample:
@@ -163,6 +273,9 @@ def main() -> None:
     parser.add_argument("--baseline-rows", type=int, default=200_000)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--profile", action="store_true", help="print where the scrub spends time")
+    parser.add_argument("--quoted", action="store_true", help="a CRM-style quoted export too")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each scrub (median)")
+    parser.add_argument("--xlsx", type=int, default=0, help="rows of an Excel workbook to scrub")
     args = parser.parse_args()
     rng = np.random.default_rng(7)
     work = Path(tempfile.mkdtemp(prefix="callkeep-bench-scrub-"))
@@ -184,67 +297,84 @@ def main() -> None:
             f"national import through the lists domain: {report.numbers_read:,} numbers read, "
             f"{report.added:,} on the list, in {time.perf_counter() - started:.1f} s"
         )
-        leads = work / "leads.csv"
-        started = time.perf_counter()
-        write_leads(leads, args.rows, codes, rng)
-        print(
-            f"lead file: {args.rows:,} rows, {leads.stat().st_size / 1e6:.0f} MB "
-            f"({time.perf_counter() - started:.1f} s)"
-        )
-
+        files = [("plain", work / "leads.csv", write_leads)]
+        if args.quoted:
+            files.append(("quoted", work / "crm-export.csv", write_crm_export))
         at = utcnow().replace(hour=17, minute=0, second=0)  # midday in every contiguous zone
-        out = work / "scrubbed.csv"
-        profiler = cProfile.Profile() if args.profile else None
-        if profiler is not None:
-            profiler.enable()
-        started = time.perf_counter()
-        with rt.db.transaction() as session, leads.open("rb") as handle:
-            summary = scrub.scrub_file(
-                session=session,
-                actor="bench",
-                source=handle,
-                source_name=leads.name,
-                out_path=out,
-                phone_column=None,
-                seller=None,
-                campaign=None,
-                at=at.isoformat(),
-            )
-        elapsed = time.perf_counter() - started
-        if profiler is not None:
-            profiler.disable()
-            pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
-        fast_rate = summary.rows / elapsed
-        print(
-            f"callkeep scrub: {summary.rows:,} rows in {elapsed:.2f} s = {fast_rate:,.0f} rows/s "
-            f"({summary.allowed:,} allowed, {summary.blocked:,} blocked, {summary.invalid:,} invalid; "
-            f"reasons {summary.reasons})"
-        )
-
         baseline = SqliteBaseline(work / "baseline.db", national, at)
-        sink = io.StringIO()
-        started = time.perf_counter()
-        done = baseline.scrub(leads, sink, args.baseline_rows)
-        base_elapsed = time.perf_counter() - started
-        base_rate = done / base_elapsed
-        print(
-            f"indexed-SQLite baseline (sample of {done:,} rows, same decision row by row): "
-            f"{base_rate:,.0f} rows/s"
-        )
-        print(f"speed-up: {fast_rate / base_rate:.1f}x")
-        # the sample's decisions agree with the scrub's
-        fast_rows = out.open(newline="")
-        fast_reader = csv.reader(fast_rows)
-        base_reader = csv.reader(io.StringIO(sink.getvalue()))
-        differing = [
-            (a, b)
-            for _, a, b in zip(range(done + 1), fast_reader, base_reader, strict=False)
-            if a[-3:] != b[-3:]
-        ]
-        mismatches = len(differing)
-        for a, b in differing[:3]:
-            print(f"  differs: scrub {a} / baseline {b}")
-        print(f"baseline sample rows that differ from the scrub: {mismatches}")
+        if args.xlsx:
+            book = work / "leads.xlsx"
+            write_workbook(book, args.xlsx, codes, rng)
+            seconds, cpu, summary = scrub_in_process(rt, book, work / "scrubbed-xlsx.csv", at)
+            print(
+                f"xlsx workbook: {summary.rows:,} rows, {book.stat().st_size / 1e6:.1f} MB, scrubbed "
+                f"in {seconds:.2f} s = {summary.rows / seconds:,.0f} rows/s; CPU {cpu:.2f} s = "
+                f"{summary.rows / cpu:,.0f} rows/s (openpyxl, read-only mode, reads the cells)"
+            )
+        for label, leads, writer in files:
+            started = time.perf_counter()
+            writer(leads, args.rows, codes, rng)
+            print(
+                f"{label} lead file: {args.rows:,} rows, {leads.stat().st_size / 1e6:.0f} MB "
+                f"({time.perf_counter() - started:.1f} s)"
+            )
+            out = work / f"scrubbed-{label}.csv"
+            profiler = cProfile.Profile(time.process_time) if args.profile else None
+            if profiler is not None:
+                profiler.enable()
+            runs = [scrub_in_process(rt, leads, out, at) for _ in range(args.repeat)]
+            if profiler is not None:
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+            elapsed = statistics.median(t for t, _, _ in runs)
+            cpu = statistics.median(c for _, c, _ in runs)
+            summary = runs[-1][2]
+            fast_rate = summary.rows / elapsed
+            print(
+                f"  scrub alone ({label}): {summary.rows:,} rows in {elapsed:.2f} s = "
+                f"{fast_rate:,.0f} rows/s; CPU {cpu:.2f} s = {summary.rows / cpu:,.0f} rows/s "
+                f"(medians of {len(runs)}: wall {', '.join(f'{t:.2f}' for t, _, _ in runs)} s; "
+                f"{summary.allowed:,} allowed, {summary.blocked:,} blocked, "
+                f"{summary.invalid:,} invalid)"
+            )
+            process_runs = [
+                scrub_as_process(work / "data", leads, work / f"process-{label}.csv", at)
+                for _ in range(args.repeat)
+            ]
+            process = statistics.median(t for t, _ in process_runs)
+            process_cpu = statistics.median(c for _, c in process_runs)
+            process_rate = summary.rows / process
+            print(
+                f"  whole `callkeep scrub` process ({label}): {process:.2f} s = "
+                f"{process_rate:,.0f} rows/s; CPU {process_cpu:.2f} s = "
+                f"{summary.rows / process_cpu:,.0f} rows/s (medians of {len(process_runs)}: "
+                f"wall {', '.join(f'{t:.2f}' for t, _ in process_runs)} s)"
+            )
+            sink = io.StringIO()
+            started, base_cpu = time.perf_counter(), time.process_time()
+            done = baseline.scrub(leads, sink, args.baseline_rows)
+            base_rate = done / (time.perf_counter() - started)
+            base_cpu_rate = done / (time.process_time() - base_cpu)
+            print(
+                f"  indexed-SQLite baseline ({label}, sample of {done:,} rows, same decision row "
+                f"by row): {base_rate:,.0f} rows/s; CPU {base_cpu_rate:,.0f} rows/s"
+            )
+            print(
+                f"  speed-up ({label}, CPU): scrub alone {summary.rows / cpu / base_cpu_rate:.1f}x,"
+                f" whole process {summary.rows / process_cpu / base_cpu_rate:.1f}x"
+            )
+            # the sample's decisions agree with the scrub's
+            with out.open(newline="", encoding="utf-8-sig") as fast_rows:
+                fast_reader = csv.reader(fast_rows)
+                base_reader = csv.reader(io.StringIO(sink.getvalue()))
+                differing = [
+                    (a, b)
+                    for _, a, b in zip(range(done + 1), fast_reader, base_reader, strict=False)
+                    if a[-3:] != b[-3:]
+                ]
+            for a, b in differing[:3]:
+                print(f"  differs: scrub {a} / baseline {b}")
+            print(f"  baseline sample rows that differ from the scrub: {len(differing)}")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

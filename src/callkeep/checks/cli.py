@@ -80,7 +80,8 @@ def _summary(summary: ScrubSummary, out: Path) -> None:
         soft_wrap=True,
     )
     console.print(
-        f"  phone column {summary.phone_column!r}; scrub record {summary.scrub_id}",
+        f"  read as {summary.file_format}; phone column {summary.phone_column!r}; "
+        f"scrub record {summary.scrub_id}",
         soft_wrap=True,
     )
     if summary.reasons:
@@ -91,9 +92,17 @@ def _summary(summary: ScrubSummary, out: Path) -> None:
 
 
 def scrub(
-    source: Path = typer.Argument(..., help="the lead file (CSV with a header line)"),
-    out: Path = typer.Option(..., "--out", help="where to write the scrubbed CSV"),
+    source: Path = typer.Argument(
+        ..., help="the lead file: CSV with a header line, VICIdial's lead file, or .xlsx"
+    ),
+    out: Path = typer.Option(..., "--out", help="where to write the scrubbed file"),
     phone_column: str | None = typer.Option(None, help="the phone column (guessed if absent)"),
+    file_format: str = typer.Option(
+        "auto",
+        "--format",
+        help="auto, csv (a header line; comma, tab or pipe), vicidial (VICIdial's standard lead "
+        "file: no header, tab or pipe) or xlsx (an Excel workbook; written out as CSV)",
+    ),
     seller: str | None = typer.Option(None, help="seller id or slug (default seller if absent)"),
     campaign: str | None = typer.Option(None, help="campaign id or slug"),
     at: str | None = typer.Option(None, help="the moment, ISO-8601 with a zone; default now"),
@@ -105,6 +114,10 @@ def scrub(
         raise InvalidInput.for_field("file", f"{source}: no such file")
     if out.resolve() == source.resolve():
         raise InvalidInput.for_field("out", "the output must not overwrite the input")
+    if out.suffix.lower() == ".xlsx":
+        raise InvalidInput.for_field("out", "the scrub writes CSV (or VICIdial's text file)")
+    if not out.parent.is_dir():
+        raise InvalidInput.for_field("out", f"{out.parent}: no such folder")
     rt = cli_runtime()
     size = source.stat().st_size
     show = sys.stderr.isatty() or sys.stdout.isatty()
@@ -121,6 +134,7 @@ def scrub(
                 seller=seller,
                 campaign=campaign,
                 at=at,
+                file_format=file_format,
             )
             if not show:
                 summary = scrub()

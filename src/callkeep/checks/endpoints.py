@@ -59,30 +59,40 @@ def read_check(decision_id: str, session: DbSession, principal: Reader) -> Decis
 def create_scrub(
     session: DbSession,
     principal: Compliance,
-    file: Annotated[UploadFile, File(description="the lead file (CSV)")],
+    file: Annotated[
+        UploadFile, File(description="the lead file: CSV, VICIdial's lead file, or .xlsx")
+    ],
     phone_column: Annotated[str | None, Form()] = None,
+    file_format: Annotated[str, Form(alias="format")] = "auto",
     seller: Annotated[str | None, Form()] = None,
     campaign: Annotated[str | None, Form()] = None,
     at: Annotated[str | None, Form()] = None,
 ) -> FileResponse:
-    """Scrubs an uploaded lead file; returns it with the three callkeep columns added.
+    """Scrubs an uploaded lead file; returns it with the three callkeep columns added (a
+    workbook comes back as CSV, VICIdial's lead file as VICIdial's lead file).
 
     The summary travels in the ``X-Callkeep-Scrub-*`` headers; the run is stored as evidence.
+    A file that cannot be read answers 422 naming the line; nothing of it is kept.
     """
     work = Path(tempfile.mkdtemp(prefix="callkeep-scrub-"))
-    out_path = work / "scrubbed.csv"
+    out_path = work / "scrubbed"
     name = Path(file.filename or "upload.csv").name
-    summary = scrubbing.scrub_file(
-        session=session,
-        actor=principal.actor,
-        source=file.file,
-        source_name=name,
-        out_path=out_path,
-        phone_column=phone_column,
-        seller=seller,
-        campaign=campaign,
-        at=at,
-    )
+    try:
+        summary = scrubbing.scrub_file(
+            session=session,
+            actor=principal.actor,
+            source=file.file,
+            source_name=name,
+            out_path=out_path,
+            phone_column=phone_column,
+            seller=seller,
+            campaign=campaign,
+            at=at,
+            file_format=file_format,
+        )
+    except BaseException:
+        _remove(work)
+        raise
     headers = {
         "X-Callkeep-Scrub-Id": summary.scrub_id,
         "X-Callkeep-Scrub-Rows": str(summary.rows),
@@ -90,11 +100,12 @@ def create_scrub(
         "X-Callkeep-Scrub-Blocked": str(summary.blocked),
         "X-Callkeep-Scrub-Invalid": str(summary.invalid),
     }
-    stem = name.rsplit(".", 1)[0] or "leads"
+    stem, _, suffix = name.rpartition(".") if "." in name else (name, "", "csv")
+    text = summary.file_format == "vicidial"
     return FileResponse(
         out_path,
-        media_type="text/csv",
-        filename=f"{stem}.scrubbed.csv",
+        media_type="text/plain" if text else "text/csv",
+        filename=f"{stem or 'leads'}.scrubbed.{suffix if text else 'csv'}",
         headers=headers,
         background=BackgroundTask(_remove, work),
     )

@@ -1,5 +1,12 @@
-"""Raw CSV lines as numpy bytes: finding a field, reading NANP numbers from it without
-libphonenumber where that is exact, and appending the three callkeep columns to each line.
+"""Raw lead-file records as numpy bytes: finding record and field boundaries for a whole chunk at
+once, reading NANP numbers from a field without libphonenumber where that is exact, and appending
+the three callkeep columns to each record.
+
+Quoted fields (RFC 4180, as CRMs and Excel write them) are found as vectorised CSV parsers do: a
+byte is inside quotes when an odd number of quote characters precede it in the chunk (a doubled
+quote toggles twice), so delimiters and newlines at even parity are the structural ones. That is
+exact only while every quote opens a field or closes one (or is doubled inside one); `plan`
+checks that for the whole chunk and otherwise leaves the chunk to the csv module.
 """
 
 from __future__ import annotations
@@ -23,22 +30,29 @@ for _ch in b" -.()":
     _CLASS[_ch] = 2
 _CLASS[ord("+")] = 3
 
+QUOTE, LF, CR = ord('"'), ord("\n"), ord("\r")
+# Stands in for a newline inside a quoted field while records are split at newlines; it never
+# occurs in UTF-8, and chunks are checked to be UTF-8 before they are planned.
+MASK = 0xFF
+
 
 class Labels:
     """The appended status and reasons text per reason-bits value, built once per value."""
 
-    def __init__(self) -> None:
+    def __init__(self, delimiter: bytes = b",") -> None:
         self.cache: dict[int, bytes] = {}
+        self.delimiter = delimiter
 
     def text(self, bits: int) -> bytes:
         found = self.cache.get(bits)
         if found is None:
+            d = self.delimiter
             if bits == 0:
-                found = b"allowed,"
+                found = b"allowed" + d
             elif bits == BIT["invalid_number"]:
-                found = b"invalid,invalid_number"
+                found = b"invalid" + d + b"invalid_number"
             else:
-                found = b"blocked," + ";".join(engine.codes_of(bits)).encode()
+                found = b"blocked" + d + ";".join(engine.codes_of(bits)).encode()
             self.cache[bits] = found
         return found
 
@@ -78,35 +92,167 @@ def suffixes(rows: Rows, bits: np.ndarray, labels: Labels) -> tuple[np.ndarray, 
     label_of = label_of.reshape(-1)
     matrix = np.zeros((count, 18 + table.shape[1]), dtype=np.uint8)
     mask = np.zeros(matrix.shape, dtype=bool)
-    matrix[:, 0] = ord(",")
+    d = labels.delimiter[0]
+    matrix[:, 0] = d
     mask[:, 0] = True
     matrix[:, 1:17] = phone
     mask[:, 1:17] = np.arange(16) < phone_len[:, None]
-    matrix[:, 17] = ord(",")
+    matrix[:, 17] = d
     mask[:, 17] = True
     matrix[:, 18:] = table[label_of]
     mask[:, 18:] = np.arange(table.shape[1]) < table_len[label_of][:, None]
     return matrix[mask], mask.sum(axis=1)
 
 
-def field_bounds(
-    commas: np.ndarray, starts: np.ndarray, ends: np.ndarray, column: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Where field `column` of each line starts and ends (a missing field is empty at the end)."""
-    if len(commas) == 0:
-        return (starts.copy() if column == 0 else ends.copy()), ends.copy()
-    first = np.searchsorted(commas, starts)
-    last_comma = len(commas) - 1
-    if column == 0:
-        f_start = starts.copy()
+@dataclass(frozen=True)
+class Layout:
+    """How a lead file's records are written."""
+
+    delimiter: bytes  # one byte: b",", b"\t" or b"|"
+    quoting: bool  # RFC 4180 quoted fields (CSV); VICIdial's files have none
+    column: int  # the phone field's index
+    width: int  # fields in every record
+
+    def phone_text(self, raw: bytes, quoted: bool) -> str:
+        """The phone field's text from its bytes (inside its quotes when `quoted`), as the csv
+        module reads it; VICIdial's loader drops every quote (' and ") from its lines."""
+        if quoted:
+            raw = raw.replace(b'""', b'"')
+        elif not self.quoting:
+            raw = raw.replace(b'"', b"").replace(b"'", b"")
+        return raw.decode("utf-8")
+
+
+@dataclass
+class Plan:
+    """Where the whole records at the start of a chunk lie."""
+
+    cut: int  # the bytes these records span
+    newlines: int  # the newlines in those bytes, quoted ones included
+    arr: np.ndarray  # those bytes, each newline inside a quoted field replaced by MASK
+    masked: bool  # whether any newline was replaced
+    separator: bytes | None  # b"\r\n" or b"\n" when every record ends alike, else None
+    lines: int  # records and blank lines (the pieces `separator` splits the bytes into)
+    line_of: np.ndarray  # the piece each non-blank record is
+    ends: np.ndarray  # each non-blank record's end, before its line terminator
+    f_start: np.ndarray  # the phone field of each non-blank record (inside its quotes)
+    f_end: np.ndarray
+    quoted: np.ndarray  # whether that field was quoted
+
+
+def plan(block: bytes, layout: Layout, eof: bool, limit: int) -> Plan | None:
+    """The whole records at the start of `block` (which starts where a record does), found for
+    the whole chunk at once; None when the csv module must read this stretch instead.
+
+    That is when a quote neither opens a field nor closes one (nor is doubled inside one), a
+    carriage return stands alone outside quotes, no record ends in the block (before the end of
+    the file), a quote is left open at the end of the file, a record holds another number of
+    fields than `layout.width`, or one is longer than `limit` (the csv module's field limit):
+    the csv module then reads the same bytes and says what is wrong, so both paths agree.
+
+    The parity of the quotes before each byte is one running XOR over the chunk; it is set as
+    the high bit of each byte, so a delimiter, CR or LF inside quotes no longer equals itself
+    (they are ASCII; a byte of a multi-byte character has that bit set already and equals none
+    of them).
+    """
+    arr = np.frombuffer(block, dtype=np.uint8)
+    size = len(arr)
+    d = layout.delimiter[0]
+    quoting = layout.quoting and b'"' in block
+    if quoting:
+        is_quote = arr == QUOTE
+        tagged = np.bitwise_xor.accumulate(is_quote.view(np.uint8))
+        np.left_shift(tagged, 7, out=tagged)
+        np.bitwise_or(tagged, arr, out=tagged)
     else:
-        k = first + column - 1
-        at = commas[np.minimum(k, last_comma)]
-        f_start = np.where((k <= last_comma) & (at < ends), at + 1, ends)
-    k = first + column
-    at = commas[np.minimum(k, last_comma)]
-    f_end = np.where((k <= last_comma) & (at < ends) & (at >= f_start), at, ends)
-    return f_start, np.maximum(f_end, f_start)
+        tagged = arr
+    newlines = np.flatnonzero(tagged == LF)
+    if eof:
+        cut = size
+    elif len(newlines):
+        cut = int(newlines[-1]) + 1
+    else:
+        return None
+    if cut < size:
+        arr, tagged = arr[:cut], tagged[:cut]
+    # newlines inside quoted fields (an LF byte tagged; 0x8A alone is also a UTF-8 continuation)
+    inner = (arr == LF) & (tagged == LF | 0x80) if quoting else None
+    inner_count = int(np.count_nonzero(inner)) if inner is not None else 0
+    has_cr = b"\r" in block
+    masked = False
+    if quoting:
+        quotes = np.flatnonzero(is_quote[:cut])
+        if len(quotes) % 2:
+            return None  # left open at the end of the file
+        opens, closes = quotes[0::2], quotes[1::2]
+        before = arr[np.maximum(opens - 1, 0)]
+        after = arr[np.minimum(closes + 1, cut - 1)]
+        if not (
+            ((opens == 0) | (before == d) | (before == LF) | (before == QUOTE)).all()
+            and (
+                (closes + 1 == cut)
+                | (after == d)
+                | (after == LF)
+                | (after == CR)
+                | (after == QUOTE)
+            ).all()
+        ):
+            return None
+        if inner_count:
+            arr = arr.copy()
+            arr[inner] = MASK
+            masked = True
+    delimiters = np.flatnonzero(tagged == d)
+    starts = np.concatenate((np.zeros(1, dtype=np.int64), newlines + 1))
+    ends = np.concatenate((newlines, np.array([cut], dtype=np.int64)))
+    if starts[-1] == cut:  # the block ends with a newline: no last partial record
+        starts, ends = starts[:-1], ends[:-1]
+    lines = len(newlines) + 1
+    crlf = (ends > starts) & (arr[np.maximum(ends - 1, 0)] == CR)
+    # a CR outside quotes ends its line: it is the CR before a record's LF (or the file's end)
+    if has_cr and np.count_nonzero(tagged == CR) != np.count_nonzero(crlf):
+        return None
+    crlf_count = int(np.count_nonzero(crlf[: len(newlines)]))
+    separator = b"\r\n" if crlf_count == len(newlines) else b"\n" if crlf_count == 0 else None
+    ends = ends - crlf
+    present = ends > starts  # blank lines pass through untouched
+    line_of = np.flatnonzero(present)
+    starts, ends = starts[present], ends[present]
+    count = len(starts)
+    if count and int((ends - starts).max()) > limit:
+        return None
+    # every record holds width - 1 delimiters: then record k's are delimiters[k * (width - 1):]
+    per = layout.width - 1
+    if len(delimiters) != count * per:
+        return None
+    base = np.arange(count, dtype=np.int64) * per
+    if (
+        per
+        and count
+        and not ((delimiters[base] > starts).all() and (delimiters[base + per - 1] < ends).all())
+    ):
+        return None
+    column = layout.column
+    f_start = starts if column == 0 else delimiters[base + column - 1] + 1
+    f_end = ends if column == per else delimiters[base + column]
+    if quoting:
+        quoted = (f_end > f_start) & (arr[np.minimum(f_start, cut - 1)] == QUOTE)
+        f_start, f_end = f_start + quoted, f_end - quoted
+    else:
+        quoted = np.zeros(count, dtype=bool)
+    return Plan(
+        cut=cut,
+        newlines=len(newlines) + inner_count,
+        arr=arr,
+        masked=masked,
+        separator=separator,
+        lines=lines,
+        line_of=line_of,
+        ends=ends,
+        f_start=f_start,
+        f_end=f_end,
+        quoted=quoted,
+    )
 
 
 def read_numbers(
@@ -173,11 +319,12 @@ def read_numbers(
 def row_texts(
     rows: Rows, bits: np.ndarray, labels: Labels, end: bytes
 ) -> tuple[list[bytes], list[bytes]]:
-    """Per row, the appended phone piece (``,+1NNNNNNNNNN,``) and status-and-reasons text
+    """Per row, the appended phone piece (``,+1NNNNNNNNNN,`` with the file's delimiter) and status-and-reasons text
     followed by `end` (the line terminator)."""
     count = len(bits)
+    d = labels.delimiter
     matrix = np.empty((count, 15), dtype=np.uint8)
-    matrix[:, 0] = ord(",")
+    matrix[:, 0] = d[0]
     matrix[:, 1] = ord("+")
     matrix[:, 2] = ord("1")
     if rows.digits is not None:
@@ -187,57 +334,46 @@ def row_texts(
     else:
         positive = np.maximum(rows.values, 0)[:, None]
         matrix[:, 3:13] = ((positive // _POWERS) % 10).astype(np.uint8) + 48
-    matrix[:, 13] = ord(",")
+    matrix[:, 13] = d[0]
     matrix[:, 14] = ord("\n")
     phones = matrix.tobytes().split(b"\n")[:count]
     for row in np.flatnonzero(rows.values < 0).tolist():
-        phones[row] = b"," + rows.others.get(row, "").encode() + b","
+        phones[row] = d + rows.others.get(row, "").encode() + d
     table = np.empty(int(bits.max()) + 1 if count else 1, dtype=object)
     for value in np.flatnonzero(np.bincount(bits)).tolist():
         table[value] = labels.text(value) + end
     return phones, list(table[bits].tolist())
 
 
-def join_lines(
-    block: bytes,
-    arr: np.ndarray,
-    ends: np.ndarray,
-    rows: Rows,
-    bits: np.ndarray,
-    labels: Labels,
-) -> bytes:
-    """`block` with each row's columns appended at its line's end (before the terminator).
+def join_lines(body: bytes, plan: Plan, rows: Rows, bits: np.ndarray, labels: Labels) -> bytes:
+    """`body` (the planned bytes) with each record's columns appended at its end, before its
+    line terminator.
 
-    When every line ends alike (all CRLF or all LF) lines are split and joined by bytes methods
-    in C; otherwise the bytes are moved with numpy.
+    When every record ends alike (all CRLF or all LF) lines are split and joined by bytes
+    methods in C; otherwise the bytes are moved with numpy.
     """
-    newlines = block.count(b"\n")
-    crlf = block.count(b"\r\n")
-    separator = b"\r\n" if crlf == newlines and crlf else b"\n" if crlf == 0 else b""
-    lines = block.split(separator) if separator else []
-    if not separator or len(lines) != newlines + 1:
+    separator = plan.separator
+    pieces = body.split(separator) if separator else []
+    if not separator or len(pieces) != plan.lines:
         suffix, suffix_len = suffixes(rows, bits, labels)
-        return splice(arr, ends, suffix, suffix_len).tobytes()
+        return splice(plan.arr, plan.ends, suffix, suffix_len).tobytes()
     # each text ends with the terminator: three pieces a line, the last one's terminator cut
     phones, texts = row_texts(rows, bits, labels, separator)
-    count = len(lines)
-    line_of = np.searchsorted(np.flatnonzero(arr == 10), ends)
-    if len(line_of) == count or (
-        len(line_of) == count - 1 and lines[-1] == b"" and bool((np.diff(line_of) == 1).all())
-    ):
-        if len(line_of) < count:
+    count = len(pieces)
+    if len(phones) == count or (len(phones) == count - 1 and pieces[-1] == b""):
+        if len(phones) < count:
             phones.append(b"")
             texts.append(b"")
     else:  # blank lines: they get nothing appended
         all_phones: list[bytes] = [b""] * count
         all_texts: list[bytes] = [separator] * count
-        for k, line in enumerate(line_of.tolist()):
+        for k, line in enumerate(plan.line_of.tolist()):
             all_phones[line] = phones[k]
             all_texts[line] = texts[k]
         phones, texts = all_phones, all_texts
     texts[-1] = texts[-1][: -len(separator)]
     parts: list[bytes] = [b""] * (3 * count)
-    parts[0::3] = lines
+    parts[0::3] = pieces
     parts[1::3] = phones
     parts[2::3] = texts
     return b"".join(parts)

@@ -81,3 +81,4 @@ class ScrubSummary(BaseModel):
     output_sha256: str
     rules_version: str
     lists: list[ListOut]
+    file_format: str = "csv"  # csv, vicidial or xlsx: how the file was read

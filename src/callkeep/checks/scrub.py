@@ -1,29 +1,34 @@
 """Bulk scrub: a lead file streamed in, each row decided by the engine, streamed out with
 ``callkeep_phone``, ``callkeep_status`` and ``callkeep_reasons`` appended to the original bytes.
 
-Fast path: while the file has no quote characters, big binary chunks are split and the phone field
-is read with numpy; a field of digits and ordinary punctuation holding a NANP number is decided
-without libphonenumber (a table of valid NPA-NXX prefixes built from its metadata says which are
-dialable; prefixes whose validity depends on later digits, and every other field, take the exact
-path through `phone.parse.try_normalize`). From the first quote on, rows are read with the csv
-module, keeping each record's original bytes.
+Fast path: big binary chunks are split into records and fields with numpy (`lines.plan`; quoted
+fields included, by the parity of the quotes), and the phone field is read with numpy; a field of
+digits and ordinary punctuation holding a NANP number is decided without libphonenumber (a table
+of valid NPA-NXX prefixes built from its metadata says which are dialable; prefixes whose validity
+depends on later digits, and every other field, take the exact path through
+`phone.parse.try_normalize`). A stretch `lines.plan` cannot read exactly, and every bad line, are
+read with the csv module (`lead_reading`), keeping each record's original bytes; the two paths are
+held equal by property tests. Formats: `lead_formats`.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
+import os
 import re
-from collections.abc import Callable, Iterator
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from callkeep.checks import engine, lines, service
+from callkeep.checks import engine, lead_formats, lead_reading, lines, service
 from callkeep.checks.engine import BIT, REASONS, Context
 from callkeep.checks.models import ScrubRun
 from callkeep.checks.peers import ListHits
@@ -34,8 +39,7 @@ from callkeep.phone.parse import try_normalize
 
 CHUNK_BYTES = 8 << 20
 SLOW_BATCH = 20_000
-BOM = b"\xef\xbb\xbf"
-ADDED_COLUMNS = b",callkeep_phone,callkeep_status,callkeep_reasons"
+BOM = lead_formats.BOM
 # Column names tried, in order, when none is named (compared lower-case, letters and digits only).
 PHONE_COLUMN_GUESSES = (
     "phone",
@@ -126,69 +130,60 @@ def _exact(text: str) -> tuple[int, str | None]:
     return -1, e164
 
 
+@dataclass(frozen=True)
+class Scrubbed:
+    """What one scrub did: its tally, the phone column, both files' SHA-256 and the format."""
+
+    tally: Tally
+    phone_column: str
+    input_sha256: str
+    output_sha256: str
+    file_format: str
+
+
 def _fast_chunk(
-    block: bytes, column: int, session: Session, ctx: Context, tally: Tally, labels: lines.Labels
-) -> bytes:
-    """Scrubs a chunk of whole lines holding no quote character."""
-    arr = np.frombuffer(block, dtype=np.uint8)
-    newlines = np.flatnonzero(arr == 10)
-    starts = np.concatenate(([0], newlines + 1))
-    ends = np.concatenate((newlines, [len(arr)]))
-    if starts[-1] == len(arr):  # the chunk ends with a newline: no last partial line
-        starts, ends = starts[:-1], ends[:-1]
-    cr = (ends > starts) & (arr[np.maximum(ends - 1, 0)] == 13)
-    ends = ends - cr
-    present = ends > starts  # blank lines pass through untouched
-    starts, ends = starts[present], ends[present]
-    count = len(starts)
-    if count == 0:
-        return block
-
-    commas = np.flatnonzero(arr == 44)
-    f_start, f_end = lines.field_bounds(commas, starts, ends, column)
-
-    values, fast, digits = lines.read_numbers(arr, f_start, f_end)
-    empty = f_end == f_start
-    others: dict[int, str] = {}
-    for row in np.flatnonzero(~fast & ~empty).tolist():
-        text = block[int(f_start[row]) : int(f_end[row])].decode("utf-8", "replace")
-        value, other = _exact(text)
-        values[row] = value
-        if other is not None:
-            others[row] = other
-    rows = lines.Rows(values=values, others=others, digits=digits)
-    bits = _decide(session, ctx, rows, tally)
-    return lines.join_lines(block, arr, ends, rows, bits, labels)
-
-
-def _records(lines: Iterator[bytes]) -> Iterator[tuple[bytes, list[str]]]:
-    """CSV records with the exact bytes each spans (quoted newlines included)."""
-    consumed: list[bytes] = []
-
-    def feed() -> Iterator[str]:
-        for raw in lines:
-            consumed.append(raw)
-            yield raw.decode("utf-8", "replace")
-
-    for fields in csv.reader(feed()):
-        raw = b"".join(consumed)
-        consumed.clear()
-        yield raw, fields
-
-
-def _slow_batch(
-    batch: list[tuple[bytes, list[str]]],
-    column: int,
+    block: bytes,
+    plan: lines.Plan,
+    layout: lines.Layout,
     session: Session,
     ctx: Context,
     tally: Tally,
     labels: lines.Labels,
 ) -> bytes:
-    kept = [(raw, fields) for raw, fields in batch if fields]
+    """Scrubs the whole records `plan` found at the start of `block`."""
+    if len(plan.ends) == 0:
+        return block[: plan.cut]
+    values, fast, digits = lines.read_numbers(plan.arr, plan.f_start, plan.f_end)
+    empty = plan.f_end == plan.f_start
+    others: dict[int, str] = {}
+    for row in np.flatnonzero(~fast & ~empty).tolist():
+        raw = block[int(plan.f_start[row]) : int(plan.f_end[row])]
+        value, other = _exact(layout.phone_text(raw, bool(plan.quoted[row])))
+        values[row] = value
+        if other is not None:
+            others[row] = other
+    rows = lines.Rows(values=values, others=others, digits=digits)
+    bits = _decide(session, ctx, rows, tally)
+    body = plan.arr.tobytes() if plan.masked else block[: plan.cut]
+    joined = lines.join_lines(body, plan, rows, bits, labels)
+    return joined.replace(bytes([lines.MASK]), b"\n") if plan.masked else joined
+
+
+def _slow_batch(
+    batch: list[lead_reading.Record],
+    layout: lines.Layout,
+    session: Session,
+    ctx: Context,
+    tally: Tally,
+    labels: lines.Labels,
+) -> bytes:
+    kept = [record.fields for record in batch if record.fields]
     values = np.full(len(kept), -1, dtype=np.int64)
     others: dict[int, str] = {}
-    for row, (_, fields) in enumerate(kept):
-        text = fields[column] if column < len(fields) else ""
+    for row, fields in enumerate(kept):
+        text = fields[layout.column] if layout.column < len(fields) else ""
+        if not layout.quoting:  # as VICIdial's loader reads its lines
+            text = text.replace('"', "").replace("'", "")
         values[row], other = _exact(text) if text else (-1, None)
         if other is not None:
             others[row] = other
@@ -202,8 +197,9 @@ def _slow_batch(
     offsets = np.concatenate((np.zeros(1, dtype=np.int64), np.cumsum(suffix_len)))
     suffix_bytes = suffix.astype(np.uint8).tobytes()
     row = 0
-    for raw, fields in batch:
-        if not fields:
+    for record in batch:
+        raw = record.raw
+        if not record.fields:
             pieces.append(raw)
             continue
         body = raw.rstrip(b"\r\n")
@@ -214,33 +210,37 @@ def _slow_batch(
     return b"".join(pieces)
 
 
-class _Hashing:
-    def __init__(self, stream: BinaryIO) -> None:
-        self.stream = stream
-        self.sha = hashlib.sha256()
-        self.read_bytes = 0
-
-    def read(self, size: int) -> bytes:
-        data = self.stream.read(size)
-        self.sha.update(data)
-        self.read_bytes += len(data)
-        return data
-
-
-def _lines(first: bytes, source: _Hashing) -> Iterator[bytes]:
-    pending = first
-    while True:
-        more = source.read(CHUNK_BYTES)
-        if more:
-            pending += more
-        parts = pending.split(b"\n")
-        pending = parts.pop()
-        for part in parts:
-            yield part + b"\n"
-        if not more:
-            if pending:
-                yield pending
-            return
+def _layout(
+    source: lead_reading.Source, kind: lead_formats.Kind, phone_column: str | None
+) -> tuple[lines.Layout, str, bytes]:
+    """The layout of a text lead file, the phone column's name, and the header line to write
+    (the header read from `source`, or nothing for VICIdial's files, which have none)."""
+    if kind.has_header:
+        header = next(lead_reading.csv_records(source, kind, None, 0), None)
+        if header is None or not header.fields:
+            raise lead_reading.bad_line(1, "blank; the first line must name the columns")
+        columns = [header.fields[0].removeprefix("\ufeff"), *header.fields[1:]]
+        column = find_phone_column(columns, phone_column)
+        body = header.raw.rstrip(b"\r\n")
+        d = kind.delimiter
+        added = d + d.join((b"callkeep_phone", b"callkeep_status", b"callkeep_reasons"))
+        layout = lines.Layout(kind.delimiter, kind.quoting, column, len(columns))
+        return layout, columns[column], body + added + header.raw[len(body) :]
+    line = lead_formats.first_line(source.fill(CHUNK_BYTES))
+    width = len(line.split(kind.delimiter))
+    names = lead_formats.VICIDIAL_COLUMNS
+    wanted = phone_column or names[lead_formats.VICIDIAL_PHONE]
+    if wanted not in names:
+        raise InvalidInput.for_field(
+            "phone_column",
+            f"no column {wanted!r} in VICIdial's lead file; one of {', '.join(names)}",
+        )
+    column = names.index(wanted)
+    if column >= width:
+        raise lead_reading.bad_line(
+            1, f"{width} fields; VICIdial's lead file has {wanted} in field {column + 1}"
+        )
+    return lines.Layout(kind.delimiter, False, column, width), wanted, b""
 
 
 def scrub_stream(
@@ -250,79 +250,87 @@ def scrub_stream(
     source: BinaryIO,
     out: BinaryIO,
     phone_column: str | None,
+    file_format: str = "auto",
+    name: str = "",
     progress: Callable[[int], None] | None = None,
-) -> tuple[Tally, str, str, str]:
-    """Scrubs `source` into `out`; returns the tally, the phone column, and both SHA-256s."""
-    reader = _Hashing(source)
+) -> Scrubbed:
+    """Scrubs `source` into `out`; says what it did.
+
+    Text files are read in chunks of whole records found by `lines.plan`; a stretch it cannot
+    read exactly (a stray quote, a record longer than a chunk) and every bad line go through the
+    csv module, which then says what is wrong and where.
+    """
     out_sha = hashlib.sha256()
 
     def write(data: bytes) -> None:
         out_sha.update(data)
         out.write(data)
 
-    pending = reader.read(CHUNK_BYTES)
-    if not pending.strip(BOM + b"\r\n\t "):
+    reader = lead_reading.Source(source, CHUNK_BYTES)
+    head = reader.fill(CHUNK_BYTES)
+    while b"\n" not in head and not reader.eof:  # the first line, whole, tells the format
+        head = reader.fill(len(head) + CHUNK_BYTES)
+    if not head.strip(BOM + b"\r\n\t "):
         raise InvalidInput.for_field("file", "the file is empty: no header line")
-    head_end = pending.find(b"\n")
-    while head_end < 0:
-        more = reader.read(CHUNK_BYTES)
-        if not more:
-            head_end = len(pending)
-            break
-        pending += more
-        head_end = pending.find(b"\n")
-    header = pending[:head_end]
-    rest = pending[head_end + 1 :] if head_end < len(pending) else b""
-    header_body = header[:-1] if header.endswith(b"\r") else header
-    text = header_body[len(BOM) :] if header_body.startswith(BOM) else header_body
-    try:
-        columns = next(csv.reader([text.decode("utf-8")]), [])
-    except (UnicodeDecodeError, csv.Error):
-        raise InvalidInput.for_field("file", "the header line is not UTF-8 CSV") from None
-    column = find_phone_column(columns, phone_column)
-    terminator = header[len(header_body) :] + b"\n" if head_end < len(pending) else b""
-    write(header_body + ADDED_COLUMNS + terminator)
-
-    tally = Tally()
-    labels = lines.Labels()
-    while True:
-        if b'"' in rest:
-            break
-        more = reader.read(CHUNK_BYTES)
-        block = rest + more
-        if not more:
-            if block:
-                if b'"' in block:
-                    rest = block
-                    break
-                write(_fast_chunk(block, column, session, ctx, tally, labels))
-            rest = b""
-            break
-        cut = block.rfind(b"\n") + 1
-        if cut == 0:
-            rest = block
-            continue
-        if b'"' in block[:cut]:
-            rest = block
-            break
-        write(_fast_chunk(block[:cut], column, session, ctx, tally, labels))
-        rest = block[cut:]
+    kind = lead_formats.detect(head, name, file_format, _names_a_phone(phone_column))
+    if kind.file_format == "xlsx":
+        reader.fill(1 << 62)  # a workbook is read whole (a zip file's index is at its end)
+        converted = scrub_stream(
+            session=session,
+            ctx=ctx,
+            source=cast(BinaryIO, lead_formats.workbook_as_csv(io.BytesIO(reader.buf))),
+            out=out,
+            phone_column=phone_column,
+            file_format="csv",
+            progress=None,
+        )
         if progress is not None:
             progress(reader.read_bytes)
-    if rest:
-        batch: list[tuple[bytes, list[str]]] = []
-        for record in _records(_lines(rest, reader)):
-            batch.append(record)
-            if len(batch) >= SLOW_BATCH:
-                write(_slow_batch(batch, column, session, ctx, tally, labels))
-                batch = []
-                if progress is not None:
-                    progress(reader.read_bytes)
-        if batch:
-            write(_slow_batch(batch, column, session, ctx, tally, labels))
-    if progress is not None:
-        progress(reader.read_bytes)
-    return tally, columns[column], reader.sha.hexdigest(), out_sha.hexdigest()
+        return Scrubbed(
+            converted.tally,
+            converted.phone_column,
+            reader.sha.hexdigest(),
+            converted.output_sha256,
+            "xlsx",
+        )
+
+    layout, column_name, header = _layout(reader, kind, phone_column)
+    write(header)
+    tally = Tally()
+    labels = lines.Labels(kind.delimiter)
+    limit = csv.field_size_limit()
+    while True:
+        block = reader.fill(CHUNK_BYTES)
+        if reader.pos >= len(block):
+            break
+        plan = lines.plan(block, layout, reader.eof, limit)
+        if plan is not None and lead_reading.is_utf8(block, plan.cut):
+            write(_fast_chunk(block, plan, layout, session, ctx, tally, labels))
+            reader.take(plan.cut, plan.newlines)
+        else:  # the csv module reads at least this chunk, and says what is wrong in it
+            batch: list[lead_reading.Record] = []
+            for record in lead_reading.csv_records(reader, kind, layout.width, len(block)):
+                batch.append(record)
+                if len(batch) >= SLOW_BATCH:
+                    write(_slow_batch(batch, layout, session, ctx, tally, labels))
+                    batch = []
+            write(_slow_batch(batch, layout, session, ctx, tally, labels))
+        if progress is not None:
+            progress(reader.read_bytes)
+    return Scrubbed(
+        tally, column_name, reader.sha.hexdigest(), out_sha.hexdigest(), kind.file_format
+    )
+
+
+def _names_a_phone(phone_column: str | None) -> Callable[[list[str]], bool]:
+    def names(columns: list[str]) -> bool:
+        try:
+            find_phone_column(columns, phone_column)
+        except InvalidInput:
+            return False
+        return True
+
+    return names
 
 
 def reason_counts(tally: Tally) -> dict[str, int]:
@@ -345,19 +353,50 @@ def scrub_file(
     seller: str | None,
     campaign: str | None,
     at: str | None,
+    file_format: str = "auto",
     progress: Callable[[int], None] | None = None,
 ) -> ScrubSummary:
-    """Scrubs a lead file into `out_path` and stores one ScrubRun record of it."""
+    """Scrubs a lead file into `out_path` and stores one ScrubRun record of it.
+
+    The output is written under a temporary name in the same folder (mode 0600: it holds
+    personal data) and renamed to `out_path` once the scrub is recorded; when the scrub fails,
+    nothing is left behind under either name.
+    """
     ctx = service.context(session=session, seller=seller, campaign=campaign, at=at, phones=None)
-    with out_path.open("wb", buffering=1 << 20) as out:
-        tally, column, in_sha, out_sha = scrub_stream(
-            session=session,
-            ctx=ctx,
-            source=source,
-            out=out,
-            phone_column=phone_column,
-            progress=progress,
-        )
+    handle, temp_name = tempfile.mkstemp(
+        dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".part"
+    )
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(handle, "wb", buffering=1 << 20) as out:
+            scrubbed = scrub_stream(
+                session=session,
+                ctx=ctx,
+                source=source,
+                out=out,
+                phone_column=phone_column,
+                file_format=file_format,
+                name=source_name,
+                progress=progress,
+            )
+        summary = _record(session, actor, ctx, source_name, scrubbed)
+        temp.replace(out_path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return summary
+
+
+def _record(
+    session: Session,
+    actor: str,
+    ctx: Context,
+    source_name: str,
+    scrubbed: Scrubbed,
+) -> ScrubSummary:
+    """The scrub's evidence record, stored through the ledger, and its summary."""
+    tally, column = scrubbed.tally, scrubbed.phone_column
+    in_sha, out_sha = scrubbed.input_sha256, scrubbed.output_sha256
     allowed = tally.by_bits.get(0, 0)
     invalid = tally.by_bits.get(BIT["invalid_number"], 0)
     lists = [ListOut(list=a.list, version=a.version, hit=False) for a in tally.lists or []]
@@ -399,4 +438,5 @@ def scrub_file(
         output_sha256=out_sha,
         rules_version=ctx.rules_version,
         lists=lists,
+        file_format=scrubbed.file_format,
     )
