@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -11,7 +10,9 @@ from callkeep.auth import access, roles
 from callkeep.auth.deps import admit, require
 from callkeep.auth.schemas import Principal
 from callkeep.errors import NotFound
+from callkeep.kit.bounds import INT32_MAX, Instant
 from callkeep.kit.http import AppRuntime, DbSession
+from callkeep.kit.idempotency import client_of
 from callkeep.records import (
     amendments,
     call_requests,
@@ -66,7 +67,11 @@ async def create_call(request: Request) -> Response:
     principal = admit(request, roles.RECORD_CALLS)
     call_in, idempotency_key = await call_requests.posted_call(request)
     out, created = await call_writer.write_call(
-        request, actor=principal.actor, call_in=call_in, idempotency_key=idempotency_key
+        request,
+        actor=principal.actor,
+        client=client_of(request, principal.actor),
+        call_in=call_in,
+        idempotency_key=idempotency_key,
     )
     return Response(
         out.model_dump_json(),
@@ -83,10 +88,10 @@ def list_calls(
     seller: str | None = None,
     campaign: str | None = None,
     phone: str | None = None,
-    since: Annotated[datetime | None, Query(alias="from")] = None,
-    until: Annotated[datetime | None, Query(alias="to")] = None,
+    since: Annotated[Instant | None, Query(alias="from")] = None,
+    until: Annotated[Instant | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
 ) -> CallPage:
     """Calls newest first: filter by seller, campaign, number, start time from/to; paged."""
     seller_id = sellers.seller_view(session=session, ref=seller)["id"] if seller else None

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
+from callkeep.kit.bounds import CallSeconds, Cents, Instant
+
 DialingMode = Literal["manual", "predictive", "prerecorded"]
 Disposition = Literal[
     "answered_person", "answering_machine", "no_answer", "busy", "dropped", "transferred"
@@ -50,8 +52,8 @@ class CampaignIn(BaseModel):
     caller_id_number: str | None = None
     caller_id_name: str | None = Field(default=None, max_length=40)
     caller_id_authorization: str | None = None
-    caller_id_authorized_from: datetime | None = None
-    caller_id_authorized_to: datetime | None = None
+    caller_id_authorized_from: Instant | None = None
+    caller_id_authorized_to: Instant | None = None
 
 
 class CampaignOut(BaseModel):
@@ -175,32 +177,36 @@ class CallIn(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    telemarketer: str | None = None
+    telemarketer: str | None = Field(default=None, max_length=200)
     employee_id: str | None = Field(
-        default=None, validation_alias=AliasChoices("employee_id", "telemarketer_id")
+        default=None,
+        max_length=40,
+        validation_alias=AliasChoices("employee_id", "telemarketer_id"),
     )
-    telemarketer_name: str | None = None
-    seller: str | None = None
-    campaign: str | None = None
-    contact_id: str | None = None
+    telemarketer_name: str | None = Field(default=None, max_length=200)
+    seller: str | None = Field(default=None, max_length=200)
+    campaign: str | None = Field(default=None, max_length=200)
+    contact_id: str | None = Field(default=None, max_length=40)
     subject: str | None = Field(
-        default=None, validation_alias=AliasChoices("subject", "product_or_purpose")
+        default=None,
+        max_length=400,
+        validation_alias=AliasChoices("subject", "product_or_purpose"),
     )
     consumer_or_business: ConsumerOrBusiness | None = None
     outbound: bool | None = None
     prerecorded: bool | None = None
     manual_dial: bool = False
-    calling_number: str | None = None
-    called_number: str | None = None
-    started_at: datetime | None = None
-    duration_seconds: int | None = None
-    script_version_id: str | None = None
-    message_version_id: str | None = None
-    caller_id_number: str | None = None
-    caller_id_name: str | None = None
+    calling_number: str | None = Field(default=None, max_length=40)
+    called_number: str | None = Field(default=None, max_length=40)
+    started_at: Instant | None = None
+    duration_seconds: CallSeconds | None = None
+    script_version_id: str | None = Field(default=None, max_length=40)
+    message_version_id: str | None = Field(default=None, max_length=40)
+    caller_id_number: str | None = Field(default=None, max_length=40)
+    caller_id_name: str | None = Field(default=None, max_length=40)
     disposition: Disposition | None = None
-    transfer_to: str | None = None
-    transfer_company: str | None = None
+    transfer_to: str | None = Field(default=None, max_length=200)
+    transfer_company: str | None = Field(default=None, max_length=200)
     outcome: str | None = Field(default=None, max_length=200)
     notes: str | None = None
     recording_ref: str | None = Field(default=None, max_length=400)
@@ -269,7 +275,7 @@ class InteractionIn(BaseModel):
     seller: str | None = None
     employee: str | None = None
     outbound: bool = True
-    occurred_at: datetime
+    occurred_at: Instant
     address: str | None = None
     subject: str | None = Field(default=None, max_length=400)
     notes: str | None = None
@@ -299,9 +305,9 @@ class ConsentIn(BaseModel):
     purpose: str = Field(min_length=1, max_length=400)
     consent_text: str = Field(min_length=1)
     kind: ConsentKind
-    given_at: datetime
+    given_at: Instant
     signature: str | None = None
-    expires_at: datetime | None = None
+    expires_at: Instant | None = None
 
 
 class RevocationOut(BaseModel):
@@ -342,7 +348,7 @@ class RevocationIn(BaseModel):
     channel: Channel = "phone"
     evidence: str | None = None
     reference: str | None = Field(default=None, max_length=200)
-    revoked_at: datetime | None = None
+    revoked_at: Instant | None = None
 
 
 class PurchaseIn(BaseModel):
@@ -350,9 +356,9 @@ class PurchaseIn(BaseModel):
     seller: str | None = None
     phone: str | None = None
     goods: str = Field(min_length=1, max_length=400)
-    purchased_at: datetime
-    shipped_at: datetime | None = None
-    amount_cents: int = Field(ge=0)
+    purchased_at: Instant
+    shipped_at: Instant | None = None
+    amount_cents: Cents
 
 
 class PurchaseOut(BaseModel):
@@ -372,7 +378,7 @@ class InquiryIn(BaseModel):
     seller: str | None = None
     phone: str | None = None
     goods: str = Field(min_length=1, max_length=400)
-    inquired_at: datetime
+    inquired_at: Instant
 
 
 class InquiryOut(BaseModel):
