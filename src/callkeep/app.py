@@ -18,6 +18,8 @@ from callkeep.kit.http import BodyLimit, install_error_handlers
 from callkeep.kit.runtime import Runtime, build_runtime
 
 UPLOAD_PATHS = ("/api/v1/lists/imports", "/api/v1/scrubs", "/api/v1/imports")
+# a batch of 1,000 calls with notes outgrows the body limit of one request
+BATCH_LIMITS = {"/api/v1/calls/batch": 8 * 1024 * 1024}
 HOT_ENDPOINTS = ("callkeep.checks.endpoints", "callkeep.records.endpoints")
 
 
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         limit=rt.settings.max_body_bytes,
         upload_limit=rt.settings.max_upload_bytes,
         upload_paths=UPLOAD_PATHS,
+        path_limits=BATCH_LIMITS,
     )
     # outermost: a dialer's well-formed check is answered before the stack above
     app.add_middleware(CheckLane, state=app.state, limit=rt.settings.max_body_bytes)

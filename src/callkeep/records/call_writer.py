@@ -29,18 +29,26 @@ class _Post:
     client: str
     call_in: CallIn
     idempotency_key: str | None
+    by_content: bool = False
 
 
 async def write_call(
-    request: Request, *, actor: str, client: str, call_in: CallIn, idempotency_key: str | None
+    request: Request,
+    *,
+    actor: str,
+    client: str,
+    call_in: CallIn,
+    idempotency_key: str | None,
+    by_content: bool = False,
 ) -> tuple[CallOut, bool]:
     """Records the call (or finds the first record of a retry) as `calls.write_call` does,
     together with the calls posted at the same moment; returns its view and whether this
-    request wrote it, once that is committed. `client` owns the key (`kit.idempotency`)."""
+    request wrote it, once that is committed. `client` owns the key (`kit.idempotency`);
+    `by_content`: without a key, the call's content is its key (a batch item)."""
     writer: GroupCommit[_Post, tuple[CallOut, bool]] = for_this_loop(
         request.app.state, "call_writers", lambda: GroupCommit(runtime(request).db, _write)
     )
-    return await writer.submit(_Post(actor, client, call_in, idempotency_key))
+    return await writer.submit(_Post(actor, client, call_in, idempotency_key, by_content))
 
 
 def _write(session: Session, group: list[_Post]) -> list[Outcome]:
@@ -54,7 +62,8 @@ def _write(session: Session, group: list[_Post]) -> list[Outcome]:
             outcomes.append(refusal)
             continue
         outcomes.append(None)
-        accepted.append(calls.PreparedCall(post.actor, row, post.idempotency_key, post.client))
+        key = calls.content_of(row) if post.by_content else post.idempotency_key
+        accepted.append(calls.PreparedCall(post.actor, row, key, post.client))
     written = iter(calls.write_prepared_calls(session=session, calls=accepted))
     return [
         outcome if outcome is not None else _answer(session, next(written)) for outcome in outcomes

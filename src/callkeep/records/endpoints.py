@@ -15,6 +15,7 @@ from callkeep.kit.http import AppRuntime, DbSession
 from callkeep.kit.idempotency import client_of
 from callkeep.records import (
     amendments,
+    call_batches,
     call_requests,
     call_writer,
     calls,
@@ -28,6 +29,7 @@ from callkeep.records.endpoints_parties import router as parties_router
 from callkeep.records.schemas import (
     AmendmentIn,
     AmendmentOut,
+    CallBatchOut,
     CallOut,
     CallPage,
     ConsentIn,
@@ -78,6 +80,25 @@ async def create_call(request: Request) -> Response:
         status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         media_type="application/json",
     )
+
+
+@router.post(
+    "/calls/batch",
+    response_model=CallBatchOut,
+    openapi_extra=call_batches.OPENAPI,
+    responses={413: {"description": "more than 1,000 calls"}},
+)
+async def create_calls(request: Request) -> Response:
+    """Records up to 1,000 calls, each on its own: per item 201 (recorded), 200 (a repeat of
+    an earlier record, by the item's `idempotency_key`, else its external id, else its
+    content) or its refusal (422 with its fields, 409 for a reused key). Never all-or-nothing:
+    a refused item refuses nothing else."""
+    principal = admit(request, roles.RECORD_CALLS)
+    items = await call_batches.posted_items(request)
+    out = await call_batches.write_batch(
+        request, actor=principal.actor, client=client_of(request, principal.actor), items=items
+    )
+    return Response(out.model_dump_json(), media_type="application/json")
 
 
 @router.get("/calls", response_model=CallPage)
