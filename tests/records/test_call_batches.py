@@ -9,20 +9,14 @@ from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 
 from callkeep.kit.runtime import Runtime
 from callkeep.ledger import service as ledger
-from callkeep.records import models as m
+from tests.world import stored_calls
 
 Body = Callable[..., dict[str, Any]]
 H = dict[str, dict[str, str]]
 BATCH = "/api/v1/calls/batch"
-
-
-def _count(rt: Runtime) -> int:
-    with rt.db.transaction(read_only=True) as s:
-        return int(s.scalar(select(func.count()).select_from(m.Call)) or 0)
 
 
 def test_a_batch_answers_each_call_and_stores_every_good_one(
@@ -44,7 +38,7 @@ def test_a_batch_answers_each_call_and_stores_every_good_one(
     missing = {f["field"] for f in body["results"][8]["error"]["fields"]}
     assert {"telemarketer", "seller", "subject", "started_at"} <= missing
     assert body["results"][0]["call"]["external_call_id"] == "b-0"
-    assert _count(rt) == 7
+    assert stored_calls(rt) == 7
     with rt.db.transaction(read_only=True) as s:
         assert ledger.verify(session=s).intact
 
@@ -67,7 +61,7 @@ def test_a_batch_sent_again_repeats_each_call_by_key_external_id_or_content(
     reused = client.post(BATCH, json={"calls": [changed]}, headers=headers["dialer"]).json()
     assert reused["results"][0]["status"] == 409
     assert "k-1" in reused["results"][0]["error"]["message"]
-    assert _count(rt) == 3
+    assert stored_calls(rt) == 3
 
 
 def test_a_call_repeated_inside_one_batch_is_stored_once(
@@ -76,7 +70,7 @@ def test_a_call_repeated_inside_one_batch_is_stored_once(
     call = call_body(external_call_id=None)
     answer = client.post(BATCH, json={"calls": [call, call]}, headers=headers["dialer"]).json()
     assert [r["status"] for r in answer["results"]] == [201, 200]
-    assert _count(rt) == 1
+    assert stored_calls(rt) == 1
 
 
 def test_a_thousand_calls_are_taken_and_a_thousand_and_one_are_refused_whole(
@@ -86,11 +80,11 @@ def test_a_thousand_calls_are_taken_and_a_thousand_and_one_are_refused_whole(
     refused = client.post(BATCH, json={"calls": calls}, headers=headers["dialer"])
     assert refused.status_code == 413
     assert refused.json()["error"]["code"] == "payload_too_large"
-    assert _count(rt) == 0
+    assert stored_calls(rt) == 0
     taken = client.post(BATCH, json={"calls": calls[:1000]}, headers=headers["dialer"])
     assert taken.status_code == 200
     assert taken.json()["created"] == 1000
-    assert _count(rt) == 1000
+    assert stored_calls(rt) == 1000
 
 
 def test_batches_and_single_posts_at_once_each_keep_their_own_answers(
@@ -127,7 +121,7 @@ def test_batches_and_single_posts_at_once_each_keep_their_own_answers(
         statuses = [r["status"] for r in batch.json()["results"]]
         assert statuses == [422] + [201] * 19  # duration -1 is refused alone
     assert [a.status_code for a in answers[3:]] == [201] * 10
-    assert _count(rt) == 3 * 19 + 10
+    assert stored_calls(rt) == 3 * 19 + 10
 
 
 def test_a_batch_that_is_not_a_list_of_calls_is_refused(client: TestClient, headers: H) -> None:

@@ -8,19 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 
 from callkeep.auth import service as auth_service
 from callkeep.kit.runtime import Runtime
-from callkeep.records import models as m
+from tests.world import stored_calls
 
 Body = Callable[..., dict[str, Any]]
 H = dict[str, dict[str, str]]
-
-
-def _count(rt: Runtime) -> int:
-    with rt.db.transaction(read_only=True) as s:
-        return int(s.scalar(select(func.count()).select_from(m.Call)) or 0)
 
 
 def _with_key(headers: dict[str, str], key: str) -> dict[str, str]:
@@ -40,7 +34,7 @@ def test_a_key_another_seller_used_is_a_different_call(
     assert (for_a.status_code, for_b.status_code) == (201, 201)
     assert for_b.json()["id"] != for_a.json()["id"]
     assert for_b.json()["called_number"] == "+12075550142"
-    assert _count(rt) == 2
+    assert stored_calls(rt) == 2
 
 
 def test_a_key_another_client_used_is_a_different_call_even_under_the_same_token_name(
@@ -60,7 +54,7 @@ def test_a_key_another_client_used_is_a_different_call_even_under_the_same_token
     )
     assert (first.status_code, other.status_code) == (201, 201)
     assert other.json()["called_number"] == "+12075550177"
-    assert _count(rt) == 2
+    assert stored_calls(rt) == 2
 
 
 def test_the_same_key_with_another_call_is_refused_naming_the_key(
@@ -74,7 +68,7 @@ def test_the_same_key_with_another_call_is_refused_naming_the_key(
     error = changed.json()["error"]
     assert error["code"] == "conflict" and "attempt-19" in error["message"]
     assert again.json()["id"] == first.json()["id"]
-    assert _count(rt) == 1
+    assert stored_calls(rt) == 1
 
 
 def test_the_same_call_spelled_differently_is_a_retry(
