@@ -61,6 +61,7 @@ def serve(
 
     from callkeep.app import create_app
     from callkeep.bootstrap import prepare
+    from callkeep.kit.observability import configure_logging
 
     rt = cli_runtime()
     login = prepare(rt, demo=demo)
@@ -72,7 +73,10 @@ def serve(
             console.print(f"  {line}")
 
     if workers == 1:
-        config = uvicorn.Config(create_app(runtime=rt), host=host, port=port, log_level="warning")
+        configure_logging()
+        config = uvicorn.Config(
+            create_app(runtime=rt), host=host, port=port, log_level="warning", log_config=None
+        )
         listening = config.bind_socket()  # a port in use ends here, before any claim to serve
         listening.listen(config.backlog)
         announce()  # requests from now on wait in the socket's queue, none is refused
@@ -82,8 +86,9 @@ def serve(
     # Each worker process builds its own app from the same settings (the environment).
     rt.db.dispose()
     uvicorn.run(
-        "callkeep.app:create_app",
+        "callkeep.app:create_served_app",
         factory=True,
+        log_config=None,
         workers=workers,
         host=host,
         port=port,
