@@ -36,6 +36,7 @@ BAD: dict[str, tuple[str, Any]] = {
     "not_a_number": ("called_number", "not a phone"),
     "huge_number": ("called_number", 2**70),
     "name_too_long": ("telemarketer_name", "x" * 201),
+    "nul_in_name": ("telemarketer_name", "Cl\x00aire"),
     "no_subject": ("subject", ""),
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from callkeep.kit.bounds import CallSeconds, Cents, Instant
 
@@ -265,6 +265,14 @@ class CallIn(BaseModel):
     recording_ref: str | None = Field(default=None, max_length=400)
     decision_id: str | None = Field(default=None, max_length=40)
     external_call_id: str | None = Field(default=None, max_length=200)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL's text holds no NUL character: refused here, naming the field
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("a text may not hold the NUL character")
+        return value
 
 
 MAX_CALL_BATCH = 1000
