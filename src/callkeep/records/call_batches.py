@@ -20,16 +20,16 @@ from pydantic import ValidationError
 
 from callkeep.errors import CallkeepError, FieldProblem, InvalidInput, PayloadTooLarge
 from callkeep.records import call_writer
-from callkeep.records.schemas import (
+from callkeep.records.batch_schemas import (
     MAX_CALL_BATCH,
     CallBatchIn,
     CallBatchItem,
     CallBatchOut,
     CallBatchResult,
-    CallOut,
     FieldError,
     ItemError,
 )
+from callkeep.records.schemas import CallOut
 
 log = logging.getLogger(__name__)
 

@@ -25,11 +25,11 @@ from callkeep.records import (
     sellers,
 )
 from callkeep.records import models as m
+from callkeep.records.batch_schemas import CallBatchOut
 from callkeep.records.endpoints_parties import router as parties_router
 from callkeep.records.schemas import (
     AmendmentIn,
     AmendmentOut,
-    CallBatchOut,
     CallOut,
     CallPage,
     ConsentIn,

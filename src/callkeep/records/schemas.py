@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from callkeep.kit.bounds import CallSeconds, Cents, Instant
+from callkeep.records.call_requirements import required_as_checked
 
 DialingMode = Literal["manual", "predictive", "prerecorded"]
 Disposition = Literal[
@@ -172,63 +173,10 @@ class ContactOut(BaseModel):
     amended: bool = False
 
 
-_CALL_ALWAYS = ("seller", "subject", "consumer_or_business", "outbound", "prerecorded")
-_CALL_ALWAYS_TOO = ("caller_id_number",)
-_CALL_UNLESS_MANUAL = (
-    "calling_number",
-    "called_number",
-    "started_at",
-    "duration_seconds",
-    "disposition",
-)
-_CALL_TELEMARKETER = ("telemarketer", "employee_id", "telemarketer_name")
-
-
-def _present(prop: dict[str, Any]) -> dict[str, Any]:
-    """A property's schema without `null`, and (for text) not empty: what "required" means
-    to the call's check (`records.call_checks.check_view`)."""
-    kinds = [k for k in prop.get("anyOf", [prop]) if k.get("type") != "null"]
-    found = {**{k: v for k, v in prop.items() if k not in ("anyOf", "default")}, **kinds[0]}
-    if found.get("type") == "string":
-        found.setdefault("minLength", 1)
-    return found
-
-
-def _call_schema(schema: dict[str, Any]) -> None:
-    """Marks as required what the server requires of a call (16 CFR 310.5(a)(2)): the fields
-    checked together, and fields the server lets the model leave out only so that each one
-    missing is named in one answer."""
-    props = schema["properties"]
-    required = (*_CALL_ALWAYS, *_CALL_ALWAYS_TOO)
-    for name in (*required, *_CALL_UNLESS_MANUAL):
-        props[name] = _present(props[name])
-    schema["required"] = list(required)
-    schema["anyOf"] = [
-        {"required": [name], "properties": {name: _present(props[name])}}
-        for name in _CALL_TELEMARKETER
-    ]
-    schema["allOf"] = [
-        {  # a manual dial may leave out what only a dialer knows
-            "if": {"required": ["manual_dial"], "properties": {"manual_dial": {"const": True}}},
-            "else": {"required": list(_CALL_UNLESS_MANUAL)},
-        },
-        {  # a transferred call names where it went
-            "if": {
-                "required": ["disposition"],
-                "properties": {"disposition": {"const": "transferred"}},
-            },
-            "then": {
-                "required": ["transfer_to"],
-                "properties": {"transfer_to": _present(props["transfer_to"])},
-            },
-        },
-    ]
-
-
 class CallIn(BaseModel):
     """A call as a dialer posts it; required fields are checked together so each is named."""
 
-    model_config = ConfigDict(populate_by_name=True, json_schema_extra=_call_schema)
+    model_config = ConfigDict(populate_by_name=True, json_schema_extra=required_as_checked)
 
     telemarketer: str | None = Field(default=None, max_length=200)
     employee_id: str | None = Field(
@@ -273,54 +221,6 @@ class CallIn(BaseModel):
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("a text may not hold the NUL character")
         return value
-
-
-MAX_CALL_BATCH = 1000
-
-
-class CallBatchItem(CallIn):
-    """One call of a batch, with its own idempotency key if the dialer gives one."""
-
-    idempotency_key: str | None = Field(
-        default=None,
-        max_length=200,
-        description="a retry with the same key gets the first record back (200); without a "
-        "key or an external_call_id, the call's content identifies it",
-    )
-
-
-class CallBatchIn(BaseModel):
-    """Up to 1,000 calls, each recorded, repeated or refused on its own."""
-
-    calls: list[CallBatchItem] = Field(max_length=MAX_CALL_BATCH)
-
-
-class FieldError(BaseModel):
-    field: str
-    message: str
-
-
-class ItemError(BaseModel):
-    code: str
-    message: str
-    fields: list[FieldError] = Field(default_factory=list)
-
-
-class CallBatchResult(BaseModel):
-    """What became of one call of a batch: 201 recorded, 200 a repeat of an earlier record
-    (`call` is that record), or its refusal (422, 409) with its own error."""
-
-    index: int
-    status: int
-    call: CallOut | None = None
-    error: ItemError | None = None
-
-
-class CallBatchOut(BaseModel):
-    results: list[CallBatchResult]
-    created: int
-    repeated: int
-    refused: int
 
 
 class AmendmentIn(BaseModel):
