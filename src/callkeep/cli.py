@@ -72,8 +72,8 @@ def serve(
         for line in login:
             console.print(f"  {line}")
 
+    configure_logging()  # every line of the server, its own and uvicorn's, as JSON on stderr
     if workers == 1:
-        configure_logging()
         config = uvicorn.Config(
             create_app(runtime=rt), host=host, port=port, log_level="warning", log_config=None
         )
