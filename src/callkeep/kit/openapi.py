@@ -1,5 +1,8 @@
 """The OpenAPI document says every answer an operation can give, in the shape it is given.
 
+(And the models of hand-written request bodies are in its components, where their references
+point: see `_hoist_definitions`.)
+
 FastAPI documents an operation's success and its own validation error (`HTTPValidationError`,
 which callkeep never sends). Every callkeep error leaves as ``{"error": {"code", "message",
 "fields"?}}`` (`kit.http`), so each operation's document is completed here with the statuses it
@@ -53,6 +56,14 @@ def _statuses(method: str) -> list[str]:
     return sorted(found)
 
 
+def _hoist_definitions(operation: dict[str, Any], components: dict[str, Any]) -> None:
+    """Moves the models a hand-written request body defines (pydantic's ``$defs``, referred to
+    as components) into the document's components, where its references point."""
+    for media in operation.get("requestBody", {}).get("content", {}).values():
+        for name, definition in media.get("schema", {}).pop("$defs", {}).items():
+            components.setdefault(name, definition)
+
+
 def document_errors(app: FastAPI) -> None:
     """Completes the app's OpenAPI document with each operation's error answers (see the
     module's docstring)."""
@@ -65,6 +76,8 @@ def document_errors(app: FastAPI) -> None:
         document.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
         error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
         for path, operations in document.get("paths", {}).items():
+            for operation in operations.values():
+                _hoist_definitions(operation, document["components"]["schemas"])
             if path in _OPEN:  # they document their own answers
                 continue
             for method, operation in operations.items():
