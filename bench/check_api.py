@@ -167,6 +167,7 @@ def main() -> None:
         help="a PostgreSQL server (URL of any database on it) to run on, in a scratch database "
         "created and dropped by the bench; default SQLite",
     )
+    parser.add_argument("--port", type=int, default=0, help="the server's port; default any free")
     parser.add_argument("--serve", nargs=2, metavar=("DATA_DIR", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:  # the database's URL comes in the environment, as `callkeep serve` reads it
@@ -183,7 +184,7 @@ def main() -> None:
 def measure(args: argparse.Namespace, database_url: str) -> None:
     """Starts the server, sends the load, prints the figures."""
     work = Path(tempfile.mkdtemp(prefix="callkeep-bench-api-"))
-    port = free_port()
+    port = args.port or free_port()
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve", str(work), str(port), "--workers", str(args.workers)],
         env={**os.environ, "CALLKEEP_DATABASE_URL": database_url},

@@ -22,3 +22,13 @@ def seed_sellers(runtime: Runtime) -> None:
                     name=name, slug=slug, phone=phone, is_default=is_default
                 ),
             )
+
+
+def stored_calls(runtime: Runtime) -> int:
+    """How many call records the database holds."""
+    from sqlalchemy import func, select
+
+    from callkeep.records import models
+
+    with runtime.db.transaction(read_only=True) as s:
+        return int(s.scalar(select(func.count()).select_from(models.Call)) or 0)

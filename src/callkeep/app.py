@@ -11,15 +11,21 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from callkeep import __version__
+from callkeep.checks.lane import PATH as CHECK_LANE_PATH
 from callkeep.checks.lane import CheckLane
 from callkeep.config import Settings, get_settings
 from callkeep.domains import domain_modules, load_models
 from callkeep.kit import apidocs
 from callkeep.kit.http import BodyLimit, install_error_handlers
+from callkeep.kit.observability import Observed, configure_logging
+from callkeep.kit.openapi import document_errors
 from callkeep.kit.runtime import Runtime, build_runtime
+from callkeep.operations.service import metrics_for
 from callkeep.reports import schedule as retention_schedule
 
 UPLOAD_PATHS = ("/api/v1/lists/imports", "/api/v1/scrubs", "/api/v1/imports")
+# a batch of 1,000 calls with notes outgrows the body limit of one request
+BATCH_LIMITS = {"/api/v1/calls/batch": 8 * 1024 * 1024}
 HOT_ENDPOINTS = ("callkeep.checks.endpoints", "callkeep.records.endpoints")
 
 
@@ -62,6 +68,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         redoc_url=None,
     )
     app.state.runtime = rt
+    app.state.metrics = metrics_for(rt.db)
     install_error_handlers(app)
     apidocs.install(app)
 
@@ -77,12 +84,22 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     for module in sorted(domain_modules("endpoints"), key=heat):
         app.include_router(module.router)
 
+    document_errors(app)
     app.add_middleware(
         BodyLimit,
         limit=rt.settings.max_body_bytes,
         upload_limit=rt.settings.max_upload_bytes,
         upload_paths=UPLOAD_PATHS,
+        path_limits=BATCH_LIMITS,
     )
     # outermost: a dialer's well-formed check is answered before the stack above
     app.add_middleware(CheckLane, state=app.state, limit=rt.settings.max_body_bytes)
+    # outermost of all: every answer carries its request id and is timed, the lane's too
+    app.add_middleware(Observed, metrics=app.state.metrics, lanes=(CHECK_LANE_PATH,))
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The app as one of several server processes builds it: JSON log lines, then `create_app`."""
+    configure_logging()
+    return create_app()

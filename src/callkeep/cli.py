@@ -148,6 +148,7 @@ def serve(
 
     from callkeep.app import create_app
     from callkeep.bootstrap import prepare, reminders
+    from callkeep.kit.observability import configure_logging
 
     rt = cli_runtime()
     login = prepare(rt, demo=demo)
@@ -161,8 +162,11 @@ def serve(
         for note in notes:
             console.print(f"[yellow]note:[/yellow] {escape(note)}", soft_wrap=True)
 
+    configure_logging()  # every line of the server, its own and uvicorn's, as JSON on stderr
     if workers == 1:
-        config = uvicorn.Config(create_app(runtime=rt), host=host, port=port, log_level="warning")
+        config = uvicorn.Config(
+            create_app(runtime=rt), host=host, port=port, log_level="warning", log_config=None
+        )
         listening = config.bind_socket()  # a port in use ends here, before any claim to serve
         listening.listen(config.backlog)
         announce()  # requests from now on wait in the socket's queue, none is refused
@@ -172,8 +176,9 @@ def serve(
     # Each worker process builds its own app from the same settings (the environment).
     rt.db.dispose()
     uvicorn.run(
-        "callkeep.app:create_app",
+        "callkeep.app:create_served_app",
         factory=True,
+        log_config=None,
         workers=workers,
         host=host,
         port=port,

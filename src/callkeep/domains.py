@@ -16,6 +16,7 @@ DOMAINS = (
     "requests",
     "reports",
     "backup",
+    "operations",
     "web",
 )
 

@@ -47,8 +47,13 @@ def _outcome(run: Any) -> tuple[str, Any]:
 )
 @given(
     called=st.one_of(st.text(max_size=16), st.sampled_from(["207-784-1234", "+12077841234"])),
-    started=st.one_of(st.none(), st.datetimes(timezones=zones)),
-    duration=st.one_of(st.none(), st.integers(min_value=-5, max_value=5000)),
+    started=st.one_of(
+        st.none(),
+        st.datetimes(
+            min_value=datetime(1901, 1, 1), max_value=datetime(9999, 12, 30), timezones=zones
+        ),
+    ),
+    duration=st.one_of(st.none(), st.integers(min_value=0, max_value=5000)),
     manual=st.booleans(),
 )
 def test_a_call_in_a_batch_is_checked_and_stored_as_one_posted_alone(

@@ -50,11 +50,12 @@ def test_calls_posted_at_once_are_each_answered_for_themselves(
     posts.append((call_body(external_call_id="vici-key-2"), {**dialer, "Idempotency-Key": "k-1"}))
     answers = asyncio.run(_post_at_once(client, posts))
     statuses = [a.status_code for a in answers]
-    assert sorted(statuses) == [200, 200, *[201] * 9, 422]
+    assert sorted(statuses) == [200, *[201] * 9, 409, 422]
     assert answers[8].status_code == 422
     assert [f["field"] for f in answers[8].json()["error"]["fields"]] == ["called_number"]
     assert answers[9].json()["id"] == answers[3].json()["id"]
-    assert answers[10].json()["id"] == answers[11].json()["id"]
+    assert answers[11].status_code == 409  # the same key, another call: never the first's record
+    assert "k-1" in answers[11].json()["error"]["message"]
     assert answers[0].json()["seller_id"] == world.seller.id
     assert _stored(rt) == 9
     with rt.db.transaction(read_only=True) as s:

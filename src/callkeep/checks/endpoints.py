@@ -18,6 +18,7 @@ from callkeep.checks import service
 from callkeep.checks.lane import store_inline
 from callkeep.checks.schemas import BatchIn, BatchOut, CheckIn, DecisionOut
 from callkeep.kit.http import DbSession
+from callkeep.kit.observability import metrics_of
 
 router = APIRouter(prefix="/api/v1", tags=["checks"])
 
@@ -42,11 +43,15 @@ async def create_check(body: CheckIn, request: Request, principal: InlineChecker
 
 
 @router.post("/checks/batch", response_model=BatchOut)
-def create_batch(body: BatchIn, session: DbSession, principal: Checker) -> BatchOut:
+def create_batch(
+    body: BatchIn, request: Request, session: DbSession, principal: Checker
+) -> BatchOut:
     """Decisions for up to 10,000 numbers at one moment, in the order given, all stored."""
-    return BatchOut(
-        decisions=service.check_batch(session=session, actor=principal.actor, batch_in=body)
-    )
+    decisions = service.check_batch(session=session, actor=principal.actor, batch_in=body)
+    metrics = metrics_of(request.app.state)
+    if metrics is not None:
+        metrics.count_decisions(decisions)
+    return BatchOut(decisions=decisions)
 
 
 @router.get("/checks/{decision_id}", response_model=DecisionOut)

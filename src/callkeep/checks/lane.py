@@ -35,6 +35,7 @@ from callkeep.checks.schemas import CheckIn, DecisionOut
 from callkeep.errors import CallkeepError
 from callkeep.kit.batches import GroupCommit, for_this_loop
 from callkeep.kit.db import Database
+from callkeep.kit.observability import metrics_of
 
 PATH = "/api/v1/checks"
 _ROLES = frozenset(roles.RECORD_CALLS)
@@ -53,7 +54,11 @@ async def store_inline(state: Any, actor: str, check_in: CheckIn) -> DecisionOut
         "check_writers",
         lambda: GroupCommit(db, service.decide_and_store, most=_MOST_PER_GROUP),
     )
-    return await writer.submit((actor, check_in))
+    decision = await writer.submit((actor, check_in))
+    metrics = metrics_of(state)
+    if metrics is not None:
+        metrics.count_decisions((decision,))
+    return decision
 
 
 class CheckLane:

@@ -8,24 +8,34 @@ writes all of their items in one transaction (`write_soon`), and each request an
 the commit holding its item is done, so an answer always means "stored". With one request at a
 time, a group is that one item: nothing waits for company.
 
-The write function may refuse one item (returning an exception for it, having written nothing
-of it) while the others of its group are stored. A failure of the transaction itself fails the
-whole group, and nothing of it is stored.
+The write function checks each item before it writes any (validate first) and may refuse one
+(returning an exception for it, having written nothing of it) while the others of its group are
+stored. Should the transaction itself fail (the database refuses one item's row, say), nothing of
+the group is stored, and the group is written again in halves, each half in a transaction of its
+own, down to the one item that fails alone: that item gets its own answer (422 when the database
+refused its data) and every other item is stored and answered. A group is never all-or-nothing.
+Only a database too busy to take the writer's turn fails every item at once, as retrying would
+only wait longer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from callkeep.errors import CallkeepError, InvalidInput, ServiceBusy
 from callkeep.kit.db import Database, WriterBusy
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Item = TypeVar("Item")
@@ -117,8 +127,8 @@ class GroupCommit(Generic[Item, Result]):
                 del self._waiting[: self._most]
                 items = [w.item for w in group]
                 try:
-                    outcomes = await write_soon(self._db, functools.partial(self._write_all, items))
-                except Exception as exc:  # the database failed the group: every request hears it
+                    outcomes = await self._isolated(items)
+                except ServiceBusy as exc:  # no writer's turn to be had: every request hears it
                     for waiting in group:
                         if not waiting.answer.done():
                             waiting.answer.set_exception(exc)
@@ -138,11 +148,36 @@ class GroupCommit(Generic[Item, Result]):
                     waiting.answer.cancel()
             self._waiting.clear()
 
+    async def _isolated(self, items: list[Item]) -> Sequence[Result | Exception]:
+        """One outcome per item: all of them written in one transaction if that succeeds, else
+        each half written again on its own, so a failure is narrowed to the item that causes it."""
+        try:
+            return await write_soon(self._db, functools.partial(self._write_all, items))
+        except ServiceBusy:
+            raise
+        except Exception as exc:
+            if len(items) == 1:
+                return [refusal(exc)]
+        half = len(items) // 2
+        return [*await self._isolated(items[:half]), *await self._isolated(items[half:])]
+
     def _write_all(self, items: list[Item], session: Session) -> Sequence[Result | Exception]:
         outcomes = self._write(session, items)
         if len(outcomes) != len(items):
             raise RuntimeError("a group write must give one outcome per item")
         return outcomes
+
+
+def refusal(exc: Exception) -> Exception:
+    """What one item's failed write answers: the database's refusal of its data (a value out
+    of range, too long, or breaking a constraint) is that item's 422; anything else is passed on
+    as it is. The database's own words stay in the log: they may quote another record."""
+    if isinstance(exc, CallkeepError):
+        return exc
+    if isinstance(exc, OverflowError | DataError | IntegrityError):
+        log.warning("the database refused one item of a group commit", exc_info=exc)
+        return InvalidInput.for_field("body", "the database cannot store this record as given")
+    return exc
 
 
 def for_this_loop(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from callkeep.errors import InvalidInput
+from callkeep.kit.bounds import check_range
 
 
 def utcnow() -> datetime:
@@ -16,6 +17,10 @@ def to_utc_second(moment: datetime, *, field: str = "time") -> datetime:
     """`moment` in UTC to the second; a moment without a zone is refused."""
     if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
         raise InvalidInput.for_field(field, "a time must carry its zone, e.g. 2026-07-04T13:00:00Z")
+    try:
+        check_range(moment)
+    except ValueError as exc:
+        raise InvalidInput.for_field(field, str(exc)) from None
     return moment.astimezone(UTC).replace(microsecond=0)
 
 

@@ -81,16 +81,23 @@ def install_error_handlers(app: FastAPI) -> None:
 class BodyLimit:
     """Refuses request bodies over a size (413), counted as they stream in.
 
-    Paths under an upload prefix get the larger upload limit.
+    Paths under an upload prefix get the larger upload limit; a path in `path_limits` its own.
     """
 
     def __init__(
-        self, app: ASGIApp, *, limit: int, upload_limit: int, upload_paths: tuple[str, ...]
+        self,
+        app: ASGIApp,
+        *,
+        limit: int,
+        upload_limit: int,
+        upload_paths: tuple[str, ...],
+        path_limits: dict[str, int] | None = None,
     ) -> None:
         self.app = app
         self.limit = limit
         self.upload_limit = upload_limit
         self.upload_paths = upload_paths
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,6 +105,7 @@ class BodyLimit:
             return
         path: str = scope.get("path", "")
         limit = self.upload_limit if path.startswith(self.upload_paths) else self.limit
+        limit = self.path_limits.get(path, limit)
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(send, limit)

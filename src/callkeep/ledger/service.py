@@ -61,6 +61,13 @@ def appended(*, session: Session) -> tuple[int, str] | None:
     return head
 
 
+def entry_count(*, session: Session) -> int:
+    """How many entries the ledger holds (the last one's sequence number), read without the
+    append lock."""
+    row = _LAST_ENTRY.first(session)
+    return int(row[0]) if row else 0
+
+
 def lock(*, session: Session) -> None:
     """Takes the ledger's append lock for the rest of the transaction, before any write.
 

@@ -31,7 +31,8 @@ def parse_area_codes(text: str | None) -> list[int] | None:
     for part in text.replace(" ", ",").split(","):
         if not part:
             continue
-        if not part.isdigit() or len(part) != 3:
+        # ASCII only: "²" is a digit to str.isdigit, not to int(); NANP area codes begin 2-9
+        if not (len(part) == 3 and part.isascii() and part.isdigit() and part[0] >= "2"):
             raise InvalidInput.for_field("area_codes", f"{part!r} is not a 3-digit area code")
         codes.append(int(part))
     return codes

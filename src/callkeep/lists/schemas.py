@@ -65,7 +65,7 @@ class EntityEntryIn(BaseModel):
 
     seller: str | None = None
     phone: str | None = None
-    area_code: int | None = None
+    area_code: int | None = Field(default=None, ge=200, le=999)
     source: str = "staff"
     reference: str | None = None
 

@@ -1,8 +1,9 @@
 """Group commit for `POST /api/v1/calls`: the calls of concurrent requests in one transaction.
 
 See `callkeep.kit.batches`. Each call is checked (`prepare_call`, which writes nothing) before
-it is written, so one call refused for bad input is answered with its own error while the others
-of its group are stored.
+any is written, so one call refused for bad input, or for a key it reuses, is answered with its
+own error while the others of its group are stored; should the database still refuse one, the
+group commit writes the others again without it.
 """
 
 from __future__ import annotations
@@ -25,20 +26,29 @@ Outcome = tuple[CallOut, bool] | CallkeepError
 @dataclass(frozen=True)
 class _Post:
     actor: str
+    client: str
     call_in: CallIn
     idempotency_key: str | None
+    by_content: bool = False
 
 
 async def write_call(
-    request: Request, *, actor: str, call_in: CallIn, idempotency_key: str | None
+    request: Request,
+    *,
+    actor: str,
+    client: str,
+    call_in: CallIn,
+    idempotency_key: str | None,
+    by_content: bool = False,
 ) -> tuple[CallOut, bool]:
     """Records the call (or finds the first record of a retry) as `calls.write_call` does,
     together with the calls posted at the same moment; returns its view and whether this
-    request wrote it, once that is committed."""
+    request wrote it, once that is committed. `client` owns the key (`kit.idempotency`);
+    `by_content`: without a key, the call's content is its key (a batch item)."""
     writer: GroupCommit[_Post, tuple[CallOut, bool]] = for_this_loop(
         request.app.state, "call_writers", lambda: GroupCommit(runtime(request).db, _write)
     )
-    return await writer.submit(_Post(actor, call_in, idempotency_key))
+    return await writer.submit(_Post(actor, client, call_in, idempotency_key, by_content))
 
 
 def _write(session: Session, group: list[_Post]) -> list[Outcome]:
@@ -52,12 +62,15 @@ def _write(session: Session, group: list[_Post]) -> list[Outcome]:
             outcomes.append(refusal)
             continue
         outcomes.append(None)
-        accepted.append(calls.PreparedCall(post.actor, row, post.idempotency_key))
+        key = calls.content_of(row) if post.by_content else post.idempotency_key
+        accepted.append(calls.PreparedCall(post.actor, row, key, post.client))
     written = iter(calls.write_prepared_calls(session=session, calls=accepted))
     return [
         outcome if outcome is not None else _answer(session, next(written)) for outcome in outcomes
     ]
 
 
-def _answer(session: Session, written: calls.WrittenCall) -> tuple[CallOut, bool]:
+def _answer(session: Session, written: calls.WrittenCall | CallkeepError) -> Outcome:
+    if isinstance(written, CallkeepError):
+        return written
     return calls.written_out(session=session, written=written), written.created

@@ -2,7 +2,8 @@
 
 A call is checked as `call_checks` says. Dialers retry, so an idempotency key, and separately
 (seller, external call id), return the first record instead of writing a second one, also when
-two identical posts race.
+two identical posts race. A key belongs to its client and seller (`kit.idempotency`): the same
+client sending the same key for a different call is refused (409), never given the first record.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from callkeep.errors import FieldProblem, InvalidInput, NotFound
+from callkeep.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from callkeep.kit.clock import to_utc_second, utcnow
+from callkeep.kit.idempotency import content_key, scoped_key
 from callkeep.kit.ids import new_id
 from callkeep.ledger import service as ledger
 from callkeep.ledger.inserts import collection_paused
@@ -33,6 +35,7 @@ __all__ = [
     "amend_call",
     "call_out",
     "check_view",
+    "content_of",
     "get_call",
     "list_calls",
     "prepare_call",
@@ -64,50 +67,92 @@ class WrittenCall:
 
 @dataclass(frozen=True)
 class PreparedCall:
-    """A call `prepare_call` has checked, who posts it, and its idempotency key if any."""
+    """A call `prepare_call` has checked, who posts it, and its idempotency key if any.
+
+    `client`: whose the key is (`kit.idempotency.client_of`; default: the actor).
+    """
 
     actor: str
     row: dict[str, Any]
     idempotency_key: str | None = None
+    client: str | None = None
+
+
+_NOT_CONTENT = frozenset({"id", "recorded_at", "recorded_by", "idempotency_key"})
+
+
+def content_of(row: dict[str, Any]) -> str:
+    """The key that names a checked call by its content (a batch item sent without a key)."""
+    return content_key(row, tuple(sorted(k for k in row if k not in _NOT_CONTENT)))
+
+
+def _same_call(row: dict[str, Any], earlier: dict[str, Any] | m.Call) -> bool:
+    """Whether a checked call holds what an earlier record (stored, or a row of this
+    transaction) holds, field by field."""
+
+    def value(name: str) -> Any:
+        return earlier.get(name) if isinstance(earlier, dict) else getattr(earlier, name)
+
+    return all(row[name] == value(name) for name in row if name not in _NOT_CONTENT)
+
+
+def _key_reused(key: str) -> Conflict:
+    message = f"Idempotency-Key {key!r} was sent before with a different call"
+    return Conflict(message, fields=[FieldProblem("idempotency-key", message)])
 
 
 def write_call(
-    *, session: Session, actor: str, call_in: CallIn, idempotency_key: str | None = None
+    *,
+    session: Session,
+    actor: str,
+    call_in: CallIn,
+    idempotency_key: str | None = None,
+    client: str | None = None,
 ) -> WrittenCall:
-    """Records one call, or finds the call already recorded under the same idempotency key or
-    (seller, external call id): a retry gets the first record, never a second one.
+    """Records one call, or finds the call already recorded under the same idempotency key (of
+    the same client and seller) or (seller, external call id): a retry gets the first record,
+    never a second one; the same key for a different call is Conflict (409).
 
-    Every refusal (InvalidInput) comes before anything is written.
+    Every refusal (InvalidInput, Conflict) comes before anything is written.
     """
     row = prepare_call(session=session, call_in=call_in)
     [written] = write_prepared_calls(
-        session=session, calls=[PreparedCall(actor, row, idempotency_key)]
+        session=session, calls=[PreparedCall(actor, row, idempotency_key, client)]
     )
+    if isinstance(written, Conflict):
+        raise written
     return written
 
 
-def write_prepared_calls(*, session: Session, calls: Sequence[PreparedCall]) -> list[WrittenCall]:
+def write_prepared_calls(
+    *, session: Session, calls: Sequence[PreparedCall]
+) -> list[WrittenCall | Conflict]:
     """`write_call` for calls `prepare_call` has checked, in order, stored in one bulk write.
 
-    A call repeating the idempotency key, else the (seller, external call id), of a call
-    recorded before or earlier in `calls` gets that call. The ledger's append lock is taken
-    before the look-ups, so two identical posts at once queue: the second finds the first (on
-    every engine, with no savepoint or retry). The rows of `calls` are completed here.
+    A call repeating the idempotency key (of its client and seller), else the (seller, external
+    call id), of a call recorded before or earlier in `calls` gets that call; one repeating a
+    key with different content gets Conflict, and writes nothing. The ledger's append lock is
+    taken before the look-ups, so two identical posts at once queue: the second finds the first
+    (on every engine, with no savepoint or retry). The rows of `calls` are completed here.
     """
     ledger.lock(session=session)
     now = utcnow()
-    written: list[WrittenCall] = []
+    written: list[WrittenCall | Conflict] = []
     by_key: dict[str, WrittenCall] = {}
     by_external: dict[tuple[str, str], WrittenCall] = {}
     fresh: dict[str, list[dict[str, Any]]] = {}
     for call in calls:
-        row, key = call.row, call.idempotency_key or None
+        row, sent = call.row, call.idempotency_key or None
         seller_id, external_id = row["seller_id"], row["external_call_id"]
         external = (seller_id, external_id) if seller_id and external_id else None
         found: WrittenCall | None = None
-        if key:
-            earlier = resolve.call_by_key(session=session, key=key)
-            found = WrittenCall(earlier, False, None) if earlier else by_key.get(key)
+        key = None
+        if sent:
+            key = scoped_key(client=call.client or call.actor, seller_id=seller_id, key=sent)
+            found, same = _by_key(session, call, key, sent, by_key)
+            if not same:
+                written.append(_key_reused(sent))
+                continue
         if found is None and external is not None:
             earlier = resolve.call_by_external_id(
                 session=session, seller_id=external[0], external_id=external[1]
@@ -129,12 +174,41 @@ def write_prepared_calls(*, session: Session, calls: Sequence[PreparedCall]) -> 
     return written
 
 
+def _by_key(
+    session: Session, call: PreparedCall, key: str, sent: str, by_key: dict[str, WrittenCall]
+) -> tuple[WrittenCall | None, bool]:
+    """The call recorded before (or earlier in this write) under the scoped `key`, and whether
+    `call` holds the same content. A record stored before keys were scoped holds the key as
+    sent: it is found only for the same actor and seller."""
+    in_group = by_key.get(key)
+    if in_group is not None:
+        assert in_group.stored is not None
+        return in_group, _same_call(call.row, in_group.stored)
+    earlier = resolve.call_by_key(session=session, key=key) or resolve.call_by_key(
+        session=session, key=sent, seller_id=call.row["seller_id"], recorded_by=call.actor
+    )
+    if earlier is None:
+        return None, True
+    return WrittenCall(earlier, False, None), _same_call(
+        call.row, get_call(session=session, call_id=earlier)
+    )
+
+
 def record_call(
-    *, session: Session, actor: str, call_in: CallIn, idempotency_key: str | None = None
+    *,
+    session: Session,
+    actor: str,
+    call_in: CallIn,
+    idempotency_key: str | None = None,
+    client: str | None = None,
 ) -> CallResult:
     """Records one call, or returns the call already recorded under the same key or id."""
     written = write_call(
-        session=session, actor=actor, call_in=call_in, idempotency_key=idempotency_key
+        session=session,
+        actor=actor,
+        call_in=call_in,
+        idempotency_key=idempotency_key,
+        client=client,
     )
     return CallResult(get_call(session=session, call_id=written.id), created=written.created)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -11,9 +10,12 @@ from callkeep.auth import access, roles
 from callkeep.auth.deps import admit, require
 from callkeep.auth.schemas import Principal
 from callkeep.errors import NotFound
+from callkeep.kit.bounds import INT32_MAX, Instant
 from callkeep.kit.http import AppRuntime, DbSession
+from callkeep.kit.idempotency import client_of
 from callkeep.records import (
     amendments,
+    call_batches,
     call_requests,
     call_writer,
     calls,
@@ -23,6 +25,7 @@ from callkeep.records import (
     sellers,
 )
 from callkeep.records import models as m
+from callkeep.records.batch_schemas import CallBatchOut
 from callkeep.records.endpoints_parties import router as parties_router
 from callkeep.records.schemas import (
     AmendmentIn,
@@ -66,13 +69,36 @@ async def create_call(request: Request) -> Response:
     principal = admit(request, roles.RECORD_CALLS)
     call_in, idempotency_key = await call_requests.posted_call(request)
     out, created = await call_writer.write_call(
-        request, actor=principal.actor, call_in=call_in, idempotency_key=idempotency_key
+        request,
+        actor=principal.actor,
+        client=client_of(request, principal.actor),
+        call_in=call_in,
+        idempotency_key=idempotency_key,
     )
     return Response(
         out.model_dump_json(),
         status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         media_type="application/json",
     )
+
+
+@router.post(
+    "/calls/batch",
+    response_model=CallBatchOut,
+    openapi_extra=call_batches.OPENAPI,
+    responses={413: {"description": "more than 1,000 calls"}},
+)
+async def create_calls(request: Request) -> Response:
+    """Records up to 1,000 calls, each on its own: per item 201 (recorded), 200 (a repeat of
+    an earlier record, by the item's `idempotency_key`, else its external id, else its
+    content) or its refusal (422 with its fields, 409 for a reused key). Never all-or-nothing:
+    a refused item refuses nothing else."""
+    principal = admit(request, roles.RECORD_CALLS)
+    items = await call_batches.posted_items(request)
+    out = await call_batches.write_batch(
+        request, actor=principal.actor, client=client_of(request, principal.actor), items=items
+    )
+    return Response(out.model_dump_json(), media_type="application/json")
 
 
 @router.get("/calls", response_model=CallPage)
@@ -83,10 +109,10 @@ def list_calls(
     seller: str | None = None,
     campaign: str | None = None,
     phone: str | None = None,
-    since: Annotated[datetime | None, Query(alias="from")] = None,
-    until: Annotated[datetime | None, Query(alias="to")] = None,
+    since: Annotated[Instant | None, Query(alias="from")] = None,
+    until: Annotated[Instant | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
 ) -> CallPage:
     """Calls newest first: filter by seller, campaign, number, start time from/to; paged."""
     seller_id = sellers.seller_view(session=session, ref=seller)["id"] if seller else None

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, status
 from callkeep.auth import access, roles
 from callkeep.auth.deps import require
 from callkeep.auth.schemas import Principal
+from callkeep.kit.bounds import INT32_MAX
 from callkeep.kit.http import AppRuntime, DbSession
 from callkeep.records import amendments, people, sellers, timeline
 from callkeep.records.schemas import (
@@ -141,7 +142,7 @@ def search_contacts(
     phone: str | None = None,
     name: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
 ) -> list[ContactOut]:
     """Contacts by phone (any spelling) and/or by name (every word given must match)."""
     found = people.search_contacts(

@@ -30,6 +30,13 @@ _EXISTS["message_version_id"] = _EXISTS["script_version_id"]
 _CALL_BY_KEY = Prepared(
     select(m.Call.id).where(m.Call.idempotency_key == bindparam("key")).limit(1)
 )
+_CALL_BY_LEGACY_KEY = Prepared(
+    select(m.Call.id)
+    .where(m.Call.idempotency_key == bindparam("key"))
+    .where(m.Call.seller_id == bindparam("seller_id"))
+    .where(m.Call.recorded_by == bindparam("recorded_by"))
+    .limit(1)
+)
 _CALL_BY_EXTERNAL_ID = Prepared(
     select(m.Call.id)
     .where(m.Call.seller_id == bindparam("seller_id"))
@@ -60,9 +67,18 @@ def exists(*, session: Session, field: str, ref: str) -> bool:
     return _EXISTS[field].first(session, {"ref": ref}) is not None
 
 
-def call_by_key(*, session: Session, key: str) -> str | None:
-    """The id of the call recorded under this idempotency key, if any."""
-    found = _CALL_BY_KEY.first(session, {"key": key})
+def call_by_key(
+    *, session: Session, key: str, seller_id: str | None = None, recorded_by: str | None = None
+) -> str | None:
+    """The id of the call stored with this idempotency key (`kit.idempotency.scoped_key`), if
+    any; with `recorded_by`, only a call of that actor and `seller_id` (a key stored as sent,
+    before keys were scoped)."""
+    if recorded_by is None:
+        found = _CALL_BY_KEY.first(session, {"key": key})
+    else:
+        found = _CALL_BY_LEGACY_KEY.first(
+            session, {"key": key, "seller_id": seller_id, "recorded_by": recorded_by}
+        )
     return None if found is None else str(found[0])
 
 

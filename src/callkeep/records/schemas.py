@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from callkeep.kit.bounds import CallSeconds, Cents, Instant
+from callkeep.records.call_requirements import required_as_checked
 
 DialingMode = Literal["manual", "predictive", "prerecorded"]
 Disposition = Literal[
@@ -50,8 +53,8 @@ class CampaignIn(BaseModel):
     caller_id_number: str | None = None
     caller_id_name: str | None = Field(default=None, max_length=40)
     caller_id_authorization: str | None = None
-    caller_id_authorized_from: datetime | None = None
-    caller_id_authorized_to: datetime | None = None
+    caller_id_authorized_from: Instant | None = None
+    caller_id_authorized_to: Instant | None = None
 
 
 class CampaignOut(BaseModel):
@@ -177,39 +180,51 @@ class ContactOut(BaseModel):
 class CallIn(BaseModel):
     """A call as a dialer posts it; required fields are checked together so each is named."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, json_schema_extra=required_as_checked)
 
-    telemarketer: str | None = None
+    telemarketer: str | None = Field(default=None, max_length=200)
     employee_id: str | None = Field(
-        default=None, validation_alias=AliasChoices("employee_id", "telemarketer_id")
+        default=None,
+        max_length=40,
+        validation_alias=AliasChoices("employee_id", "telemarketer_id"),
     )
-    telemarketer_name: str | None = None
-    seller: str | None = None
-    campaign: str | None = None
-    contact_id: str | None = None
+    telemarketer_name: str | None = Field(default=None, max_length=200)
+    seller: str | None = Field(default=None, max_length=200)
+    campaign: str | None = Field(default=None, max_length=200)
+    contact_id: str | None = Field(default=None, max_length=40)
     subject: str | None = Field(
-        default=None, validation_alias=AliasChoices("subject", "product_or_purpose")
+        default=None,
+        max_length=400,
+        validation_alias=AliasChoices("subject", "product_or_purpose"),
     )
     consumer_or_business: ConsumerOrBusiness | None = None
     outbound: bool | None = None
     prerecorded: bool | None = None
     manual_dial: bool = False
-    calling_number: str | None = None
-    called_number: str | None = None
-    started_at: datetime | None = None
-    duration_seconds: int | None = None
-    script_version_id: str | None = None
-    message_version_id: str | None = None
-    caller_id_number: str | None = None
-    caller_id_name: str | None = None
+    calling_number: str | None = Field(default=None, max_length=40)
+    called_number: str | None = Field(default=None, max_length=40)
+    started_at: Instant | None = None
+    duration_seconds: CallSeconds | None = None
+    script_version_id: str | None = Field(default=None, max_length=40)
+    message_version_id: str | None = Field(default=None, max_length=40)
+    caller_id_number: str | None = Field(default=None, max_length=40)
+    caller_id_name: str | None = Field(default=None, max_length=40)
     disposition: Disposition | None = None
-    transfer_to: str | None = None
-    transfer_company: str | None = None
+    transfer_to: str | None = Field(default=None, max_length=200)
+    transfer_company: str | None = Field(default=None, max_length=200)
     outcome: str | None = Field(default=None, max_length=200)
     notes: str | None = None
     recording_ref: str | None = Field(default=None, max_length=400)
     decision_id: str | None = Field(default=None, max_length=40)
     external_call_id: str | None = Field(default=None, max_length=200)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL's text holds no NUL character: refused here, naming the field
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("a text may not hold the NUL character")
+        return value
 
 
 class AmendmentIn(BaseModel):
@@ -273,7 +288,7 @@ class InteractionIn(BaseModel):
     seller: str | None = None
     employee: str | None = None
     outbound: bool = True
-    occurred_at: datetime
+    occurred_at: Instant
     address: str | None = None
     subject: str | None = Field(default=None, max_length=400)
     notes: str | None = None
@@ -303,9 +318,9 @@ class ConsentIn(BaseModel):
     purpose: str = Field(min_length=1, max_length=400)
     consent_text: str = Field(min_length=1)
     kind: ConsentKind
-    given_at: datetime
+    given_at: Instant
     signature: str | None = None
-    expires_at: datetime | None = None
+    expires_at: Instant | None = None
 
 
 class RevocationOut(BaseModel):
@@ -346,7 +361,7 @@ class RevocationIn(BaseModel):
     channel: Channel = "phone"
     evidence: str | None = None
     reference: str | None = Field(default=None, max_length=200)
-    revoked_at: datetime | None = None
+    revoked_at: Instant | None = None
 
 
 class PurchaseIn(BaseModel):
@@ -354,9 +369,9 @@ class PurchaseIn(BaseModel):
     seller: str | None = None
     phone: str | None = None
     goods: str = Field(min_length=1, max_length=400)
-    purchased_at: datetime
-    shipped_at: datetime | None = None
-    amount_cents: int = Field(ge=0)
+    purchased_at: Instant
+    shipped_at: Instant | None = None
+    amount_cents: Cents
 
 
 class PurchaseOut(BaseModel):
@@ -376,7 +391,7 @@ class InquiryIn(BaseModel):
     seller: str | None = None
     phone: str | None = None
     goods: str = Field(min_length=1, max_length=400)
-    inquired_at: datetime
+    inquired_at: Instant
 
 
 class InquiryOut(BaseModel):

@@ -20,7 +20,12 @@ from callkeep.reports.schemas import ExportFilters, HoldIn, ProcedureIn, Trainin
 router = APIRouter(prefix="/api/v1", tags=["exports"])
 
 
-@router.post("/exports", response_class=Response)
+@router.post(
+    "/exports",
+    response_class=Response,
+    status_code=201,
+    responses={201: {"content": {"application/zip": {}}, "description": "the package"}},
+)
 def create_export(
     filters: ExportFilters,
     session: DbSession,

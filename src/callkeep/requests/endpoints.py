@@ -10,6 +10,7 @@ from callkeep.auth import access, roles
 from callkeep.auth.deps import authenticate, require
 from callkeep.auth.schemas import Principal
 from callkeep.errors import InvalidInput, PermissionDenied
+from callkeep.kit.bounds import INT32_MAX
 from callkeep.kit.http import AppRuntime, DbSession
 from callkeep.requests import review, service, webhooks
 from callkeep.requests.schemas import (
@@ -61,7 +62,7 @@ def list_requests(
     until: Annotated[str | None, Query(alias="to", description="day or instant")] = None,
     request_status: Annotated[RequestStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
 ) -> DncRequestPage:
     """Requests newest first; filter by seller, channel, number, received from/to, status."""
     rows, total = service.list_requests(

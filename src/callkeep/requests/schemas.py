@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from callkeep.kit.bounds import Instant
+
 
 class Channel(StrEnum):
     """How the consumer made the request."""
@@ -51,7 +53,7 @@ class DncRequestCreate(BaseModel):
     purpose: str | None = Field(None, max_length=400, description="goods, services or purpose")
     evidence: str | None = Field(None, max_length=100_000, description="message, email or notes")
     matched_wording: str | None = Field(None, max_length=200)
-    received_at: datetime | None = Field(None, description="when the consumer asked; default now")
+    received_at: Instant | None = Field(None, description="when the consumer asked; default now")
 
 
 class DncRequestOut(BaseModel):
@@ -124,7 +126,7 @@ class KeypressIn(BaseModel):
     seller: str | None = Field(None, max_length=80)
     campaign: str | None = Field(None, max_length=80)
     opt_out_digits: str = Field("9", max_length=10, description="digits that mean opt out")
-    received_at: datetime | None = None
+    received_at: Instant | None = None
 
 
 class WebhookAccepted(BaseModel):

@@ -1,0 +1,1 @@
+"""Operating a server: is it alive, is it ready, what are its numbers."""
