@@ -1,0 +1,177 @@
+"""What the call records say in aggregate: calls a day by disposition, abandonment per
+campaign, answer rates by the called party's local hour, outcomes by campaign and agent.
+
+Every figure is counted by the database (`GROUP BY`); the few hundred groups that come back
+are only labelled here. The staff app's dashboard and trends pages read these functions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Integer, case, cast, func, select
+from sqlalchemy.orm import Session
+
+from callkeep.phone import geo
+from callkeep.records.models import Call, Campaign
+
+ANSWERED = ("answered_person", "transferred")  # a person answered (the TSR's "answered")
+ABANDONED = ("dropped", "abandoned")
+ABANDONMENT_LIMIT = 0.03  # 16 CFR 310.4(b)(4)(i): at most 3 % of calls answered by a person
+
+
+@dataclass(frozen=True)
+class CallFilter:
+    """Which calls: started in [since, until), of these sellers (None: all), one campaign."""
+
+    since: datetime
+    until: datetime
+    seller_ids: frozenset[str] | None = None
+    campaign_ids: frozenset[str] | None = None
+
+
+def _where(f: CallFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Call.started_at >= f.since, Call.started_at < f.until]
+    if f.seller_ids is not None:
+        conditions.append(Call.seller_id.in_(sorted(f.seller_ids)))
+    if f.campaign_ids is not None:
+        conditions.append(Call.campaign_id.in_(sorted(f.campaign_ids)))
+    return conditions
+
+
+def _day(session: Session) -> Any:
+    if session.get_bind().dialect.name == "sqlite":
+        return func.substr(Call.started_at, 1, 10)
+    return func.to_char(Call.started_at, "YYYY-MM-DD")
+
+
+def _hour(session: Session) -> Any:
+    if session.get_bind().dialect.name == "sqlite":
+        return cast(func.substr(Call.started_at, 12, 2), Integer)
+    return cast(func.extract("hour", Call.started_at), Integer)
+
+
+def _month(session: Session) -> Any:
+    if session.get_bind().dialect.name == "sqlite":
+        return func.substr(Call.started_at, 1, 7)
+    return func.to_char(Call.started_at, "YYYY-MM")
+
+
+def calls_by_day(*, session: Session, where: CallFilter) -> list[tuple[date, str, int]]:
+    """(day, disposition, calls) for every day and disposition with calls, oldest first."""
+    day = _day(session)
+    disposition = func.coalesce(Call.disposition, "unknown")
+    rows = session.execute(
+        select(day, disposition, func.count())
+        .where(*_where(where))
+        .group_by(day, disposition)
+        .order_by(day, disposition)
+    )
+    return [(date.fromisoformat(d), str(k), int(n)) for d, k, n in rows]
+
+
+@dataclass(frozen=True)
+class Abandonment:
+    campaign: str
+    answered: int
+    abandoned: int
+
+    @property
+    def rate(self) -> float:
+        return self.abandoned / self.answered if self.answered else 0.0
+
+    @property
+    def over_limit(self) -> bool:
+        return self.rate > ABANDONMENT_LIMIT
+
+
+def abandonment(*, session: Session, where: CallFilter) -> list[Abandonment]:
+    """Per campaign over the period: calls answered by a person (plus the abandoned ones, as
+    the TSR counts them) and calls abandoned."""
+    abandoned = func.sum(case((Call.disposition.in_(ABANDONED), 1), else_=0))
+    answered = func.sum(case((Call.disposition.in_((*ANSWERED, *ABANDONED)), 1), else_=0))
+    rows = session.execute(
+        select(func.coalesce(Campaign.slug, "(no campaign)"), answered, abandoned)
+        .select_from(Call)
+        .outerjoin(Campaign, Campaign.id == Call.campaign_id)
+        .where(*_where(where))
+        .group_by(Campaign.slug)
+        .order_by(Campaign.slug)
+    )
+    return [Abandonment(str(c), int(a or 0), int(b or 0)) for c, a, b in rows]
+
+
+@lru_cache(maxsize=4096)
+def _local_hour(area_code: str, month: str, utc_hour: int) -> int | None:
+    """The hour at the called number's place (its area code's first zone) for a UTC hour of
+    a month (taken mid-month); None for a number with no place."""
+    info = geo.area_code_info(int(area_code)) if area_code.isdigit() else None
+    if info is None or not info.zones:
+        return None
+    moment = datetime.fromisoformat(f"{month}-15T{utc_hour:02d}:00:00+00:00")
+    return moment.astimezone(ZoneInfo(info.zones[0])).hour
+
+
+@dataclass(frozen=True)
+class HourRate:
+    hour: int
+    calls: int
+    answered: int
+
+    @property
+    def rate(self) -> float:
+        return self.answered / self.calls if self.calls else 0.0
+
+
+def answer_rate_by_local_hour(*, session: Session, where: CallFilter) -> list[HourRate]:
+    """Calls and calls a person answered, by the hour of day where the called number rings.
+
+    The database groups by area code, month and UTC hour; each group is then placed in its
+    area code's zone (daylight saving as of mid-month), so 24 rows come back at most.
+    """
+    area = func.substr(Call.called_number, 3, 3)
+    month, hour = _month(session), _hour(session)
+    answered = func.sum(case((Call.disposition.in_(ANSWERED), 1), else_=0))
+    rows = session.execute(
+        select(area, month, hour, func.count(), answered)
+        .where(*_where(where), Call.called_number.like("+1%"))
+        .group_by(area, month, hour)
+    )
+    calls: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for code, m, h, n, a in rows:
+        local = _local_hour(str(code), str(m), int(h))
+        if local is not None:
+            calls[local][0] += int(n)
+            calls[local][1] += int(a or 0)
+    return [HourRate(h, calls[h][0], calls[h][1]) for h in sorted(calls)]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    campaign: str
+    agent: str
+    outcome: str
+    calls: int
+
+
+def outcomes(*, session: Session, where: CallFilter, limit: int = 200) -> list[Outcome]:
+    """Calls by campaign, agent (telemarketer) and outcome, most frequent first."""
+    agent = func.coalesce(Call.telemarketer_name, Call.employee_id, "(unknown)")
+    outcome = func.coalesce(Call.outcome, Call.disposition, "(none)")
+    campaign = func.coalesce(Campaign.slug, "(no campaign)")
+    count = func.count()
+    rows = session.execute(
+        select(campaign, agent, outcome, count)
+        .select_from(Call)
+        .outerjoin(Campaign, Campaign.id == Call.campaign_id)
+        .where(*_where(where))
+        .group_by(campaign, agent, outcome)
+        .order_by(count.desc(), campaign, agent, outcome)
+        .limit(limit)
+    )
+    return [Outcome(str(c), str(a), str(o), int(n)) for c, a, o, n in rows]
