@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from callkeep.checks.models import Decision
+from callkeep.checks.models import Decision, ScrubRun
 
 
 @dataclass(frozen=True)
@@ -50,3 +50,17 @@ def decision_counts(
         for reason in json.loads(reason_text or "[]"):
             reasons[str(reason.get("code", "unknown"))] += int(count)
     return CheckCounts(allowed, blocked, sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def recent_scrubs(
+    *, session: Session, seller_ids: frozenset[str] | None = None, limit: int = 50
+) -> list[ScrubRun]:
+    """The latest bulk scrubs, newest first."""
+    query = select(ScrubRun).order_by(ScrubRun.recorded_at.desc(), ScrubRun.id.desc())
+    if seller_ids is not None:
+        query = query.where(ScrubRun.seller_id.in_(sorted(seller_ids)))
+    return list(session.scalars(query.limit(limit)))
+
+
+def get_scrub(*, session: Session, scrub_id: str) -> ScrubRun | None:
+    return session.get(ScrubRun, scrub_id)

@@ -43,3 +43,14 @@ def registry_ages(*, session: Session, first: date, last: date) -> list[Registry
             found.append(RegistryDay(day, versions[i][1], (day - dates[i]).days))
         day += timedelta(days=1)
     return found
+
+
+def versions(*, session: Session, limit: int = 100) -> list[ListVersion]:
+    """The latest list versions of every list, newest first."""
+    return list(
+        session.scalars(
+            select(ListVersion)
+            .order_by(ListVersion.recorded_at.desc(), ListVersion.seq.desc())
+            .limit(limit)
+        )
+    )

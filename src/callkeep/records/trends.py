@@ -175,3 +175,38 @@ def outcomes(*, session: Session, where: CallFilter, limit: int = 200) -> list[O
         .limit(limit)
     )
     return [Outcome(str(c), str(a), str(o), int(n)) for c, a, o, n in rows]
+
+
+def contacts_called_by(
+    *, session: Session, contact_ids: list[str], seller_ids: frozenset[str]
+) -> set[str]:
+    """Which of these contacts one of these sellers has called (a supervisor's contacts)."""
+    if not contact_ids or not seller_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Call.contact_id)
+            .where(Call.contact_id.in_(contact_ids), Call.seller_id.in_(sorted(seller_ids)))
+            .distinct()
+        )
+    )
+
+
+def recent_calls(
+    *, session: Session, where: CallFilter, phone: str | None, limit: int, offset: int
+) -> tuple[list[Call], int]:
+    """Calls started in the period, newest first, one page at a time, and how many in all.
+
+    Ordered by `started_at` alone, so the (seller, started_at) index serves the page."""
+    conditions = _where(where)
+    if phone:
+        conditions.append(Call.called_number == phone)
+    total = session.scalar(select(func.count()).select_from(Call).where(*conditions)) or 0
+    rows = session.scalars(
+        select(Call)
+        .where(*conditions)
+        .order_by(Call.started_at.desc(), Call.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), int(total)

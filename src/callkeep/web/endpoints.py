@@ -13,7 +13,15 @@ from callkeep.errors import InvalidInput, NotFound
 from callkeep.kit.clock import utcnow
 from callkeep.kit.http import AppRuntime
 from callkeep.requests import service as requests_service
-from callkeep.web import pages_dashboard, public, security, signin_pages
+from callkeep.web import (
+    pages_admin,
+    pages_compliance,
+    pages_dashboard,
+    pages_records,
+    public,
+    security,
+    signin_pages,
+)
 from callkeep.web.templating import STATIC_DIR, human_time, masked_phone, render
 
 # Anyone may use the consumers' pages and the static files; the staff app's routers follow.
@@ -273,3 +281,6 @@ router = APIRouter()
 router.include_router(public_router)
 router.include_router(signin_pages.router)
 router.include_router(pages_dashboard.router)
+router.include_router(pages_records.router)
+router.include_router(pages_compliance.router)
+router.include_router(pages_admin.router)
