@@ -26,6 +26,7 @@ STYLE = Style(
     major_label_font_size=13,
     legend_font_size=13,
     title_font_size=15,
+    no_data_font_size=20,
 )
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 

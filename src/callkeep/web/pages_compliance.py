@@ -11,8 +11,9 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import FileResponse
+from starlette.datastructures import FormData, UploadFile
 
 from callkeep.auth import access
 from callkeep.auth.models import AccessRecord
@@ -56,8 +57,8 @@ def _upload_dir(rt: AppRuntime) -> Path:
     return folder
 
 
-def _uploaded(fields: object, name: str) -> UploadFile:
-    value = getattr(fields, "get", lambda _n: None)(name)
+def _uploaded(fields: FormData, name: str) -> UploadFile:
+    value = fields.get(name)
     if not isinstance(value, UploadFile) or not value.filename:
         raise InvalidInput.for_field(name, "choose a file to upload")
     return value

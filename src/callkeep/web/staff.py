@@ -175,5 +175,27 @@ def nav_entry(path: str, label: str, roles: Iterable[Role]) -> frozenset[Role]:
     return allowed
 
 
+# The order of the links, whatever order the page modules are imported in.
+NAV_ORDER = (
+    "/",
+    "/contacts",
+    "/calls",
+    "/campaigns",
+    "/check",
+    "/dnc-requests",
+    "/lists",
+    "/scrubs",
+    "/trends",
+    "/audit",
+    "/access-log",
+    "/users",
+    "/tokens",
+)
+
+
 def navigation(role: Role) -> list[tuple[str, str]]:
-    return [(path, label) for path, label, allowed in NAV if role in allowed]
+    """The links a role may follow, in `NAV_ORDER` (links not in it come last)."""
+    ordered = sorted(
+        NAV, key=lambda e: NAV_ORDER.index(e[0]) if e[0] in NAV_ORDER else len(NAV_ORDER)
+    )
+    return [(path, label) for path, label, allowed in ordered if role in allowed]
