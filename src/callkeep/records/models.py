@@ -107,6 +107,18 @@ class Call(Recorded):
     __table_args__ = (
         UniqueConstraint("seller_id", "external_call_id", name="uq_calls_seller_external"),
         Index("ix_calls_seller_started", "seller_id", "started_at"),
+        # Covers the staff app's dashboard and trends (records/trends.py): their counts over a
+        # period read this index alone, never the rows with their encrypted fields.
+        Index(
+            "ix_calls_started_figures",
+            "started_at",
+            "seller_id",
+            "campaign_id",
+            "disposition",
+            "called_number",
+            "telemarketer_name",
+            "outcome",
+        ),
     )
 
     employee_id: Mapped[str | None] = mapped_column(String(26), nullable=True, index=True)

@@ -36,10 +36,14 @@ class Figure:
 
 
 def _bucket(scope: Scope) -> tuple[str, Callable[[date], date]]:
-    """Days for a period up to three months, weeks (from Monday) beyond."""
-    if (scope.last - scope.first).days < 93:
+    """Days for a period up to 45 days, weeks (from Monday) up to 200, months beyond: a chart
+    keeps few enough bars to read (and to draw quickly)."""
+    days = (scope.last - scope.first).days
+    if days < 45:
         return "day", lambda d: d
-    return "week of", lambda d: d - timedelta(days=d.weekday())
+    if days < 200:
+        return "week of", lambda d: d - timedelta(days=d.weekday())
+    return "month of", lambda d: d.replace(day=1)
 
 
 def calls_by_disposition(session: Session, scope: Scope) -> Figure:
