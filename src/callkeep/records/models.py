@@ -7,9 +7,9 @@ the current view of a contact, never evidence.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callkeep.kit.crypto import EncryptedText
@@ -259,3 +259,28 @@ class ContactNameToken(Base):
 
     contact_id: Mapped[str] = mapped_column(String(26), primary_key=True)
     token: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+
+
+# The dashboard's daily roll-ups (records/rollups.py): a cache derived from `calls`, not evidence.
+
+
+class CallDayCount(Base):
+    """How many calls of one day had this seller, campaign, disposition and local hour."""
+
+    __tablename__ = "call_day_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    seller_id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(String(26), primary_key=True)  # "" for none
+    disposition: Mapped[str] = mapped_column(String(20), primary_key=True)  # "" for none
+    local_hour: Mapped[int] = mapped_column(Integer, primary_key=True)  # -1: no known place
+    calls: Mapped[int] = mapped_column(Integer)
+
+
+class CallDayCounted(Base):
+    """A day whose counts are in `call_day_counts`, and the ledger sequence they reflect."""
+
+    __tablename__ = "call_days_counted"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    ledger_seq: Mapped[int] = mapped_column(Integer)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,8 +17,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Integer, case, cast, func, select
 from sqlalchemy.orm import Session
 
+from callkeep.kit.clock import utcnow
 from callkeep.phone import geo
-from callkeep.records.models import Call, Campaign
+from callkeep.records import rollups
+from callkeep.records.models import Call, CallDayCount, Campaign
 
 ANSWERED = ("answered_person", "transferred")  # a person answered (the TSR's "answered")
 ABANDONED = ("dropped", "abandoned")
@@ -62,8 +64,60 @@ def _month(session: Session) -> Any:
     return func.to_char(Call.started_at, "YYYY-MM")
 
 
+def _midnight(moment: datetime) -> bool:
+    return moment.astimezone(UTC).time() == time()
+
+
+def _split(session: Session, where: CallFilter) -> tuple[tuple[date, date] | None, CallFilter]:
+    """The complete days of the period the roll-ups have counted, and the rest, to be counted
+    from the calls themselves (today, or everything when the roll-ups lack a day)."""
+    today = datetime.combine(utcnow().date(), time(), tzinfo=UTC)
+    if not (_midnight(where.since) and _midnight(where.until)) or where.since >= today:
+        return None, where
+    rolled_until = min(where.until, today)
+    first, last = where.since.date(), rolled_until.date() - timedelta(days=1)
+    if not rollups.counted_days(session=session, first=first, last=last):
+        return None, where
+    live = CallFilter(
+        since=rolled_until,
+        until=max(where.until, rolled_until),
+        seller_ids=where.seller_ids,
+        campaign_ids=where.campaign_ids,
+    )
+    return (first, last), live
+
+
+def _rolled(where: CallFilter, days: tuple[date, date]) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
+        CallDayCount.day >= days[0],
+        CallDayCount.day <= days[1],
+    ]
+    if where.seller_ids is not None:
+        conditions.append(CallDayCount.seller_id.in_(sorted(where.seller_ids)))
+    if where.campaign_ids is not None:
+        conditions.append(CallDayCount.campaign_id.in_(sorted(where.campaign_ids)))
+    return conditions
+
+
 def calls_by_day(*, session: Session, where: CallFilter) -> list[tuple[date, str, int]]:
     """(day, disposition, calls) for every day and disposition with calls, oldest first."""
+    days, live = _split(session, where)
+    found: dict[tuple[date, str], int] = defaultdict(int)
+    if days is not None:
+        r = CallDayCount
+        disposition = func.coalesce(func.nullif(r.disposition, ""), "unknown")
+        for d, k, n in session.execute(
+            select(r.day, disposition, func.sum(r.calls))
+            .where(*_rolled(where, days))
+            .group_by(r.day, disposition)
+        ):
+            found[(d, str(k))] += int(n)
+    for d, k, n in _calls_by_day_live(session, live):
+        found[(d, k)] += n
+    return [(d, k, n) for (d, k), n in sorted(found.items())]
+
+
+def _calls_by_day_live(session: Session, where: CallFilter) -> list[tuple[date, str, int]]:
     day = _day(session)
     disposition = func.coalesce(Call.disposition, "unknown")
     rows = session.execute(
@@ -93,6 +147,30 @@ class Abandonment:
 def abandonment(*, session: Session, where: CallFilter) -> list[Abandonment]:
     """Per campaign over the period: calls answered by a person (plus the abandoned ones, as
     the TSR counts them) and calls abandoned."""
+    days, live = _split(session, where)
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    if days is not None:
+        r = CallDayCount
+        rolled_abandoned = func.sum(case((r.disposition.in_(ABANDONED), r.calls), else_=0))
+        rolled_answered = func.sum(
+            case((r.disposition.in_((*ANSWERED, *ABANDONED)), r.calls), else_=0)
+        )
+        for c, a, b in session.execute(
+            select(func.coalesce(Campaign.slug, "(no campaign)"), rolled_answered, rolled_abandoned)
+            .select_from(r)
+            .outerjoin(Campaign, Campaign.id == r.campaign_id)
+            .where(*_rolled(where, days))
+            .group_by(Campaign.slug)
+        ):
+            totals[str(c)][0] += int(a or 0)
+            totals[str(c)][1] += int(b or 0)
+    for row in _abandonment_live(session, live):
+        totals[row.campaign][0] += row.answered
+        totals[row.campaign][1] += row.abandoned
+    return [Abandonment(c, a, b) for c, (a, b) in sorted(totals.items())]
+
+
+def _abandonment_live(session: Session, where: CallFilter) -> list[Abandonment]:
     abandoned = func.sum(case((Call.disposition.in_(ABANDONED), 1), else_=0))
     answered = func.sum(case((Call.disposition.in_((*ANSWERED, *ABANDONED)), 1), else_=0))
     rows = session.execute(
@@ -134,15 +212,26 @@ def answer_rate_by_local_hour(*, session: Session, where: CallFilter) -> list[Ho
     The database groups by area code, month and UTC hour; each group is then placed in its
     area code's zone (daylight saving as of mid-month), so 24 rows come back at most.
     """
+    days, live = _split(session, where)
+    calls: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    if days is not None:
+        r = CallDayCount
+        rolled_answered = func.sum(case((r.disposition.in_(ANSWERED), r.calls), else_=0))
+        for h, n, a in session.execute(
+            select(r.local_hour, func.sum(r.calls), rolled_answered)
+            .where(*_rolled(where, days), r.local_hour >= 0)
+            .group_by(r.local_hour)
+        ):
+            calls[int(h)][0] += int(n)
+            calls[int(h)][1] += int(a or 0)
     area = func.substr(Call.called_number, 3, 3)
     month, hour = _month(session), _hour(session)
     answered = func.sum(case((Call.disposition.in_(ANSWERED), 1), else_=0))
     rows = session.execute(
         select(area, month, hour, func.count(), answered)
-        .where(*_where(where), Call.called_number.like("+1%"))
+        .where(*_where(live), Call.called_number.like("+1%"))
         .group_by(area, month, hour)
     )
-    calls: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for code, m, h, n, a in rows:
         local = _local_hour(str(code), str(m), int(h))
         if local is not None:

@@ -12,6 +12,7 @@ from callkeep.auth.roles import Role
 from callkeep.auth.sessions import StaffUser
 from callkeep.errors import NotFound
 from callkeep.kit.http import AppRuntime
+from callkeep.records import rollups
 from callkeep.web import charts, dashboard, scope
 from callkeep.web.staff import StaffRoute, nav_entry, page, staff_page
 
@@ -52,6 +53,12 @@ def _asked(
 Asked = Annotated[Filters, Depends(_asked)]
 
 
+def _count_days(rt: AppRuntime, chosen: scope.Scope) -> None:
+    """Brings the daily roll-ups of the period up to date (a write only when calls changed)."""
+    with rt.db.transaction() as session:
+        rollups.refresh(session=session, first=chosen.first, last=chosen.last)
+
+
 @router.get("/")
 def dashboard_page(
     rt: AppRuntime,
@@ -61,6 +68,8 @@ def dashboard_page(
     """Whether the business is safe: six charts, each with its numbers and a CSV."""
     with rt.db.transaction(read_only=True) as session:
         chosen = scope.resolve(session=session, user=user, **asdict(asked))
+    _count_days(rt, chosen)
+    with rt.db.transaction(read_only=True) as session:
         figures = dashboard.figures(session=session, scope=chosen)
     query = urlencode(chosen.query())
     return staff_page(
@@ -80,6 +89,8 @@ def _figure(rt: AppRuntime, user: StaffUser, name: str, asked: Filters) -> dashb
         raise NotFound(f"no chart {name!r}")
     with rt.db.transaction(read_only=True) as session:
         chosen = scope.resolve(session=session, user=user, **asdict(asked))
+    _count_days(rt, chosen)
+    with rt.db.transaction(read_only=True) as session:
         return build(session, chosen)
 
 
@@ -132,6 +143,8 @@ def trends_page(
     """For the sales team: outcomes by campaign and agent, and the best hours to call."""
     with rt.db.transaction(read_only=True) as session:
         chosen = scope.resolve(session=session, user=user, **asdict(asked), default_days=90)
+    _count_days(rt, chosen)
+    with rt.db.transaction(read_only=True) as session:
         outcomes = dashboard.outcomes(session=session, scope=chosen)
         hours = dashboard.answer_rate_by_hour(session, chosen)
     best = sorted(hours.rows, key=lambda r: (-float(r[3]), r[0]))[:3]
