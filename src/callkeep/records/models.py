@@ -265,7 +265,7 @@ class ContactNameToken(Base):
 
 
 class CallDayCount(Base):
-    """How many calls of one day had this seller, campaign, disposition and local hour."""
+    """How many calls of one day had this seller, campaign and disposition."""
 
     __tablename__ = "call_day_counts"
 
@@ -273,8 +273,21 @@ class CallDayCount(Base):
     seller_id: Mapped[str] = mapped_column(String(26), primary_key=True)
     campaign_id: Mapped[str] = mapped_column(String(26), primary_key=True)  # "" for none
     disposition: Mapped[str] = mapped_column(String(20), primary_key=True)  # "" for none
-    local_hour: Mapped[int] = mapped_column(Integer, primary_key=True)  # -1: no known place
     calls: Mapped[int] = mapped_column(Integer)
+
+
+class CallHourCount(Base):
+    """How many calls of one day, seller and campaign rang at this local hour, and how many of
+    them a person answered (calls to a number with no known place are not counted here)."""
+
+    __tablename__ = "call_hour_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    seller_id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(String(26), primary_key=True)  # "" for none
+    local_hour: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
 
 
 class CallDayCounted(Base):

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from callkeep.ledger.models import LedgerEntry
-from callkeep.records.models import Call, CallDayCount, CallDayCounted
+from callkeep.records.models import Call, CallDayCount, CallDayCounted, CallHourCount
 
 
 def _start(day: date) -> datetime:
@@ -25,10 +25,11 @@ def _start(day: date) -> datetime:
 
 
 def _count_days(session: Session, days: list[date], head: int) -> None:
-    from callkeep.records.trends import _hour, _local_hour, _month
+    from callkeep.records.trends import ANSWERED, _hour, _local_hour, _month
 
     for day in days:
         session.execute(delete(CallDayCount).where(CallDayCount.day == day))
+        session.execute(delete(CallHourCount).where(CallHourCount.day == day))
         session.execute(delete(CallDayCounted).where(CallDayCounted.day == day))
         area = func.substr(Call.called_number, 3, 3)
         month, hour = _month(session), _hour(session)
@@ -41,14 +42,22 @@ def _count_days(session: Session, days: list[date], head: int) -> None:
             )
             .group_by(Call.seller_id, Call.campaign_id, Call.disposition, area, month, hour)
         )
-        counts: dict[tuple[str, str, str, int], int] = defaultdict(int)
+        counts: dict[tuple[str, str, str], int] = defaultdict(int)
+        hours: dict[tuple[str, str, int], list[int]] = defaultdict(lambda: [0, 0])
         for seller, campaign, disposition, code, m, h, n in rows:
-            local = _local_hour(str(code or ""), str(m), int(h)) if code else None
-            key = (seller, campaign or "", disposition or "", -1 if local is None else local)
-            counts[key] += int(n)
+            counts[(seller, campaign or "", disposition or "")] += int(n)
+            local = _local_hour(str(code), str(m), int(h)) if code else None
+            if local is not None:
+                tally = hours[(seller, campaign or "", local)]
+                tally[0] += int(n)
+                tally[1] += int(n) if disposition in ANSWERED else 0
         session.add_all(
-            CallDayCount(day=day, seller_id=s, campaign_id=c, disposition=d, local_hour=h, calls=n)
-            for (s, c, d, h), n in counts.items()
+            CallDayCount(day=day, seller_id=s, campaign_id=c, disposition=d, calls=n)
+            for (s, c, d), n in counts.items()
+        )
+        session.add_all(
+            CallHourCount(day=day, seller_id=s, campaign_id=c, local_hour=h, calls=n, answered=a)
+            for (s, c, h), (n, a) in hours.items()
         )
         session.add(CallDayCounted(day=day, ledger_seq=head))
     session.flush()
@@ -71,30 +80,26 @@ def refresh(*, session: Session, first: date, last: date) -> None:
     )
     wanted = {first + timedelta(days=i) for i in range((last - first).days + 1)}
     stale = wanted - set(counted)
-    if counted:
-        since = min(counted.values())
-        changed = select(LedgerEntry.entity_id).where(
+    since = min(counted.values()) if counted else head
+    if not stale and since == head:
+        return  # nothing ledgered since every day was counted: no query of the calls, no write
+    if counted and since < head:
+        new = select(LedgerEntry.entity_id, LedgerEntry.action).where(
             LedgerEntry.seq > since, LedgerEntry.entity_type == Call.__tablename__
         )
-        for (started,) in session.execute(
-            select(Call.started_at).where(Call.id.in_(changed)).distinct()
-        ):
-            if started is not None and started.date() in wanted:
-                stale.add(started.date())
-        if session.scalar(
-            select(LedgerEntry.seq)
-            .where(
-                LedgerEntry.seq > since,
-                LedgerEntry.entity_type == Call.__tablename__,
-                LedgerEntry.action != "create",
-            )
-            .limit(1)
-        ):
+        entries = session.execute(new).all()
+        if any(action != "create" for _id, action in entries):
             stale = wanted  # a purge: the removed calls' days are not known any more
+        else:
+            ids = [entity_id for entity_id, _action in entries]
+            for i in range(0, len(ids), 500):
+                for started in session.scalars(
+                    select(Call.started_at).where(Call.id.in_(ids[i : i + 500]))
+                ):
+                    if started is not None and started.date() in wanted:
+                        stale.add(started.date())
     if stale:
         _count_days(session, sorted(stale), head)
-    if not stale and (not counted or min(counted.values()) == head):
-        return  # nothing new: no write
     # every day of the range now reflects the ledger up to `head`
     session.execute(
         update(CallDayCounted)

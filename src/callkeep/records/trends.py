@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from callkeep.kit.clock import utcnow
 from callkeep.phone import geo
 from callkeep.records import rollups
-from callkeep.records.models import Call, CallDayCount, Campaign
+from callkeep.records.models import Call, CallDayCount, CallHourCount, Campaign
 
 ANSWERED = ("answered_person", "transferred")  # a person answered (the TSR's "answered")
 ABANDONED = ("dropped", "abandoned")
@@ -87,15 +87,14 @@ def _split(session: Session, where: CallFilter) -> tuple[tuple[date, date] | Non
     return (first, last), live
 
 
-def _rolled(where: CallFilter, days: tuple[date, date]) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [
-        CallDayCount.day >= days[0],
-        CallDayCount.day <= days[1],
-    ]
+def _rolled(
+    where: CallFilter, days: tuple[date, date], table: Any = CallDayCount
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [table.day >= days[0], table.day <= days[1]]
     if where.seller_ids is not None:
-        conditions.append(CallDayCount.seller_id.in_(sorted(where.seller_ids)))
+        conditions.append(table.seller_id.in_(sorted(where.seller_ids)))
     if where.campaign_ids is not None:
-        conditions.append(CallDayCount.campaign_id.in_(sorted(where.campaign_ids)))
+        conditions.append(table.campaign_id.in_(sorted(where.campaign_ids)))
     return conditions
 
 
@@ -215,12 +214,11 @@ def answer_rate_by_local_hour(*, session: Session, where: CallFilter) -> list[Ho
     days, live = _split(session, where)
     calls: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     if days is not None:
-        r = CallDayCount
-        rolled_answered = func.sum(case((r.disposition.in_(ANSWERED), r.calls), else_=0))
+        hc = CallHourCount
         for h, n, a in session.execute(
-            select(r.local_hour, func.sum(r.calls), rolled_answered)
-            .where(*_rolled(where, days), r.local_hour >= 0)
-            .group_by(r.local_hour)
+            select(hc.local_hour, func.sum(hc.calls), func.sum(hc.answered))
+            .where(*_rolled(where, days, hc))
+            .group_by(hc.local_hour)
         ):
             calls[int(h)][0] += int(n)
             calls[int(h)][1] += int(a or 0)

@@ -81,9 +81,17 @@ def upgrade() -> None:
     sa.Column('seller_id', sa.String(length=26), nullable=False),
     sa.Column('campaign_id', sa.String(length=26), nullable=False),
     sa.Column('disposition', sa.String(length=20), nullable=False),
+    sa.Column('calls', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'seller_id', 'campaign_id', 'disposition', name=op.f('pk_call_day_counts'))
+    )
+    op.create_table('call_hour_counts',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('seller_id', sa.String(length=26), nullable=False),
+    sa.Column('campaign_id', sa.String(length=26), nullable=False),
     sa.Column('local_hour', sa.Integer(), nullable=False),
     sa.Column('calls', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'seller_id', 'campaign_id', 'disposition', 'local_hour', name=op.f('pk_call_day_counts'))
+    sa.Column('answered', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'seller_id', 'campaign_id', 'local_hour', name=op.f('pk_call_hour_counts'))
     )
     op.create_table('call_days_counted',
     sa.Column('day', sa.Date(), nullable=False),
@@ -100,6 +108,7 @@ def downgrade() -> None:
     with op.batch_alter_table('calls', schema=None) as batch_op:
         batch_op.drop_index('ix_calls_started_figures')
     op.drop_table('call_days_counted')
+    op.drop_table('call_hour_counts')
     op.drop_table('call_day_counts')
     with op.batch_alter_table('user_removals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_removals_user_id'))
