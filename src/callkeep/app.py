@@ -23,7 +23,13 @@ from callkeep.kit.runtime import Runtime, build_runtime
 from callkeep.operations.service import metrics_for
 from callkeep.reports import schedule as retention_schedule
 
-UPLOAD_PATHS = ("/api/v1/lists/imports", "/api/v1/scrubs", "/api/v1/imports")
+UPLOAD_PATHS = (
+    "/api/v1/lists/imports",
+    "/api/v1/scrubs",
+    "/api/v1/imports",
+    "/lists/imports",
+    "/scrubs",
+)
 # a batch of 1,000 calls with notes outgrows the body limit of one request
 BATCH_LIMITS = {"/api/v1/calls/batch": 8 * 1024 * 1024}
 HOT_ENDPOINTS = ("callkeep.checks.endpoints", "callkeep.records.endpoints")

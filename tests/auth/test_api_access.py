@@ -49,8 +49,9 @@ def test_cli_token_create_prints_token_on_last_line(settings: Settings, client: 
     assert result.returncode == 0, result.stderr
     secret = result.stdout.strip().splitlines()[-1]
     assert secret.startswith("ck_")
-    response = client.get("/api/v1/audit/verify", headers={"Authorization": f"Bearer {secret}"})
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 200
+    assert response.json()["role"] == "dialer"
 
 
 def test_secret_key_file_is_private(settings: Settings, client: TestClient) -> None:

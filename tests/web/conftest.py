@@ -86,12 +86,8 @@ def live_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     runtime.db.dispose()
 
 
-@pytest.fixture(scope="session")
-def live_server(live_runtime: Runtime) -> Iterator[str]:
-    """The whole app served on a free loopback port, for the browser."""
-    app = create_app(runtime=live_runtime)
-    app.state.public_submissions_per_hour = 10_000
-    app.state.public_lookups_per_hour = 10_000
+def _serve(app: Any) -> Iterator[str]:
+    """`app` served on a free loopback port in a thread, for the browser."""
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
@@ -106,6 +102,50 @@ def live_server(live_runtime: Runtime) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_runtime: Runtime) -> Iterator[str]:
+    """The whole app served on a free loopback port, for the browser."""
+    app = create_app(runtime=live_runtime)
+    app.state.public_submissions_per_hour = 10_000
+    app.state.public_lookups_per_hour = 10_000
+    yield from _serve(app)
+
+
+STAFF_PASSWORD = "staff password 1"
+
+
+@pytest.fixture(scope="session")
+def staff_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    """A first start with the demo data (as `callkeep serve --demo`), and a user per role."""
+    from callkeep import bootstrap
+    from callkeep.auth import service
+    from callkeep.records import sellers
+
+    data = tmp_path_factory.mktemp("staff") / "data"
+    runtime = build_runtime(Settings(data_dir=Path(data)))
+    bootstrap.prepare(runtime, demo=True)
+    with runtime.db.transaction() as s:
+        for role in ("compliance", "supervisor", "agent", "auditor"):
+            service.create_user(
+                session=s, actor="test", username=role, role=role, password=STAFF_PASSWORD
+            )
+        service.create_user(
+            session=s, actor="test", username="boss", role="admin", password=STAFF_PASSWORD
+        )
+        default = next(x for x in sellers.list_sellers(session=s) if x.is_default)
+        service.assign_scope(
+            session=s, actor="test", username="supervisor", seller_id=default.id, campaign_id=None
+        )
+    yield runtime
+    runtime.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def staff_server(staff_runtime: Runtime) -> Iterator[str]:
+    """The whole app over the demo data, for the staff app's browser tests."""
+    yield from _serve(create_app(runtime=staff_runtime))
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from fastapi import Request
 
-from callkeep.auth import service
+from callkeep.auth import permissions, service
 from callkeep.auth.roles import Role
 from callkeep.auth.schemas import Principal
 from callkeep.errors import AuthenticationRequired, PermissionDenied
@@ -20,7 +20,7 @@ def require(roles: Iterable[Role]) -> Callable[[Request], Principal]:
     def dependency(request: Request) -> Principal:
         return admit(request, allowed)
 
-    return dependency
+    return permissions.declare(dependency, permissions.Rule(roles=allowed, via="token"))
 
 
 def require_inline(roles: Iterable[Role]) -> Callable[[Request], Awaitable[Principal]]:
@@ -34,7 +34,7 @@ def require_inline(roles: Iterable[Role]) -> Callable[[Request], Awaitable[Princ
     async def dependency(request: Request) -> Principal:
         return admit(request, allowed)
 
-    return dependency
+    return permissions.declare(dependency, permissions.Rule(roles=allowed, via="token"))
 
 
 def admit(request: Request, roles: Iterable[Role]) -> Principal:
@@ -49,14 +49,15 @@ def admit(request: Request, roles: Iterable[Role]) -> Principal:
 
 
 def authenticate(request: Request) -> Principal:
-    """The principal of a request: its bearer token, else its staff session; or 401."""
+    """The principal of a request's bearer token; or 401.
+
+    The API takes bearer tokens only: a browser's session cookie admits it to pages, never to
+    the API, so no cross-site form can act through the API with a signed-in user's cookie.
+    """
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() == "bearer" and secret.strip():
         return service.authenticate_token_cached(db=runtime(request).db, secret=secret.strip())
-    staff: Principal | None = getattr(request.state, "principal", None)
-    if staff is not None:
-        return staff
     raise AuthenticationRequired(
         "send 'Authorization: Bearer <token>' (see 'callkeep token create')"
     )

@@ -46,6 +46,6 @@ def create_token(
 
 
 @router.get("/me", response_model=Me)
-def me(principal: Annotated[Principal, Depends(require(roles.READ))]) -> Me:
+def me(principal: Annotated[Principal, Depends(require(roles.ALL))]) -> Me:
     """Who the presented credentials belong to."""
     return Me(actor=principal.actor, role=principal.role.value)

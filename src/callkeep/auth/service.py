@@ -12,11 +12,20 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callkeep.auth.models import ApiToken, CredentialRevocation, User
-from callkeep.auth.roles import Role
+from callkeep.auth.models import (
+    ApiToken,
+    CredentialRevocation,
+    StaffSession,
+    SupervisorScope,
+    TokenUse,
+    User,
+    UserRemoval,
+)
+from callkeep.auth.roles import USER_ROLES, Role
 from callkeep.auth.schemas import Principal
 from callkeep.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound
-from callkeep.kit.db import Database
+from callkeep.kit.clock import utcnow
+from callkeep.kit.db import Database, WriterBusy
 from callkeep.ledger import service as ledger
 
 _hasher = PasswordHasher()
@@ -86,6 +95,7 @@ def authenticate_token_cached(*, db: Database, secret: str) -> Principal:
         return hit[1]
     with db.transaction(read_only=True) as session:
         principal = authenticate_token(session=session, secret=secret)
+    _note_use(db=db, digest=key)
     with _cache_lock:
         if len(_token_cache) > 10_000:
             _token_cache.clear()
@@ -103,11 +113,23 @@ def authenticate_token(*, session: Session, secret: str) -> Principal:
     )
     if revoked is not None:
         raise AuthenticationRequired("this API token was revoked")
+    if token.user_id is not None and is_removed(session=session, user_id=token.user_id):
+        raise AuthenticationRequired("this API token's user was removed")
     return Principal(actor=f"token:{token.name}", role=Role(token.role), name=token.name)
 
 
 def create_user(*, session: Session, actor: str, username: str, role: str, password: str) -> User:
     """Creates a staff user with an argon2id password hash."""
+    if _role(role) not in USER_ROLES:
+        raise InvalidInput.for_field("role", f"{role!r} is for API tokens only, not for people")
+    if (
+        not username
+        or len(username) > 80
+        or not username.replace("-", "").replace(".", "").replace("_", "").isalnum()
+    ):
+        raise InvalidInput.for_field(
+            "username", "1 to 80 letters, digits, dots, dashes or underscores"
+        )
     if len(password) < 12:
         raise InvalidInput.for_field("password", "must be at least 12 characters")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
@@ -152,17 +174,117 @@ def reset_password(*, session: Session, actor: str, username: str, password: str
             recorded_by=actor,
         ),
     )
+    end_sessions(session=session, user_id=user.id)
     return user
 
 
 def authenticate_password(*, session: Session, username: str, password: str) -> Principal:
     """The principal for a username and password; a wrong pair is refused without saying which."""
     user = session.scalar(select(User).where(User.username == username))
-    if user is None:
+    if user is None or is_removed(session=session, user_id=user.id):
         _hasher.hash(password)  # same work either way, so timing does not reveal usernames
         raise AuthenticationRequired("wrong username or password")
     try:
         _hasher.verify(current_password_hash(session=session, user=user), password)
     except (VerificationError, InvalidHashError):
         raise AuthenticationRequired("wrong username or password") from None
+    return principal_of(user)
+
+
+def principal_of(user: User) -> Principal:
     return Principal(actor=f"user:{user.username}", role=Role(user.role), name=user.username)
+
+
+def get_user(*, session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or is_removed(session=session, user_id=user.id):
+        raise NotFound(f"no user {username!r}")
+    return user
+
+
+def is_removed(*, session: Session, user_id: str) -> bool:
+    found = session.scalar(select(UserRemoval.id).where(UserRemoval.user_id == user_id).limit(1))
+    return found is not None
+
+
+def remove_user(*, session: Session, actor: str, username: str, reason: str = "") -> None:
+    """Ends a user's access from now on: sessions end and their tokens are refused at once
+    on this server (within `_TOKEN_TTL` seconds on other servers)."""
+    user = get_user(session=session, username=username)
+    ledger.record(
+        session=session,
+        actor=actor,
+        entity=UserRemoval(user_id=user.id, reason=reason[:200], recorded_by=actor),
+    )
+    end_sessions(session=session, user_id=user.id)
+    forget_cached_tokens()
+
+
+def end_sessions(*, session: Session, user_id: str) -> None:
+    """Ends every open staff session of a user (on a password change or removal)."""
+    now = utcnow()
+    for row in session.scalars(
+        select(StaffSession).where(StaffSession.user_id == user_id, StaffSession.ended_at.is_(None))
+    ):
+        row.ended_at = now
+    session.flush()
+
+
+def assign_scope(
+    *, session: Session, actor: str, username: str, seller_id: str, campaign_id: str | None
+) -> SupervisorScope:
+    """Lets a supervisor see one seller's (or one campaign's) records."""
+    user = get_user(session=session, username=username)
+    if user.role != Role.SUPERVISOR:
+        raise InvalidInput.for_field("username", f"{username!r} is not a supervisor")
+    scope = SupervisorScope(
+        user_id=user.id, seller_id=seller_id, campaign_id=campaign_id, recorded_by=actor
+    )
+    return ledger.record(session=session, actor=actor, entity=scope)
+
+
+def scopes_of(*, session: Session, user_id: str) -> list[SupervisorScope]:
+    return list(session.scalars(select(SupervisorScope).where(SupervisorScope.user_id == user_id)))
+
+
+def list_users(*, session: Session) -> list[tuple[User, bool]]:
+    """Every user, oldest first, with whether they were removed."""
+    removed = set(session.scalars(select(UserRemoval.user_id)))
+    users = session.scalars(select(User).order_by(User.recorded_at, User.id))
+    return [(u, u.id in removed) for u in users]
+
+
+def list_tokens(*, session: Session) -> list[tuple[ApiToken, bool, TokenUse | None]]:
+    """Every token, newest first, with whether it is revoked and when it was last used."""
+    revoked = set(
+        session.scalars(
+            select(CredentialRevocation.token_id).where(CredentialRevocation.token_id.is_not(None))
+        )
+    )
+    uses = {u.token_id: u for u in session.scalars(select(TokenUse))}
+    tokens = session.scalars(select(ApiToken).order_by(ApiToken.recorded_at.desc(), ApiToken.id))
+    return [(t, t.id in revoked, uses.get(t.id)) for t in tokens]
+
+
+_USE_RESOLUTION = 60.0  # seconds: a token's last use is kept to the minute
+_last_noted: dict[str, float] = {}
+
+
+def _note_use(*, db: Database, digest: str) -> None:
+    """Records when a token was used, at most once a minute per token and process."""
+    now = time.monotonic()
+    if now - _last_noted.get(digest, -_USE_RESOLUTION) < _USE_RESOLUTION:
+        return
+    _last_noted[digest] = now
+    try:
+        with db.transaction(wait=False) as session:
+            token_id = session.scalar(select(ApiToken.id).where(ApiToken.token_hash == digest))
+            if token_id is None:
+                return
+            use = session.get(TokenUse, token_id)
+            if use is None:
+                session.add(TokenUse(token_id=token_id, last_used_at=utcnow()))
+            else:
+                use.last_used_at = utcnow()
+    except WriterBusy:  # a busy writer must never delay or refuse a valid token; next time
+        _last_noted.pop(digest, None)

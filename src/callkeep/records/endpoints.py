@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from callkeep.auth import access, roles
 from callkeep.auth.deps import admit, require
+from callkeep.auth.permissions import admits
 from callkeep.auth.schemas import Principal
 from callkeep.errors import NotFound
 from callkeep.kit.bounds import INT32_MAX, Instant
@@ -57,6 +58,7 @@ Caller = Annotated[Principal, Depends(require(roles.RECORD_CALLS))]
     status_code=status.HTTP_201_CREATED,
     openapi_extra=call_requests.OPENAPI,
 )
+@admits(roles.RECORD_CALLS)
 async def create_call(request: Request) -> Response:
     """Records a call (201); a repeat with the same Idempotency-Key or external id gets the
     first record back (200).

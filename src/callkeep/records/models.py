@@ -7,9 +7,9 @@ the current view of a contact, never evidence.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callkeep.kit.crypto import EncryptedText
@@ -107,6 +107,18 @@ class Call(Recorded):
     __table_args__ = (
         UniqueConstraint("seller_id", "external_call_id", name="uq_calls_seller_external"),
         Index("ix_calls_seller_started", "seller_id", "started_at"),
+        # Covers the staff app's dashboard and trends (records/trends.py): their counts over a
+        # period read this index alone, never the rows with their encrypted fields.
+        Index(
+            "ix_calls_started_figures",
+            "started_at",
+            "seller_id",
+            "campaign_id",
+            "disposition",
+            "called_number",
+            "telemarketer_name",
+            "outcome",
+        ),
     )
 
     employee_id: Mapped[str | None] = mapped_column(String(26), nullable=True, index=True)
@@ -247,3 +259,41 @@ class ContactNameToken(Base):
 
     contact_id: Mapped[str] = mapped_column(String(26), primary_key=True)
     token: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+
+
+# The dashboard's daily roll-ups (records/rollups.py): a cache derived from `calls`, not evidence.
+
+
+class CallDayCount(Base):
+    """How many calls of one day had this seller, campaign and disposition."""
+
+    __tablename__ = "call_day_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    seller_id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(String(26), primary_key=True)  # "" for none
+    disposition: Mapped[str] = mapped_column(String(20), primary_key=True)  # "" for none
+    calls: Mapped[int] = mapped_column(Integer)
+
+
+class CallHourCount(Base):
+    """How many calls of one day, seller and campaign rang at this local hour, and how many of
+    them a person answered (calls to a number with no known place are not counted here)."""
+
+    __tablename__ = "call_hour_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    seller_id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(String(26), primary_key=True)  # "" for none
+    local_hour: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
+
+
+class CallDayCounted(Base):
+    """A day whose counts are in `call_day_counts`, and the ledger sequence they reflect."""
+
+    __tablename__ = "call_days_counted"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    ledger_seq: Mapped[int] = mapped_column(Integer)

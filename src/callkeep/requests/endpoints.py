@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from callkeep.auth import access, roles
 from callkeep.auth.deps import authenticate, require
+from callkeep.auth.permissions import admits
 from callkeep.auth.schemas import Principal
 from callkeep.errors import InvalidInput, PermissionDenied
 from callkeep.kit.bounds import INT32_MAX
@@ -144,6 +145,7 @@ def _webhook_actor(request: Request, rt: AppRuntime, channel: str, body: bytes) 
 
 
 @router.post("/webhooks/sms", response_model=WebhookAccepted)
+@admits(roles.RECORD_CALLS, why="or the provider's signature")
 def sms_webhook(request: Request, body: RawBody, rt: AppRuntime) -> WebhookAccepted:
     """An inbound text (Twilio-style form or JSON); a stop word or phrase records a request."""
     actor = _webhook_actor(request, rt, "sms", body)
@@ -155,6 +157,7 @@ def sms_webhook(request: Request, body: RawBody, rt: AppRuntime) -> WebhookAccep
 
 
 @router.post("/webhooks/keypress", response_model=WebhookAccepted)
+@admits(roles.RECORD_CALLS, why="or the provider's signature")
 def keypress_webhook(request: Request, body: RawBody, rt: AppRuntime) -> WebhookAccepted:
     """A key press on a prerecorded call; the opt-out digit records a request at once."""
     actor = _webhook_actor(request, rt, "keypress", body)

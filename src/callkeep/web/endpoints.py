@@ -5,20 +5,33 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, Response
 
+from callkeep.auth import permissions
 from callkeep.errors import InvalidInput, NotFound
 from callkeep.kit.clock import utcnow
 from callkeep.kit.http import AppRuntime
 from callkeep.requests import service as requests_service
-from callkeep.web import public, security
+from callkeep.web import (
+    pages_admin,
+    pages_compliance,
+    pages_dashboard,
+    pages_records,
+    public,
+    security,
+    signin_pages,
+)
 from callkeep.web.templating import STATIC_DIR, human_time, masked_phone, render
 
-router = APIRouter(include_in_schema=False)
+# Anyone may use the consumers' pages and the static files; the staff app's routers follow.
+public_router = APIRouter(
+    include_in_schema=False,
+    dependencies=[Depends(permissions.public("the consumers' pages and static files"))],
+)
 
 MAX_FORM_BYTES = 16 * 1024
-STATIC_FILES = {"site.css": "text/css", "site.js": "text/javascript"}
+STATIC_FILES = {"site.css": "text/css", "site.js": "text/javascript", "staff.css": "text/css"}
 FormText = Annotated[str, Form()]
 
 
@@ -41,9 +54,7 @@ def _form_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    cookie = request.cookies.get(security.CSRF_COOKIE)
-    token = cookie if security.csrf_token_valid(cookie) else security.new_csrf_token()
-    assert token is not None
+    token = security.form_token(request)
     title = "Stop calls to your number"
     response = render(
         "do_not_call.html",
@@ -56,14 +67,7 @@ def _form_page(
         form=submission or public.Submission(),
         errors=errors or {},
     )
-    response.set_cookie(
-        security.CSRF_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/do-not-call",
-    )
+    security.set_form_cookie(request, response, token=token, path="/do-not-call")
     return response
 
 
@@ -180,7 +184,7 @@ def _receipt(seller_name: str, code: str, received_at: datetime, phone: str) -> 
     )
 
 
-@router.get("/do-not-call/status")
+@public_router.get("/do-not-call/status")
 def status_page(request: Request, rt: AppRuntime, code: str | None = None) -> Response:
     """Looks up one request by its code; unknown codes all get the same answer."""
     context: dict[str, Any] = {"looked_up": False, "form": {"code": ""}}
@@ -209,13 +213,13 @@ def status_page(request: Request, rt: AppRuntime, code: str | None = None) -> Re
     return render("status.html", title="Check your request", **context)
 
 
-@router.get("/do-not-call")
+@public_router.get("/do-not-call")
 def form_page(request: Request, rt: AppRuntime) -> Response:
     """The public form for the default seller."""
     return _show_form(request, rt, None)
 
 
-@router.post("/do-not-call")
+@public_router.post("/do-not-call")
 def submit_form(
     request: Request,
     rt: AppRuntime,
@@ -232,13 +236,13 @@ def submit_form(
     )
 
 
-@router.get("/do-not-call/{seller_slug}")
+@public_router.get("/do-not-call/{seller_slug}")
 def seller_form_page(seller_slug: str, request: Request, rt: AppRuntime) -> Response:
     """The public form for one seller, where a business calls for several."""
     return _show_form(request, rt, seller_slug)
 
 
-@router.post("/do-not-call/{seller_slug}")
+@public_router.post("/do-not-call/{seller_slug}")
 def seller_submit_form(
     seller_slug: str,
     request: Request,
@@ -261,7 +265,7 @@ def seller_submit_form(
     )
 
 
-@router.get("/static/{name}")
+@public_router.get("/static/{name}")
 def static_file(name: str) -> Response:
     """The pages' stylesheet and script (a fixed list; nothing else is served)."""
     media_type = STATIC_FILES.get(name)
@@ -271,3 +275,12 @@ def static_file(name: str) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+router = APIRouter()
+router.include_router(public_router)
+router.include_router(signin_pages.router)
+router.include_router(pages_dashboard.router)
+router.include_router(pages_records.router)
+router.include_router(pages_compliance.router)
+router.include_router(pages_admin.router)

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import secrets
 
+from fastapi import Request, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -87,3 +88,21 @@ def allow(*, session: Session, action: str, address: str, per_hour: int) -> bool
         counter.count += 1
     session.flush()
     return counter.count <= per_hour
+
+
+def form_token(request: Request) -> str:
+    """The double-submit token for a form: the browser's own while valid, else a new one."""
+    cookie = request.cookies.get(CSRF_COOKIE)
+    return cookie if cookie and csrf_token_valid(cookie) else new_csrf_token()
+
+
+def set_form_cookie(request: Request, response: Response, *, token: str, path: str) -> None:
+    """Sets the form token as an HttpOnly, SameSite=Strict cookie for the forms under `path`."""
+    response.set_cookie(
+        CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path=path,
+    )

@@ -1,7 +1,7 @@
 """retention and safe harbor
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0008
 Create Date: 2026-12-01 19:43:17.490226
 """
 
@@ -15,7 +15,7 @@ import callkeep.kit.db
 
 
 revision = '0009'
-down_revision = '0004'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

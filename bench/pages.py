@@ -1,0 +1,230 @@
+"""The staff app's pages over a year of calls, against the same figures computed naively.
+
+    .venv/bin/python bench/pages.py [--calls 1000000] [--rounds 20] [--dir /tmp/ckpages]
+
+SQLite in a temporary folder. The calls (spread over the last 365 days, three campaigns, four
+area codes, six dispositions) are written through `records.calls.record_calls`, the bulk path
+with its ledger entries. Then each page is requested `--rounds` times in the same process
+through the whole application (session cookie, middleware, templates; Starlette's test client,
+no network), and p50/p95 are printed per page: the dashboard (30 days, and the whole year), each
+chart's SVG over the year, the calls list (first page and a page deep in the year), trends,
+Do-Not-Call requests and the access log. Budget: p95 <= 300 ms a page.
+
+Baseline, in the same run: the dashboard's call figures (calls a day by disposition,
+abandonment per campaign, answer rate by local hour) computed naively, by reading every call
+of the period into Python and counting there.
+
+Not a test: it prints figures, it does not assert them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import worlds
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from callkeep.app import create_app
+from callkeep.auth import service as auth_service
+from callkeep.auth import sessions
+from callkeep.kit.db import Base
+from callkeep.kit.runtime import Runtime
+from callkeep.phone import geo
+from callkeep.records import calls, sellers
+from callkeep.records import models as m
+from callkeep.records.schemas import CallIn, CampaignIn
+
+DISPOSITIONS = [
+    "answered_person",
+    "answering_machine",
+    "no_answer",
+    "busy",
+    "dropped",
+    "transferred",
+]
+CAMPAIGNS = ("heat", "windows", "audits")
+AREAS = (207, 617, 802, 603)
+
+
+def populate(rt: Runtime, count: int, *, batch: int = 20_000) -> float:
+    """`count` calls over the last 365 days through the bulk path; returns the seconds taken."""
+    with rt.db.transaction() as session:
+        for slug in CAMPAIGNS:
+            sellers.create_campaign(
+                session=session,
+                actor="bench",
+                campaign_in=CampaignIn.model_validate(
+                    {"seller": "energy", "slug": slug, "subject": slug, "dialing_mode": "manual"}
+                ),
+            )
+    rng = random.Random(1)
+    now = datetime.now(UTC).replace(microsecond=0)
+    span = 365 * 86_400
+    started = time.perf_counter()
+    done = 0
+    while done < count:
+        size = min(batch, count - done)
+        chunk = []
+        for i in range(done, done + size):
+            disposition = rng.choices(DISPOSITIONS, (30, 25, 25, 10, 2, 8))[0]
+            chunk.append(
+                CallIn.model_validate(
+                    {
+                        "telemarketer_name": rng.choice(("Claire", "Marc", "Renee", "Sam")),
+                        "seller": "energy",
+                        "campaign": rng.choice(CAMPAIGNS),
+                        "subject": "heat pumps",
+                        "consumer_or_business": "consumer",
+                        "outbound": True,
+                        "prerecorded": False,
+                        "calling_number": "+12077840100",
+                        "called_number": f"+1{rng.choice(AREAS)}784{rng.randint(1000, 9999)}",
+                        "started_at": (now - timedelta(seconds=rng.randrange(span))).isoformat(),
+                        "duration_seconds": rng.randint(0, 600),
+                        "caller_id_number": "+12077840100",
+                        "disposition": disposition,
+                        "transfer_to": "sales desk" if disposition == "transferred" else None,
+                        "outcome": rng.choice(("sale", "callback", "no sale", None)),
+                        "external_call_id": f"bench-{i}",
+                    }
+                )
+            )
+        with rt.db.transaction() as session:
+            calls.record_calls(session=session, actor="bench", calls=chunk)
+        done += size
+        print(f"\r  {done:,} calls written", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return time.perf_counter() - started
+
+
+def timed(fn: Callable[[], object], rounds: int, budget: float = 20.0) -> tuple[float, float, int]:
+    """p50 and p95 in milliseconds over `rounds` calls (after one warm-up), or over as many as
+    fit in `budget` seconds (at least 3); and how many were made."""
+    fn()
+    samples: list[float] = []
+    ends = time.perf_counter() + budget
+    while len(samples) < rounds and (len(samples) < 3 or time.perf_counter() < ends):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
+    return statistics.median(samples), p95, len(samples)
+
+
+def naive_figures(rt: Runtime, since: datetime, until: datetime) -> int:
+    """The dashboard's call figures by reading every call of the period into Python."""
+    with rt.db.transaction(read_only=True) as session:
+        rows = session.execute(
+            select(
+                m.Call.started_at, m.Call.disposition, m.Call.campaign_id, m.Call.called_number
+            ).where(m.Call.started_at >= since, m.Call.started_at < until)
+        ).all()
+    by_day: Counter[tuple[object, object]] = Counter()
+    abandoned: Counter[object] = Counter()
+    answered: Counter[object] = Counter()
+    hours: Counter[int] = Counter()
+    zones: dict[str, ZoneInfo] = {}
+    for started, disposition, campaign, number in rows:
+        by_day[(started.date(), disposition)] += 1
+        if disposition in ("dropped", "answered_person", "transferred"):
+            answered[campaign] += 1
+        if disposition == "dropped":
+            abandoned[campaign] += 1
+        area = number[2:5]
+        if area not in zones:
+            info = geo.area_code_info(int(area))
+            zones[area] = ZoneInfo(info.zones[0] if info and info.zones else "UTC")
+        hours[started.astimezone(zones[area]).hour] += 1
+    return len(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument(
+        "--reuse", type=Path, default=None, help="the data folder of an earlier run: no new calls"
+    )
+    args = parser.parse_args()
+    if args.reuse is None:
+        folder = Path(tempfile.mkdtemp(prefix="ckpages-", dir=args.dir))
+        rt = worlds.fresh_runtime(folder / "data")
+        worlds.add_seller(rt, name="Androscoggin Home Energy", slug="energy")
+        seconds = populate(rt, args.calls)
+        print(f"{args.calls:,} calls written in {seconds:.1f} s ({args.calls / seconds:,.0f}/s)")
+    else:
+        rt = worlds.fresh_runtime(args.reuse)
+        Base.metadata.create_all(rt.db.engine)  # tables added since that run
+        with rt.db.transaction(read_only=True) as session:
+            held = session.scalar(select(func.count()).select_from(m.Call))
+        print(f"reusing {args.reuse}: {held:,} calls")
+    with rt.db.transaction() as session:
+        user = auth_service.create_user(
+            session=session,
+            actor="bench",
+            username=f"bench-{os.getpid()}",
+            role="compliance",
+            password="bench password 1",
+        )
+        secret = sessions.start(session=session, user_id=user.id)
+    today = datetime.now(UTC).date()
+    year = f"from={(today - timedelta(days=364)).isoformat()}&to={today.isoformat()}"
+    deep = 50 * 1000
+    pages = [
+        ("dashboard, 30 days", "/"),
+        ("dashboard, 365 days", f"/?{year}"),
+        ("chart calls.svg, 30 days", "/dashboard/charts/calls.svg"),
+        *[
+            (f"chart {n}.svg, 365 days", f"/dashboard/charts/{n}.svg?{year}")
+            for n in ("calls", "checks", "dnc", "registry", "abandonment", "hours")
+        ],
+        ("calls, first page", "/calls"),
+        ("calls, 365 days, page 1001", f"/calls?{year}&offset={deep}"),
+        ("trends, 90 days", "/trends"),
+        ("dnc-requests", "/dnc-requests"),
+        ("access-log", "/access-log"),
+    ]
+    with TestClient(create_app(runtime=rt)) as client:
+        client.cookies.set(sessions.COOKIE, secret)
+        for label, path in (("first", "/?" + year), ("again", "/?" + year)):
+            start = time.perf_counter()
+            client.get(path)
+            print(
+                f"dashboard over 365 days, {label} view (counts the days not yet counted): "
+                f"{time.perf_counter() - start:.1f} s"
+            )
+        print(f"\n{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'runs':>5}   (budget p95 <= 300 ms)")
+        for label, path in pages:
+
+            def get(path: str = path) -> None:
+                response = client.get(path)
+                assert response.status_code == 200, (path, response.status_code)
+
+            p50, p95, runs = timed(get, args.rounds)
+            print(f"{label:34} {p50:8.1f} {p95:8.1f} {runs:5}")
+    now = datetime.now(UTC)
+    print("\nbaseline: the same call figures counted in Python")
+    for label, days in (("30 days", 30), ("365 days", 365)):
+        since = now - timedelta(days=days)
+        rows = naive_figures(rt, since, now)
+        p50, p95, runs = timed(lambda since=since: naive_figures(rt, since, now), args.rounds)
+        print(f"naive figures, {label:19} {p50:8.1f} {p95:8.1f} {runs:5}   ({rows:,} calls read)")
+    rt.db.dispose()
+
+
+if __name__ == "__main__":
+    main()
