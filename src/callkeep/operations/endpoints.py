@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from callkeep.auth import roles
 from callkeep.auth.deps import require
+from callkeep.auth.permissions import public
 from callkeep.kit.http import runtime
 from callkeep.kit.observability import CONTENT_TYPE, metrics_of
 from callkeep.operations import service
@@ -30,6 +31,7 @@ class ReadyOut(BaseModel):
     "/readyz",
     response_model=ReadyOut,
     responses={503: {"model": ReadyOut, "description": "not ready; `reasons` says why"}},
+    dependencies=[Depends(public("readiness probe for load balancers; names no record"))],
 )
 async def readyz(request: Request) -> JSONResponse:
     """Ready to answer checks: the database answers, the lists in force are loaded and the

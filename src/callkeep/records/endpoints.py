@@ -90,6 +90,7 @@ async def create_call(request: Request) -> Response:
     openapi_extra=call_batches.OPENAPI,
     responses={413: {"description": "more than 1,000 calls"}},
 )
+@admits(roles.RECORD_CALLS)
 async def create_calls(request: Request) -> Response:
     """Records up to 1,000 calls, each on its own: per item 201 (recorded), 200 (a repeat of
     an earlier record, by the item's `idempotency_key`, else its external id, else its
