@@ -130,7 +130,9 @@ def _digest(values: Iterable[str]) -> str:
     return hashlib.sha256("\x1f".join(values).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def _rows(stream: Iterable[str], dialect: str | type[csv.Dialect]) -> Iterator[tuple[int, list[str]]]:
+def _rows(
+    stream: Iterable[str], dialect: str | type[csv.Dialect]
+) -> Iterator[tuple[int, list[str]]]:
     """Each row with the number of the line it starts on."""
     reader = csv.reader(stream, dialect)
     first = 1
@@ -178,7 +180,9 @@ def read_asterisk(stream: Iterable[str], *, zone: tzinfo | None) -> Iterator[Rea
 def _asterisk_tail(rest: list[str]) -> tuple[str | None, str | None]:
     """(uniqueid, sequence) from the columns after `amaflags`."""
     sequence = None
-    if len(rest) >= 3 and rest[-1].strip().isdigit():  # newcdrcolumns: peeraccount, linkedid, sequence
+    if (
+        len(rest) >= 3 and rest[-1].strip().isdigit()
+    ):  # newcdrcolumns: peeraccount, linkedid, sequence
         sequence = rest[-1].strip()
         rest = rest[:-3]
     if len(rest) == 2:
@@ -410,7 +414,9 @@ def load_map(path: Path | None, *, text: str | None = None) -> ColumnMap | None:
     return ColumnMap(columns, dispositions, delimiter, time_format)
 
 
-def read_mapped(stream: Iterable[str], *, zone: tzinfo | None, column_map: ColumnMap) -> Iterator[Read]:
+def read_mapped(
+    stream: Iterable[str], *, zone: tzinfo | None, column_map: ColumnMap
+) -> Iterator[Read]:
     """The calls of a CSV with a header row, its columns named by `column_map`."""
     iterator = iter(stream)
     first_text = next(iterator, None)
@@ -464,7 +470,9 @@ def _mapped_call(
                 try:
                     parsed = datetime.strptime(value, time_format)
                 except ValueError:
-                    raise ValueError(f"started_at {value!r} does not match {time_format!r}") from None
+                    raise ValueError(
+                        f"started_at {value!r} does not match {time_format!r}"
+                    ) from None
                 value = parsed.isoformat()
             fields[target] = local_instant(value, zone, what="started_at")
         elif target == "duration_seconds":

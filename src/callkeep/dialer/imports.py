@@ -167,9 +167,7 @@ def _call_in(read: files.FileCall, context: _Context, dialable: dict[str, bool])
         "subject": fields.get("subject") or (campaign.subject if campaign else None),
         "consumer_or_business": fields.get("consumer_or_business") or "consumer",
         "outbound": fields.get("outbound", True),
-        "prerecorded": fields.get(
-            "prerecorded", campaign.prerecorded if campaign else None
-        ),
+        "prerecorded": fields.get("prerecorded", campaign.prerecorded if campaign else None),
         "calling_number": calling,
         "caller_id_number": caller_id,
         "caller_id_name": fields.get("caller_id_name")
@@ -262,7 +260,9 @@ def _import_stream(
                     resolved = (context.seller_id, call_in.campaign)
                     row = peers.checked_row(call_in, resolved, numbers)
                 except ValueError as exc:  # includes pydantic's ValidationError
-                    message = _validation_text(exc) if isinstance(exc, ValidationError) else str(exc)
+                    message = (
+                        _validation_text(exc) if isinstance(exc, ValidationError) else str(exc)
+                    )
                     tally.problem(source, read.line, message)
                     continue
                 except InvalidInput as exc:
