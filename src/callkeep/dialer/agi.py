@@ -23,6 +23,7 @@ seller, campaign). Keep the token in that file (mode 0600), not in the dialplan.
 from __future__ import annotations
 
 import configparser
+import contextlib
 import json
 import os
 import sys
@@ -90,10 +91,8 @@ def settings_for(options: Mapping[str, str], environ: Mapping[str, str]) -> dict
     found: dict[str, str] = {}
     path = options.get("config") or environ.get("CALLKEEP_AGI_CONFIG") or DEFAULT_CONFIG
     parser = configparser.ConfigParser(interpolation=None)
-    try:
+    with contextlib.suppress(configparser.Error, OSError, UnicodeDecodeError):
         parser.read(path, encoding="utf-8")
-    except (configparser.Error, OSError, UnicodeDecodeError):
-        pass
     if parser.has_section("callkeep"):
         found.update({k: v.strip() for k, v in parser.items("callkeep") if k in _SETTINGS})
     for key, name in (("url", "CALLKEEP_URL"), ("token", "CALLKEEP_TOKEN")):
