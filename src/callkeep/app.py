@@ -17,7 +17,12 @@ from callkeep.domains import domain_modules, load_models
 from callkeep.kit.http import BodyLimit, install_error_handlers
 from callkeep.kit.runtime import Runtime, build_runtime
 
-UPLOAD_PATHS = ("/api/v1/lists/imports", "/api/v1/scrubs", "/api/v1/imports", "/api/v1/calls/imports")
+UPLOAD_PATHS = (
+    "/api/v1/lists/imports",
+    "/api/v1/scrubs",
+    "/api/v1/imports",
+    "/api/v1/calls/imports",
+)
 HOT_ENDPOINTS = ("callkeep.checks.endpoints", "callkeep.records.endpoints")
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from datetime import datetime
 from pathlib import Path
 
 import typer
 
 from callkeep.auth import access
-from callkeep.kit.cli import cli_actor, cli_runtime, console, print_json
-from callkeep.kit.clock import iso, parse_instant
-from callkeep.requests import review, service, webhooks
+from callkeep.kit.cli import cli_actor, cli_runtime, console, err_console, print_json
+from callkeep.kit.clock import iso, parse_instant, utcnow
+from callkeep.requests import dnc_export, review, service, webhooks
+from callkeep.requests.dnc_export import ExportFormat
 from callkeep.requests.schemas import Channel, DncRequestCreate, DncRequestOut, RequestStatus
 
 dnc_app = typer.Typer(help="Consumers' Do-Not-Call requests.", no_args_is_help=True)
@@ -199,6 +202,54 @@ def review_resolve(
     console.print(f"review item {out.id}: {out.resolution}")
     if out.request_id:
         console.print(f"request {out.request_id}")
+
+
+@dnc_app.command("export")
+def export(
+    file_format: ExportFormat = typer.Option(
+        "vicidial", "--format", help="vicidial (its DNC list file) or plain (one number a line)"
+    ),
+    seller: str | None = typer.Option(None, help="seller id or slug (default seller if absent)"),
+    since: str | None = typer.Option(
+        None, help="only what was added after this (a day or ISO-8601 time)"
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="file to write (mode 0600); default stdout"
+    ),
+) -> None:
+    """Writes the numbers (and whole area codes, as NPAXXXXXXX) the dialer must suppress."""
+    since_at = service.parse_bound(since, field="since") if since else None
+    rt = cli_runtime()
+    handle = sys.stdout
+    if out is not None:
+        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.chmod(out, 0o600)  # an existing file keeps its mode on open: personal data
+        handle = os.fdopen(descriptor, "w", encoding="utf-8", newline="\n")
+    try:
+        with rt.db.transaction(read_only=True) as session:
+            summary = dnc_export.write_suppression(
+                session=session,
+                folder=rt.settings.snapshot_dir,
+                out=handle,
+                file_format=file_format,
+                seller=seller,
+                at=utcnow(),
+                since=since_at,
+            )
+    finally:
+        if out is not None:
+            handle.close()
+        else:
+            handle.flush()
+    err_console.print(
+        f"{summary.numbers} numbers, {summary.area_codes} area codes"
+        + (f", {summary.other_numbers} numbers outside the NANP" if summary.other_numbers else "")
+        + (
+            " (left out: VICIdial's list holds national numbers)"
+            if file_format == "vicidial" and summary.other_numbers
+            else ""
+        )
+    )
 
 
 @dnc_app.command("webhook-secret")
