@@ -16,6 +16,7 @@ from callkeep.config import Settings, get_settings
 from callkeep.domains import domain_modules, load_models
 from callkeep.kit.http import BodyLimit, install_error_handlers
 from callkeep.kit.runtime import Runtime, build_runtime
+from callkeep.requests.dialer_webhooks import start_dispatcher
 
 UPLOAD_PATHS = (
     "/api/v1/lists/imports",
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop_checkpoints = rt.db.checkpoint_in_background()
+        deliveries = start_dispatcher(rt.db)  # each new DNC request, to the dialers
         # Everything loaded so far (modules, mappers, schemas, routes) lives as long as the
         # server: keep it out of the cycle collector's full passes, which would otherwise walk
         # it all and stall every request in flight for tens of milliseconds.
@@ -49,6 +51,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         finally:
             gc.unfreeze()  # an app stopped in a longer-lived process (tests) is collectable
             stop_checkpoints()
+            deliveries.stop()
 
     app = FastAPI(
         lifespan=lifespan,

@@ -47,7 +47,7 @@ def create_call_import(
             "format", f"{file_format!r}: one of {', '.join(files.FORMATS)}"
         )
     options = imports.ImportOptions(
-        file_format=file_format,  # type: ignore[arg-type]  # checked just above
+        file_format=file_format,  # checked just above
         seller=seller,
         campaign=campaign,
         telemarketer=telemarketer,
