@@ -127,6 +127,16 @@ def test_each_unreadable_line_is_reported_with_its_number_and_the_rest_kept(
     assert "'HELD' is not one Asterisk writes" in by_line[5]
 
 
+def test_an_unbalanced_quote_damages_only_its_own_line(floor, import_file) -> None:
+    damaged = Cdr(uniqueid="1762092200.3").line().replace('"ANSWERED"', '"ANSWERED', 1)
+    text = (
+        Cdr().line() + "\n" + damaged + "\n" + Cdr(dst="2075550124", uniqueid="1762092300.4").line()
+    )
+    report = import_file(text + "\n", telemarketer="Claire F.", campaign="heat-pumps")
+    assert (report.imported, report.problems) == (2, 1)
+    assert report.first_problems[0].line == 2
+
+
 def test_a_record_without_a_telemarketer_is_reported_not_invented(floor, import_file) -> None:
     report = import_file(master_csv([Cdr()]), campaign="heat-pumps")
     assert report.imported == 0 and report.problems == 1

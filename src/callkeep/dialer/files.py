@@ -130,17 +130,6 @@ def _digest(values: Iterable[str]) -> str:
     return hashlib.sha256("\x1f".join(values).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def _rows(
-    stream: Iterable[str], dialect: str | type[csv.Dialect]
-) -> Iterator[tuple[int, list[str]]]:
-    """Each row with the number of the line it starts on."""
-    reader = csv.reader(stream, dialect)
-    first = 1
-    for row in reader:
-        yield first, row
-        first = reader.line_num + 1
-
-
 def _blank(row: list[str]) -> bool:
     return not row or all(not value.strip() for value in row)
 
@@ -168,9 +157,13 @@ def _int(text: str, what: str) -> int:
 def read_asterisk(stream: Iterable[str], *, zone: tzinfo | None) -> Iterator[Read]:
     """The calls of an Asterisk `Master.csv` (see the module's docstring for its columns)."""
     table = disposition_table("asterisk")
-    for line, row in _rows(stream, "excel"):
-        if _blank(row):
+    parse = csv.reader
+    # One record a line (Asterisk writes no newline inside a field): each line is parsed on its
+    # own, so that a damaged line (an unbalanced quote) cannot swallow the lines after it.
+    for line, text in enumerate(stream, start=1):
+        if not text.strip():
             continue
+        row = next(parse((text,)))
         try:
             yield _asterisk_call(line, row, zone, table)
         except ValueError as exc:
