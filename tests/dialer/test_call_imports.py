@@ -172,8 +172,10 @@ def test_optional_asterisk_columns_are_recognized(floor, import_file) -> None:
 
 
 def test_caller_id_names_with_quotes_survive_the_quoting(floor, import_file) -> None:
-    quoted = Cdr(clid='"ANDRO ""HOME"" ENERGY" <2077840100>')
-    assert '"""ANDRO """"HOME"""" ENERGY"" <2077840100>"' in quoted.line()
+    # Asterisk merges a caller ID as "name" <number> without escaping the name's own quotes;
+    # cdr_csv.c then doubles every quote of the field
+    quoted = Cdr(clid='"ANDRO "HOME" ENERGY" <2077840100>')
+    assert ',"""ANDRO ""HOME"" ENERGY"" <2077840100>",' in quoted.line()
     import_file(master_csv([quoted]), telemarketer="Claire F.", campaign="heat-pumps")
     assert stored(floor)[0]["caller_id_name"] == 'ANDRO "HOME" ENERGY'
 
@@ -372,3 +374,46 @@ def test_any_strings_asterisk_quotes_are_read_back(
     assert read.fields["called_number"] == "12075550123"
     assert read.fields["duration_seconds"] == 95
     assert read.fields.get("caller_id_number") == "2077840100"
+
+
+local_moments = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=local_moments,
+    near=st.sampled_from(
+        [
+            None,
+            datetime(2026, 3, 8, 2),
+            datetime(2026, 11, 1, 1),
+            datetime(2026, 4, 5, 1, 30),
+            datetime(2026, 10, 4, 2),
+        ]
+    ),
+    minutes=st.integers(min_value=-90, max_value=90),
+    zone=st.sampled_from(
+        ["America/New_York", "America/Phoenix", "Australia/Lord_Howe", "America/St_Johns", "UTC"]
+    ),
+)
+def test_the_hourly_offset_shortcut_reads_every_time_as_the_zone_does(
+    moment: datetime, near: datetime | None, minutes: int, zone: str
+) -> None:
+    """LocalTimes reuses an hour's offset; it must answer exactly as local_instant does."""
+    from datetime import timedelta
+
+    if near is not None:
+        moment = near + timedelta(minutes=minutes, seconds=moment.second)
+    text = moment.replace(microsecond=0).strftime("%Y-%m-%d %H:%M:%S")
+    tz = files.zone_named(zone)
+    clock = files.LocalTimes(tz)
+    for _ in range(2):  # the first reading fills the hour's cache, the second uses it
+        try:
+            slow: datetime | str = files.local_instant(text, tz, what="t")
+        except ValueError as exc:
+            slow = str(exc)
+        try:
+            fast: datetime | str = clock.instant(text, what="t")
+        except ValueError as exc:
+            fast = str(exc)
+        assert fast == slow

@@ -21,7 +21,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -37,7 +37,7 @@ DISPOSITIONS = frozenset(
 )
 _ASTERISK_BASE = 16
 _UNIQUEID = re.compile(r"^(?:[\w.-]+-)?\d{9,}\.\d+$")
-_CLID = re.compile(r'^\s*"?(?P<name>.*?)"?\s*<(?P<number>[^>]*)>\s*$')
+_CLID = re.compile(r"^(?P<name>.*?)\s*<(?P<number>[^<>]*)>\s*$")  # the number: the last <…>
 # VICIdial's system users: the dialer itself, with no agent on the line.
 _VICIDIAL_SYSTEM_USERS = frozenset({"", "VDAD", "VDCL", "VDAC"})
 
@@ -101,12 +101,52 @@ def local_instant(text: str, zone: tzinfo | None, *, what: str) -> datetime:
     if moment.tzinfo is None:
         if zone is None:
             raise ValueError(f"{what} {text!r} has no zone: give --timezone")
-        local = moment.replace(tzinfo=zone)
-        instant = local.astimezone(UTC)
-        if instant.astimezone(zone).replace(tzinfo=None) != moment:
-            raise ValueError(f"{what} {text!r} does not exist in {zone} (clocks skipped it)")
-        return instant.replace(microsecond=0)
+        return _in_zone(moment, zone, text, what)
     return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def _in_zone(moment: datetime, zone: tzinfo, text: str, what: str) -> datetime:
+    instant = moment.replace(tzinfo=zone).astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != moment:
+        raise ValueError(f"{what} {text!r} does not exist in {zone} (clocks skipped it)")
+    return instant.replace(microsecond=0)
+
+
+class LocalTimes:
+    """`local_instant` for the many times of one file: the zone's offset is worked out once per
+    hour and reused, except in an hour whose offset changes (then each time is worked out)."""
+
+    def __init__(self, zone: tzinfo | None) -> None:
+        self.zone = zone
+        self._offsets: dict[str, timedelta | None] = {}
+
+    def instant(self, text: str, *, what: str) -> datetime:
+        zone = self.zone
+        if zone is None or len(text) != 19 or text[10] != " ":
+            return local_instant(text, zone, what=what)
+        key = text[:13]
+        if key not in self._offsets:
+            self._offsets[key] = self._offset_of_hour(key)
+        offset = self._offsets[key]
+        if offset is None:
+            return local_instant(text, zone, what=what)
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{what} {text!r} is not a time (YYYY-MM-DD HH:MM:SS)") from None
+        return (moment - offset).replace(tzinfo=UTC, microsecond=0)
+
+    def _offset_of_hour(self, key: str) -> timedelta | None:
+        assert self.zone is not None
+        try:
+            first = datetime.fromisoformat(key + ":00:00")
+            last = datetime.fromisoformat(key + ":59:59")
+            start = _in_zone(first, self.zone, key, "time")
+            end = _in_zone(last, self.zone, key, "time")
+        except ValueError:
+            return None
+        before, after = first - start.replace(tzinfo=None), last - end.replace(tzinfo=None)
+        return before if before == after else None
 
 
 @lru_cache(maxsize=1)
@@ -140,8 +180,10 @@ def _clid(text: str) -> tuple[str | None, str | None]:
     if found is None:
         bare = text.strip().strip('"').strip()
         return None, bare or None
-    name = found["name"].replace('""', '"').strip() or None
-    return name, found["number"].strip() or None
+    name = found["name"].strip()
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        name = name[1:-1]
+    return name.strip() or None, found["number"].strip() or None
 
 
 def _int(text: str, what: str) -> int:
@@ -157,6 +199,7 @@ def _int(text: str, what: str) -> int:
 def read_asterisk(stream: Iterable[str], *, zone: tzinfo | None) -> Iterator[Read]:
     """The calls of an Asterisk `Master.csv` (see the module's docstring for its columns)."""
     table = disposition_table("asterisk")
+    clock = LocalTimes(zone)
     parse = csv.reader
     # One record a line (Asterisk writes no newline inside a field): each line is parsed on its
     # own, so that a damaged line (an unbalanced quote) cannot swallow the lines after it.
@@ -165,7 +208,7 @@ def read_asterisk(stream: Iterable[str], *, zone: tzinfo | None) -> Iterator[Rea
             continue
         row = next(parse((text,)))
         try:
-            yield _asterisk_call(line, row, zone, table)
+            yield _asterisk_call(line, row, clock, table, text)
         except ValueError as exc:
             yield LineProblem(line, str(exc))
 
@@ -185,7 +228,9 @@ def _asterisk_tail(rest: list[str]) -> tuple[str | None, str | None]:
     return None, sequence
 
 
-def _asterisk_call(line: int, row: list[str], zone: tzinfo | None, table: dict[str, str]) -> Read:
+def _asterisk_call(
+    line: int, row: list[str], clock: LocalTimes, table: dict[str, str], text: str
+) -> Read:
     if not _ASTERISK_BASE <= len(row) <= _ASTERISK_BASE + 5:
         raise ValueError(
             f"{len(row)} columns; an Asterisk Master.csv line has 16 to 21 "
@@ -204,7 +249,7 @@ def _asterisk_call(line: int, row: list[str], zone: tzinfo | None, table: dict[s
     name, number = _clid(clid)
     fields: dict[str, Any] = {
         "called_number": dst.strip() or None,
-        "started_at": local_instant(start, zone, what="start"),
+        "started_at": clock.instant(start, what="start"),
         "duration_seconds": billsec,
         "disposition": disposition,
         "outcome": f"asterisk {raw_disposition}",
@@ -215,9 +260,10 @@ def _asterisk_call(line: int, row: list[str], zone: tzinfo | None, table: dict[s
         fields["caller_id_name"] = name[:40]
     if src.strip():
         fields["calling_number"] = src.strip()
-    content = _digest(row)
+    # the line as Asterisk wrote it, whatever its line ending, identifies it
+    content = hashlib.sha256(text.rstrip("\r\n").encode("utf-8", "replace")).hexdigest()[:32]
     key = f"asterisk:{uniqueid}" + (f".{sequence}" if sequence else "") if uniqueid else "asterisk"
-    return FileCall(line, f"{key}:{content}", fields)
+    return FileCall(line, f"{key[:160]}:{content}", fields)
 
 
 # -- VICIdial -------------------------------------------------------------------------------

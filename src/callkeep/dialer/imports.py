@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,22 +208,33 @@ def _write(
     actor: str,
     context: _Context,
     source: str,
-    checked: list[tuple[int, str, dict[str, Any]]],
+    calls: list[files.FileCall],
     tally: _Tally,
+    prepare: Callable[[files.FileCall], dict[str, Any]],
 ) -> None:
-    """Stores the chunk's new calls in one transaction; the ones already stored are repeats."""
-    if not checked:
+    """Stores the chunk's new calls in one transaction; the ones already stored are repeats
+    (found first, so that a file imported again costs a look-up a line, not a check)."""
+    if not calls:
         return
-    with db.transaction() as session, collection_paused(len(checked)):
+    with db.transaction() as session, collection_paused(len(calls)):
         known = peers.recorded_external_ids(
-            session=session, seller_id=context.seller_id, ids=[c[1] for c in checked]
+            session=session, seller_id=context.seller_id, ids=[c.external_id for c in calls]
         )
         fresh: list[dict[str, Any]] = []
-        for _line, external_id, row in checked:
-            if external_id in known:
+        for read in calls:
+            if read.external_id in known:
                 tally.report.repeats += 1
                 continue
-            known.add(external_id)  # the same line twice in one file is one call
+            try:
+                row = prepare(read)
+            except ValueError as exc:  # includes pydantic's ValidationError
+                message = _validation_text(exc) if isinstance(exc, ValidationError) else str(exc)
+                tally.problem(source, read.line, message)
+                continue
+            except InvalidInput as exc:
+                tally.problem(source, read.line, exc.message)
+                continue
+            known.add(read.external_id)  # the same line twice in one file is one call
             fresh.append(row)
         peers.store_calls(session=session, actor=actor, rows=fresh)
     tally.report.imported += len(fresh)
@@ -244,32 +255,22 @@ def _import_stream(
     )
     numbers: dict[str, str | None] = {}
     dialable: dict[str, bool] = {}
+
+    def prepare(read: files.FileCall) -> dict[str, Any]:
+        call_in = _call_in(read, context, dialable)
+        return peers.checked_row(call_in, (context.seller_id, call_in.campaign), numbers)
+
     for chunk in _chunks(reads):
-        checked: list[tuple[int, str, dict[str, Any]]] = []
-        with collection_paused(len(chunk)):
-            for read in chunk:
-                tally.report.lines += 1
-                if isinstance(read, files.Skipped):
-                    tally.report.skipped += 1
-                    continue
-                if isinstance(read, files.LineProblem):
-                    tally.problem(source, read.line, read.message)
-                    continue
-                try:
-                    call_in = _call_in(read, context, dialable)
-                    resolved = (context.seller_id, call_in.campaign)
-                    row = peers.checked_row(call_in, resolved, numbers)
-                except ValueError as exc:  # includes pydantic's ValidationError
-                    message = (
-                        _validation_text(exc) if isinstance(exc, ValidationError) else str(exc)
-                    )
-                    tally.problem(source, read.line, message)
-                    continue
-                except InvalidInput as exc:
-                    tally.problem(source, read.line, exc.message)
-                    continue
-                checked.append((read.line, read.external_id, row))
-        _write(db, actor, context, source, checked, tally)
+        calls: list[files.FileCall] = []
+        for read in chunk:
+            tally.report.lines += 1
+            if isinstance(read, files.FileCall):
+                calls.append(read)
+            elif isinstance(read, files.Skipped):
+                tally.report.skipped += 1
+            else:
+                tally.problem(source, read.line, read.message)
+        _write(db, actor, context, source, calls, tally, prepare)
 
 
 def _validation_text(exc: ValidationError) -> str:
