@@ -171,6 +171,12 @@ def test_optional_asterisk_columns_are_recognized(floor, import_file) -> None:
     ]
 
 
+def test_the_pre_dial_decision_kept_in_the_userfield_is_linked(floor, import_file) -> None:
+    marked = Cdr(userfield="callkeep:01JD8Z2Q4M7T9K3B5X6W0VYHNR")
+    import_file(master_csv([marked]), telemarketer="Claire F.", campaign="heat-pumps")
+    assert stored(floor)[0]["decision_id"] == "01JD8Z2Q4M7T9K3B5X6W0VYHNR"
+
+
 def test_caller_id_names_with_quotes_survive_the_quoting(floor, import_file) -> None:
     # Asterisk merges a caller ID as "name" <number> without escaping the name's own quotes;
     # cdr_csv.c then doubles every quote of the field

@@ -37,6 +37,7 @@ DISPOSITIONS = frozenset(
 )
 _ASTERISK_BASE = 16
 _UNIQUEID = re.compile(r"^(?:[\w.-]+-)?\d{9,}\.\d+$")
+_DECISION_MARK = re.compile(r"^\s*callkeep:([0-9A-Za-z]{10,40})\b")
 _CLID = re.compile(r"^(?P<name>.*?)\s*<(?P<number>[^<>]*)>\s*$")  # the number: the last <…>
 # VICIdial's system users: the dialer itself, with no agent on the line.
 _VICIDIAL_SYSTEM_USERS = frozenset({"", "VDAD", "VDCL", "VDAC"})
@@ -213,19 +214,19 @@ def read_asterisk(stream: Iterable[str], *, zone: tzinfo | None) -> Iterator[Rea
             yield LineProblem(line, str(exc))
 
 
-def _asterisk_tail(rest: list[str]) -> tuple[str | None, str | None]:
-    """(uniqueid, sequence) from the columns after `amaflags`."""
+def _asterisk_tail(rest: list[str]) -> tuple[str | None, str | None, str | None]:
+    """(uniqueid, userfield, sequence) from the columns after `amaflags`."""
     sequence = None
-    if (
-        len(rest) >= 3 and rest[-1].strip().isdigit()
-    ):  # newcdrcolumns: peeraccount, linkedid, sequence
+    if len(rest) >= 3 and rest[-1].strip().isdigit():  # newcdrcolumns: …, linkedid, sequence
         sequence = rest[-1].strip()
         rest = rest[:-3]
     if len(rest) == 2:
-        return rest[0].strip() or None, sequence
-    if len(rest) == 1 and _UNIQUEID.match(rest[0].strip()):
-        return rest[0].strip(), sequence
-    return None, sequence
+        return rest[0].strip() or None, rest[1], sequence
+    if len(rest) == 1:
+        if _UNIQUEID.match(rest[0].strip()):
+            return rest[0].strip(), None, sequence
+        return None, rest[0], sequence
+    return None, None, sequence
 
 
 def _asterisk_call(
@@ -245,7 +246,7 @@ def _asterisk_call(
         raise ValueError("no start time")
     _int(row[12], "duration")
     billsec = _int(row[13], "billsec")
-    uniqueid, sequence = _asterisk_tail(row[_ASTERISK_BASE:])
+    uniqueid, userfield, sequence = _asterisk_tail(row[_ASTERISK_BASE:])
     name, number = _clid(clid)
     fields: dict[str, Any] = {
         "called_number": dst.strip() or None,
@@ -260,6 +261,9 @@ def _asterisk_call(
         fields["caller_id_name"] = name[:40]
     if src.strip():
         fields["calling_number"] = src.strip()
+    decision = _DECISION_MARK.match(userfield or "")
+    if decision is not None:  # the dialplan kept the pre-dial decision: Set(CDR(userfield)=…)
+        fields["decision_id"] = decision[1]
     # the line as Asterisk wrote it, whatever its line ending, identifies it
     content = hashlib.sha256(text.rstrip("\r\n").encode("utf-8", "replace")).hexdigest()[:32]
     key = f"asterisk:{uniqueid}" + (f".{sequence}" if sequence else "") if uniqueid else "asterisk"
