@@ -6,6 +6,7 @@ import sys
 
 import click
 import typer
+from typer._click import exceptions as typer_click
 
 from callkeep.domains import domain_modules
 from callkeep.errors import CallkeepError
@@ -110,6 +111,9 @@ def main() -> None:
         err_console.print("aborted")
         sys.exit(130)
     except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except typer_click.ClickException as exc:  # typer's own click raises its own usage errors
         exc.show()
         sys.exit(exc.exit_code)
     sys.exit(result if isinstance(result, int) else 0)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Literal
 
 import typer
 
 from callkeep.dialer import files, imports
+from callkeep.errors import InvalidInput
 from callkeep.kit.cli import cli_actor, cli_runtime, console, err_console, print_json
 from callkeep.records.cli import calls_app
-
-FormatName = Literal["asterisk-cdr", "vicidial", "csv"]
 
 
 def register(_root: typer.Typer) -> None:
@@ -22,7 +20,7 @@ def register(_root: typer.Typer) -> None:
 @calls_app.command("import")
 def import_calls(
     paths: list[Path] = typer.Argument(..., metavar="FILE...", help="the dialer's files"),
-    file_format: FormatName = typer.Option(
+    file_format: str = typer.Option(
         ..., "--format", help="asterisk-cdr (Master.csv), vicidial (call export) or csv"
     ),
     seller: str | None = typer.Option(None, help="seller id or slug (default seller if absent)"),
@@ -41,6 +39,10 @@ def import_calls(
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
 ) -> None:
     """Imports call records from dialer files, each line once (exit 0 ok, 2 bad input)."""
+    if file_format not in files.FORMATS:
+        raise InvalidInput.for_field(
+            "format", f"{file_format!r}: one of {', '.join(files.FORMATS)}"
+        )
     options = imports.ImportOptions(
         file_format=file_format,
         seller=seller,

@@ -6,12 +6,14 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
 
 import httpx
 import typer
 
 from callkeep.auth import access
+from callkeep.errors import InvalidInput
 from callkeep.kit.cli import cli_actor, cli_runtime, console, err_console, print_json
 from callkeep.kit.clock import iso, parse_instant, utcnow
 from callkeep.requests import dialer_webhooks, dnc_export, review, service, webhooks
@@ -208,7 +210,7 @@ def review_resolve(
 
 @dnc_app.command("export")
 def export(
-    file_format: ExportFormat = typer.Option(
+    file_format: str = typer.Option(
         "vicidial", "--format", help="vicidial (its DNC list file) or plain (one number a line)"
     ),
     seller: str | None = typer.Option(None, help="seller id or slug (default seller if absent)"),
@@ -220,6 +222,8 @@ def export(
     ),
 ) -> None:
     """Writes the numbers (and whole area codes, as NPAXXXXXXX) the dialer must suppress."""
+    if file_format not in ("vicidial", "plain"):
+        raise InvalidInput.for_field("format", f"{file_format!r}: vicidial or plain")
     since_at = service.parse_bound(since, field="since") if since else None
     rt = cli_runtime()
     handle = sys.stdout
@@ -233,7 +237,7 @@ def export(
                 session=session,
                 folder=rt.settings.snapshot_dir,
                 out=handle,
-                file_format=file_format,
+                file_format=cast(ExportFormat, file_format),
                 seller=seller,
                 at=utcnow(),
                 since=since_at,
