@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,6 +16,7 @@ import pytest
 from dialer_fixtures import Cdr, master_csv, vicidial_export, vicidial_row
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from served import callkeep
 from sqlalchemy import func, select
 
 from callkeep.dialer import files, imports
@@ -423,3 +431,44 @@ def test_the_hourly_offset_shortcut_reads_every_time_as_the_zone_does(
         except ValueError as exc:
             fast = str(exc)
         assert fast == slow
+
+
+def test_an_import_killed_mid_file_and_run_again_keeps_every_call_once(tmp_path) -> None:
+    """The command line killed (SIGKILL) after some chunks committed, then run again."""
+    data = tmp_path / "data"
+    callkeep(data, "sellers", "add", "Androscoggin Home Energy", "--slug", "andro", "--default")
+    callkeep(data, "campaigns", "add", "heat-pumps", "--subject", "heat pumps")
+    total = imports.CHUNK * 12
+    path = tmp_path / "Master.csv"
+    records = (
+        Cdr(dst=f"207555{1000 + i % 9000:04d}", uniqueid=f"1762090000.{i}") for i in range(total)
+    )
+    path.write_text("".join(r.line() + "\n" for r in records), encoding="utf-8")
+    args = [sys.executable, "-m", "callkeep", "calls", "import", str(path), "--format",
+            "asterisk-cdr", "--campaign", "heat-pumps", "--telemarketer", "Claire F.",
+            "--timezone", "America/New_York"]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k != "CALLKEEP_DATABASE_URL"}
+    env["CALLKEEP_DATA_DIR"] = str(data)
+
+    def stored_count() -> int:
+        with sqlite3.connect(data / "callkeep.db", timeout=30) as conn:
+            return int(conn.execute("SELECT count(*) FROM calls").fetchone()[0])
+
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while stored_count() == 0 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    at_kill = stored_count()
+    assert 0 < at_kill < total, "the kill came mid-file"
+    assert at_kill % imports.CHUNK == 0  # whole chunks only
+    again = subprocess.run([*args, "--json"], env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    report = json.loads(again.stdout)
+    assert (report["repeats"], report["imported"]) == (at_kill, total - at_kill)
+    with sqlite3.connect(data / "callkeep.db") as conn:
+        distinct, rows = conn.execute(
+            "SELECT count(DISTINCT external_call_id), count(*) FROM calls"
+        ).fetchone()
+    assert distinct == rows == total
