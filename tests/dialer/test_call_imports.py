@@ -194,9 +194,54 @@ def test_caller_id_names_with_quotes_survive_the_quoting(floor, import_file) -> 
     assert stored(floor)[0]["caller_id_name"] == 'ANDRO "HOME" ENERGY'
 
 
-def test_the_dialers_zone_is_required_for_local_times(floor, import_file) -> None:
-    with pytest.raises(InvalidInput, match="--timezone"):
-        import_file(master_csv([Cdr()]), timezone=None)
+@pytest.fixture
+def machine_in_maine(monkeypatch: pytest.MonkeyPatch):
+    """This process's local time is Maine's (TZ), as the C library sees it."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_without_a_zone_asterisk_times_are_this_machines_local_time(
+    floor, import_file, machine_in_maine
+) -> None:
+    summer = Cdr(start=datetime(2026, 7, 6, 9, 0), answer=None, end=datetime(2026, 7, 6, 9, 0, 20))
+    summer.disposition, summer.uniqueid = "BUSY", "1783342800.7"
+    report = import_file(
+        master_csv([summer, Cdr()]), timezone=None, telemarketer="Claire F.", campaign="heat-pumps"
+    )
+    assert report.imported == 2 and report.timezone == "this machine's local time"
+    july, november = stored(floor)
+    assert july["started_at"] == datetime(2026, 7, 6, 13, 0, tzinfo=UTC)
+    assert november["started_at"] == datetime(2026, 11, 2, 14, 0, 5, tzinfo=UTC)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(moment=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31)))
+def test_this_machines_local_time_is_read_as_its_zone_is(
+    machine_in_maine, moment: datetime
+) -> None:
+    """SYSTEM_LOCAL (the C library's localtime) against the IANA zone it is set to."""
+    from zoneinfo import ZoneInfo
+
+    text = moment.replace(microsecond=0).strftime("%Y-%m-%d %H:%M:%S")
+    repeated = moment.month == 11 and moment.day in (1, 7) and moment.hour == 1
+    if repeated:  # the autumn hour happens twice: the C library may take either
+        return
+    answers = []
+    for zone in (files.SYSTEM_LOCAL, ZoneInfo("America/New_York")):
+        try:
+            answers.append(files.local_instant(text, zone, what="t"))
+        except ValueError:
+            answers.append("skipped by the clocks")
+    assert answers[0] == answers[1]
+
+
+def test_an_unknown_zone_is_refused(floor, import_file) -> None:
     with pytest.raises(InvalidInput, match="not an IANA time zone"):
         import_file(master_csv([Cdr()]), timezone="Maine/Auburn")
 

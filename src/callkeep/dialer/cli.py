@@ -31,7 +31,8 @@ def import_calls(
         None, help="who placed the calls when the file does not say (310.5(a)(2)(i))"
     ),
     timezone: str | None = typer.Option(
-        None, help="the dialer's IANA zone for its local times, e.g. America/New_York"
+        None,
+        help="the dialer's IANA zone, e.g. America/New_York (default: this machine's local time)",
     ),
     column_map: Path | None = typer.Option(
         None, "--map", help="TOML: column name = callkeep field (csv; [dispositions] for any)"
@@ -65,6 +66,8 @@ def import_calls(
 
 def show_report(report: imports.ImportReport) -> None:
     """The report as a person reads it: counts on stdout, each problem line on stderr."""
+    if report.timezone:
+        err_console.print(f"times read in {report.timezone}", soft_wrap=True)
     console.print(
         f"{report.lines} lines: {report.imported} calls imported, {report.repeats} already "
         f"recorded, {report.skipped} not calls, {report.problems} with problems "

@@ -27,7 +27,7 @@ from callkeep.dialer.lines import (
     not_calls,
 )
 from callkeep.dialer.mapped import MAPPABLE, ColumnMap, load_map, read_mapped
-from callkeep.dialer.times import LocalTimes, local_instant, zone_named
+from callkeep.dialer.times import SYSTEM_LOCAL, LocalTimes, local_instant, zone_named
 from callkeep.dialer.vicidial import read_vicidial
 from callkeep.errors import InvalidInput
 
@@ -35,6 +35,7 @@ __all__ = [
     "DISPOSITIONS",
     "FORMATS",
     "MAPPABLE",
+    "SYSTEM_LOCAL",
     "ColumnMap",
     "FileCall",
     "Format",

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
 from typing import IO, Any
 
@@ -51,6 +52,7 @@ class ImportReport(BaseModel):
     skipped: int = 0
     problems: int = 0
     first_problems: list[LineProblemOut] = []
+    timezone: str | None = None
     seconds: float = 0.0
 
 
@@ -90,10 +92,17 @@ def check_options(options: ImportOptions) -> None:
         raise InvalidInput.for_field(
             "format", f"{options.file_format!r}: one of {', '.join(files.FORMATS)}"
         )
-    needs_zone = {"asterisk-cdr": "Asterisk", "vicidial": "VICIdial"}.get(options.file_format)
-    files.zone_named(options.timezone, required_for=needs_zone)
+    zone_of(options)
     if options.file_format == "csv" and options.column_map is None:
         raise InvalidInput.for_field("map", "a csv file needs --map FILE naming its columns")
+
+
+def zone_of(options: ImportOptions) -> tzinfo | None:
+    """The zone the file's local times are read in: `--timezone`, else (Asterisk and VICIdial
+    write the server's local time) this machine's local time; a mapped CSV has none by default
+    (a time without an offset is then reported)."""
+    default = None if options.file_format == "csv" else files.SYSTEM_LOCAL
+    return files.zone_named(options.timezone, default=default)
 
 
 def _campaign_of(view: dict[str, Any]) -> _Campaign:
@@ -249,7 +258,7 @@ def _import_stream(
     stream: Iterable[str],
     tally: _Tally,
 ) -> None:
-    zone = files.zone_named(options.timezone)
+    zone = zone_of(options)
     reads = files.read_calls(
         stream, file_format=options.file_format, zone=zone, column_map=options.column_map
     )
@@ -311,7 +320,8 @@ def import_calls(
     started = time.perf_counter()
     check_options(options)
     context = _context(db, options)
-    report = ImportReport(files=[])
+    zone = zone_of(options)
+    report = ImportReport(files=[], timezone=None if zone is None else str(zone))
     tally = _Tally(report)
     for source, stream in sources:
         report.files.append(source)

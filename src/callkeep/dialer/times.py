@@ -1,23 +1,51 @@
-"""A dialer's local times read into UTC to the second, in its IANA zone."""
+"""A dialer's local times read into UTC to the second, in its IANA zone (or, as Asterisk
+writes them by default, in this machine's local time)."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from callkeep.errors import InvalidInput
 
 
-def zone_named(name: str | None, *, required_for: str | None = None) -> tzinfo | None:
-    """The IANA zone `name` (``America/New_York``, ``UTC``); None when not given."""
-    if name is None or not name.strip():
-        if required_for:
-            raise InvalidInput.for_field(
-                "timezone",
-                f"{required_for} files hold the dialer's local time: say which zone with "
-                "--timezone (e.g. America/New_York, or UTC if the dialer writes GMT)",
-            )
+class _SystemLocal(tzinfo):
+    """This machine's local time, as the C library keeps it (`localtime_r`, the way Asterisk
+    writes its CDR times): each moment's offset is asked of the system, DST included."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        if dt is None:
+            return None
+        naive = dt.replace(tzinfo=None, microsecond=0)
+        seconds = time.mktime(naive.timetuple())  # tm_isdst = -1: the system decides
+        return naive - datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
         return None
+
+    def tzname(self, dt: datetime | None) -> str:
+        return "local"
+
+    def fromutc(self, dt: datetime) -> datetime:
+        seconds = (dt.replace(tzinfo=None) - _EPOCH).total_seconds()
+        local = datetime(*time.localtime(seconds)[:6], dt.microsecond)
+        return local.replace(tzinfo=self)
+
+    def __repr__(self) -> str:
+        return "this machine's local time"
+
+    __str__ = __repr__
+
+
+_EPOCH = datetime(1970, 1, 1)
+SYSTEM_LOCAL: tzinfo = _SystemLocal()
+
+
+def zone_named(name: str | None, *, default: tzinfo | None = None) -> tzinfo | None:
+    """The IANA zone `name` (``America/New_York``, ``UTC``); `default` when not given."""
+    if name is None or not name.strip():
+        return default
     try:
         return ZoneInfo(name.strip())
     except (ZoneInfoNotFoundError, ValueError):
