@@ -22,6 +22,7 @@ from callkeep.kit.openapi import document_errors
 from callkeep.kit.runtime import Runtime, build_runtime
 from callkeep.operations.service import metrics_for
 from callkeep.reports import schedule as retention_schedule
+from callkeep.requests.dialer_webhooks import start_dispatcher
 
 UPLOAD_PATHS = (
     "/api/v1/lists/imports",
@@ -29,6 +30,7 @@ UPLOAD_PATHS = (
     "/api/v1/imports",
     "/lists/imports",
     "/scrubs",
+    "/api/v1/calls/imports",
 )
 # a batch of 1,000 calls with notes outgrows the body limit of one request
 BATCH_LIMITS = {"/api/v1/calls/batch": 8 * 1024 * 1024}
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop_checkpoints = rt.db.checkpoint_in_background()
         stop_retention = retention_schedule.start(rt)
+        deliveries = start_dispatcher(rt.db)  # each new DNC request, to the dialers
         # Everything loaded so far (modules, mappers, schemas, routes) lives as long as the
         # server: keep it out of the cycle collector's full passes, which would otherwise walk
         # it all and stall every request in flight for tens of milliseconds.
@@ -63,6 +66,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             gc.unfreeze()  # an app stopped in a longer-lived process (tests) is collectable
             stop_checkpoints()
             stop_retention()
+            deliveries.stop()
 
     app = FastAPI(
         lifespan=lifespan,

@@ -14,6 +14,7 @@ DOMAINS = (
     "rules",
     "checks",
     "requests",
+    "dialer",
     "reports",
     "backup",
     "operations",

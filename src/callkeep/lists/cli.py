@@ -106,8 +106,16 @@ def import_files(
         None, "--accessed-by", help="entity that accessed the registry"
     ),
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
+    file_format: str = typer.Option(
+        "plain", "--format", help="plain (FTC and plain lists) or vicidial (its DNC download)"
+    ),
 ) -> None:
     """Imports list files as the next version of a list (exit 0 ok, 2 bad input)."""
+    if file_format == "vicidial":
+        _import_vicidial(files, list_name=list_name, as_of=parse_as_of(as_of), as_json=as_json)
+        return
+    if file_format != "plain":
+        raise InvalidInput.for_field("format", f"{file_format!r}: plain or vicidial")
     request = imports.ImportRequest(
         paths=files,
         list_name=list_name,
@@ -132,6 +140,37 @@ def import_files(
         print_json(report.model_dump(mode="json"))
     else:
         show_report(report)
+
+
+def _import_vicidial(
+    files: list[Path], *, list_name: str, as_of: date | None, as_json: bool
+) -> None:
+    from callkeep.lists import vicidial
+
+    rt = cli_runtime()
+    with rt.db.transaction() as session:
+        done = vicidial.import_dnc_download(
+            session=session,
+            actor=cli_actor(),
+            folder=rt.settings.snapshot_dir,
+            max_unzipped=rt.settings.max_unzipped_bytes,
+            paths=files,
+            list_name=list_name,
+            as_of=as_of,
+        )
+        codes = [EntityEntryOut.model_validate(e, from_attributes=True) for e in done.area_codes]
+    if as_json:
+        print_json(
+            {
+                "numbers": done.numbers.model_dump(mode="json") if done.numbers else None,
+                "area_codes": [c.model_dump(mode="json") for c in codes],
+            }
+        )
+        return
+    if done.numbers is not None:
+        show_report(done.numbers)
+    for code in codes:
+        console.print(f"  area code {code.area_code} blocked ({code.reference}, entry {code.id})")
 
 
 @lists_app.command("status")

@@ -305,3 +305,28 @@ class BinaryContent(Exception):
     def __init__(self, source: str) -> None:
         super().__init__(source)
         self.source = source
+
+
+_VICIDIAL_AREA_CODE = re.compile(rb"^\s*(\d{3})[Xx]{7}\s*$")
+
+
+def split_vicidial_dnc(source: IO[bytes], out: IO[bytes]) -> tuple[list[tuple[int, int]], int]:
+    """VICIdial's DNC download (`list_download.php`: a `phone_number` header, one number a
+    line; in AREACODE mode an entry ``NPAXXXXXXX`` blocks a whole area code).
+
+    Copies `source` to `out` with each area-code line left blank, so the numbers are read as
+    any list file is and every line keeps its number. Returns each (line, area code), and how
+    many other lines hold anything but the header.
+    """
+    found: list[tuple[int, int]] = []
+    others = 0
+    for number, line in enumerate(source, start=1):
+        match = _VICIDIAL_AREA_CODE.match(line)
+        if match is not None:
+            found.append((number, int(match[1])))
+            out.write(b"\n")
+            continue
+        out.write(line)
+        if line.strip() and not (number == 1 and line.strip().lower() == b"phone_number"):
+            others += 1
+    return found, others

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callkeep.kit.crypto import EncryptedText
@@ -97,3 +97,38 @@ class WebhookSecret(Recorded):
 
     channel: Mapped[str] = mapped_column(String(20), index=True)
     secret: Mapped[str] = mapped_column(EncryptedText)
+
+
+class DialerWebhook(Recorded):
+    """A dialer that is told of each new request (`dialer_webhooks`); None seller: every one."""
+
+    __tablename__ = "dnc_dialer_webhooks"
+
+    url: Mapped[str] = mapped_column(EncryptedText)  # may hold the dialer's credentials
+    seller_slug: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    secret: Mapped[str] = mapped_column(EncryptedText)
+
+
+class DialerWebhookEnd(Recorded):
+    """The end of a dialer webhook: from then on it is told nothing."""
+
+    __tablename__ = "dnc_dialer_webhook_ends"
+
+    webhook_id: Mapped[str] = mapped_column(String(26), unique=True)
+
+
+class DialerDelivery(Recorded):
+    """One attempt to tell a dialer of one request, and how it went."""
+
+    __tablename__ = "dnc_dialer_deliveries"
+    __table_args__ = (
+        Index("ix_dnc_dialer_deliveries_webhook_request", "webhook_id", "request_id"),
+    )
+
+    webhook_id: Mapped[str] = mapped_column(String(26))
+    request_id: Mapped[str] = mapped_column(String(26))
+    attempt: Mapped[int] = mapped_column(Integer)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    delivered: Mapped[bool] = mapped_column(Boolean)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
 from callkeep.lists import service as lists_service
+from callkeep.lists import suppression as lists_suppression
+from callkeep.lists.suppression import Suppression
 from callkeep.records import queries as records_queries
 
 
@@ -96,4 +99,13 @@ def revoke_consents(
         channel=channel,
         evidence=evidence,
         reference=reference,
+    )
+
+
+def seller_suppression(
+    *, session: Session, folder: Path, seller: Seller, at: datetime, since: datetime | None
+) -> Suppression:
+    """Every number and area code on the seller's own list at `at` (added after `since`)."""
+    return lists_suppression.seller_suppression(
+        session=session, folder=folder, seller_slug=seller.slug, at=at, since=since
     )

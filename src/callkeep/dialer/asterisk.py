@@ -1,0 +1,110 @@
+"""Asterisk's `Master.csv` (`cdr/cdr_csv.c`, `build_csv_record`), a line at a time.
+
+Asterisk (`cdr/cdr_csv.c`): no header; `accountcode, src, dst, dcontext, clid, channel,
+dstchannel, lastapp, lastdata, start, answer, end, duration, billsec, disposition, amaflags`,
+then `uniqueid` and/or `userfield` when configured, then `peeraccount, linkedid, sequence` when
+`newcdrcolumns` is on. Strings are double-quoted with inner quotes doubled, integers bare, an
+unset time (the `answer` of an unanswered call) empty.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from datetime import tzinfo
+from typing import Any
+
+from callkeep.dialer.lines import FileCall, LineProblem, Read, disposition_table, whole_seconds
+from callkeep.dialer.times import LocalTimes
+
+_ASTERISK_BASE = 16
+_UNIQUEID = re.compile(r"^(?:[\w.-]+-)?\d{9,}\.\d+$")
+_DECISION_MARK = re.compile(r"^\s*callkeep:([0-9A-Za-z]{10,40})\b")
+_CLID = re.compile(r"^(?P<name>.*?)\s*<(?P<number>[^<>]*)>\s*$")  # the number: the last <…>
+
+
+def _clid(text: str) -> tuple[str | None, str | None]:
+    """`"Name" <number>` as (name, number); a bare number as (None, number)."""
+    found = _CLID.match(text)
+    if found is None:
+        bare = text.strip().strip('"').strip()
+        return None, bare or None
+    name = found["name"].strip()
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        name = name[1:-1]
+    return name.strip() or None, found["number"].strip() or None
+
+
+def read_asterisk(stream: Iterable[str], *, zone: tzinfo | None) -> Iterator[Read]:
+    """The calls of an Asterisk `Master.csv` (see the module's docstring for its columns)."""
+    table = disposition_table("asterisk")
+    clock = LocalTimes(zone)
+    parse = csv.reader
+    # One record a line (Asterisk writes no newline inside a field): each line is parsed on its
+    # own, so that a damaged line (an unbalanced quote) cannot swallow the lines after it.
+    for line, text in enumerate(stream, start=1):
+        if not text.strip():
+            continue
+        row = next(parse((text,)))
+        try:
+            yield _asterisk_call(line, row, clock, table, text)
+        except ValueError as exc:
+            yield LineProblem(line, str(exc))
+
+
+def _asterisk_tail(rest: list[str]) -> tuple[str | None, str | None, str | None]:
+    """(uniqueid, userfield, sequence) from the columns after `amaflags`."""
+    sequence = None
+    if len(rest) >= 3 and rest[-1].strip().isdigit():  # newcdrcolumns: …, linkedid, sequence
+        sequence = rest[-1].strip()
+        rest = rest[:-3]
+    if len(rest) == 2:
+        return rest[0].strip() or None, rest[1], sequence
+    if len(rest) == 1:
+        if _UNIQUEID.match(rest[0].strip()):
+            return rest[0].strip(), None, sequence
+        return None, rest[0], sequence
+    return None, None, sequence
+
+
+def _asterisk_call(
+    line: int, row: list[str], clock: LocalTimes, table: dict[str, str], text: str
+) -> Read:
+    if not _ASTERISK_BASE <= len(row) <= _ASTERISK_BASE + 5:
+        raise ValueError(
+            f"{len(row)} columns; an Asterisk Master.csv line has 16 to 21 "
+            "(accountcode … amaflags, then uniqueid, userfield, peeraccount, linkedid, sequence)"
+        )
+    src, dst, clid, start = row[1], row[2], row[4], row[9]
+    raw_disposition = row[14].strip().upper()
+    disposition = table.get(raw_disposition)
+    if disposition is None:
+        raise ValueError(f"disposition {row[14]!r} is not one Asterisk writes")
+    if not start.strip():
+        raise ValueError("no start time")
+    whole_seconds(row[12], "duration")
+    billsec = whole_seconds(row[13], "billsec")
+    uniqueid, userfield, sequence = _asterisk_tail(row[_ASTERISK_BASE:])
+    name, number = _clid(clid)
+    fields: dict[str, Any] = {
+        "called_number": dst.strip() or None,
+        "started_at": clock.instant(start, what="start"),
+        "duration_seconds": billsec,
+        "disposition": disposition,
+        "outcome": f"asterisk {raw_disposition}",
+    }
+    if number:
+        fields["caller_id_number"] = number
+    if name:
+        fields["caller_id_name"] = name[:40]
+    if src.strip():
+        fields["calling_number"] = src.strip()
+    decision = _DECISION_MARK.match(userfield or "")
+    if decision is not None:  # the dialplan kept the pre-dial decision: Set(CDR(userfield)=…)
+        fields["decision_id"] = decision[1]
+    # the line as Asterisk wrote it, whatever its line ending, identifies it
+    content = hashlib.sha256(text.rstrip("\r\n").encode("utf-8", "replace")).hexdigest()[:32]
+    key = f"asterisk:{uniqueid}" + (f".{sequence}" if sequence else "") if uniqueid else "asterisk"
+    return FileCall(line, f"{key[:160]}:{content}", fields)

@@ -1,0 +1,65 @@
+"""What the dialer domain reads and writes of the records domain: sellers and campaigns, the
+call checks, and the bulk path that stores calls with their ledger entries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callkeep.ledger import service as ledger
+from callkeep.records import call_checks, resolve
+from callkeep.records import models as m
+from callkeep.records.directory import Directory, directory
+from callkeep.records.schemas import CallIn
+
+__all__ = ["Directory", "checked_row", "employee_id_for", "parties", "recorded_external_ids"]
+
+_IN_CHUNK = 500
+
+
+def parties(*, session: Session) -> Directory:
+    """The sellers and campaigns as this session sees them."""
+    return directory(session=session)
+
+
+def employee_id_for(*, session: Session, ref: str) -> str | None:
+    """The employee with this id or fictitious name, if there is one."""
+    return resolve.employee_id_for(session=session, ref=ref)
+
+
+def checked_row(
+    call_in: CallIn, resolved: tuple[str, str | None], numbers: dict[str, str | None]
+) -> dict[str, Any]:
+    """The call's column values, checked as every call record is (310.5(a)(2) complete,
+    E.164, UTC); raises InvalidInput naming each problem. Seller and campaign are resolved."""
+    row = call_checks.resolved_row(call_in, resolved, numbers)
+    row["idempotency_key"] = None
+    return row
+
+
+def recorded_external_ids(*, session: Session, seller_id: str, ids: Sequence[str]) -> set[str]:
+    """Which of `ids` the seller's calls already hold as their external call id.
+
+    Takes the ledger's append lock first, so that two imports of one file queue and the second
+    finds what the first stored."""
+    ledger.lock(session=session)
+    found: set[str] = set()
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), _IN_CHUNK):
+        part = unique[start : start + _IN_CHUNK]
+        found.update(
+            session.scalars(
+                select(m.Call.external_call_id).where(
+                    m.Call.seller_id == seller_id, m.Call.external_call_id.in_(part)
+                )
+            )
+        )
+    return found
+
+
+def store_calls(*, session: Session, actor: str, rows: list[dict[str, Any]]) -> list[str]:
+    """Stores checked call rows through the ledger's bulk path; returns their ids."""
+    return ledger.record_many(session=session, actor=actor, model=m.Call, rows=rows)
