@@ -408,3 +408,8 @@ def consent_revoke(
     with cli_runtime().db.transaction() as session:
         rows = consents.revoke_for(session=session, actor=cli_actor(), revocation_in=revocation_in)
         console.print(f"{len(rows)} consent(s) revoked")
+
+
+# `calls import` (a dialer's own files) is the dialer domain's command in this group: imported
+# here so that the command line, which loads only the domain owning `calls`, always has it.
+from callkeep.dialer import cli as _dialer_cli  # noqa: E402, F401
