@@ -16,6 +16,7 @@ from callkeep.config import Settings, get_settings
 from callkeep.domains import domain_modules, load_models
 from callkeep.kit.http import BodyLimit, install_error_handlers
 from callkeep.kit.runtime import Runtime, build_runtime
+from callkeep.kit.schedule import Schedule
 
 UPLOAD_PATHS = ("/api/v1/lists/imports", "/api/v1/scrubs", "/api/v1/imports")
 HOT_ENDPOINTS = ("callkeep.checks.endpoints", "callkeep.records.endpoints")
@@ -30,10 +31,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         runtime = build_runtime(settings or get_settings())
         migrations.ensure_current(runtime.settings.database_url)
     rt = runtime
+    schedule = _schedule(rt)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop_checkpoints = rt.db.checkpoint_in_background()
+        schedule.start()
         # Everything loaded so far (modules, mappers, schemas, routes) lives as long as the
         # server: keep it out of the cycle collector's full passes, which would otherwise walk
         # it all and stall every request in flight for tens of milliseconds.
@@ -43,6 +46,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             yield
         finally:
             gc.unfreeze()  # an app stopped in a longer-lived process (tests) is collectable
+            schedule.stop()
             stop_checkpoints()
 
     app = FastAPI(
@@ -76,3 +80,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     # outermost: a dialer's well-formed check is answered before the stack above
     app.add_middleware(CheckLane, state=app.state, limit=rt.settings.max_body_bytes)
     return app
+
+
+def _schedule(rt: Runtime) -> Schedule:
+    """The server's background jobs: hourly ledger checkpoints, and backups if scheduled."""
+    from callkeep.backup import tasks as backup_tasks
+    from callkeep.ledger import tasks as ledger_tasks
+
+    return Schedule([*ledger_tasks.jobs(rt), *backup_tasks.jobs(rt)])

@@ -10,7 +10,7 @@ import typer
 from callkeep.auth import access
 from callkeep.kit.cli import cli_actor, cli_runtime, console, print_json
 from callkeep.kit.clock import iso, parse_instant
-from callkeep.requests import review, service, webhooks
+from callkeep.requests import peers, review, service, webhooks
 from callkeep.requests.schemas import Channel, DncRequestCreate, DncRequestOut, RequestStatus
 
 dnc_app = typer.Typer(help="Consumers' Do-Not-Call requests.", no_args_is_help=True)
@@ -66,12 +66,18 @@ def add(
             ),
         )
         out = service.to_out(result.request, created=result.created)
+        out.checkpoint = peers.checkpoint_in_force(session=session)
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
     if not result.created:
         console.print("already recorded earlier; nothing new was added")
     _show(out)
+    if out.checkpoint is not None:
+        console.print(
+            f"  ledger checkpoint in force: {out.checkpoint.size} entries, "
+            f"tree hash {out.checkpoint.root_hash} ({out.checkpoint.origin})"
+        )
 
 
 @dnc_app.command("list")

@@ -12,6 +12,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
+from callkeep.ledger import service as ledger_service
+from callkeep.ledger.schemas import CheckpointOut
 from callkeep.lists import service as lists_service
 from callkeep.records import queries as records_queries
 
@@ -97,3 +99,8 @@ def revoke_consents(
         evidence=evidence,
         reference=reference,
     )
+
+
+def checkpoint_in_force(*, session: Session) -> CheckpointOut | None:
+    """The ledger's newest signed checkpoint, which a consumer's receipt shows (None: none yet)."""
+    return ledger_service.last_checkpoint(session=session)
