@@ -95,3 +95,17 @@ def test_a_backup_signed_by_another_key_is_reported(rt: Runtime, tmp_path: Path)
     result = backup.check(path=archive, keys=other, replay_ledger=False)
     assert result.signed_by_this_key is False and not result.intact
     crypto.install(rt.keys)
+
+
+def test_a_broken_ledger_is_still_backed_up_and_the_backup_says_it_does_not_verify(
+    rt: Runtime, tmp_path: Path
+) -> None:
+    from sqlalchemy import text
+
+    _seed(rt)
+    with rt.db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM ledger_entries WHERE seq = 2"))
+    result = backup.create_verified(rt=rt, out=tmp_path / "evidence.zip")
+    assert (tmp_path / "evidence.zip").is_file()
+    assert not result.intact and any("missing" in p for p in result.problems)
+    assert backup.last_good_backup(rt.settings) is None

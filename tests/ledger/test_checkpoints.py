@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 
 from callkeep.auth import service as auth_service
 from callkeep.auth.models import ApiToken
-from callkeep.errors import InvalidInput
+from callkeep.errors import CallkeepError, InvalidInput
 from callkeep.kit.canonical import digest
 from callkeep.kit.runtime import Runtime
 from callkeep.ledger import checkpoints, merkle, notes
@@ -273,3 +273,22 @@ def test_a_true_checkpoint_signed_by_another_key_is_refused(rt: Runtime) -> None
 def test_text_that_is_no_signed_checkpoint_is_refused_with_a_reason(garbage: str) -> None:
     with pytest.raises(InvalidInput):
         notes.parse_note(garbage)
+
+
+def test_a_damaged_stored_frontier_is_rebuilt_from_the_entries(rt: Runtime) -> None:
+    _tokens(rt, 3)
+    checkpoints.make(rt=rt)
+    with rt.db.engine.begin() as conn:
+        conn.execute(text("UPDATE ledger_checkpoints SET frontier = 'zz'"))
+    _tokens(rt, 2, prefix="u")
+    made = checkpoints.make(rt=rt)
+    leaves = [bytes.fromhex(e.hash) for e in _entries(rt)]
+    assert base64.b64decode(made.root_hash) == merkle.root(leaves)
+
+
+def test_no_checkpoint_is_signed_over_a_ledger_with_missing_entries(rt: Runtime) -> None:
+    _tokens(rt, 4)
+    with rt.db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM ledger_entries WHERE seq = 2"))
+    with pytest.raises(CallkeepError, match="missing"):
+        checkpoints.make(rt=rt)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import hmac
+import logging
 import os
 import shutil
 import tempfile
@@ -50,6 +51,7 @@ VERIFIER_KEY = "checkpoints/verifier-key.txt"
 PARTIAL_SUFFIX = ".partial"
 _WRITERS_LOCK = ".backup.lock"
 _CHUNK = 1 << 20
+_log = logging.getLogger(__name__)
 
 
 class _Hashing:
@@ -122,7 +124,10 @@ def create(*, rt: Runtime, out: Path) -> Manifest:
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     sweep_partials(out.parent)
-    checkpoints.make(rt=rt)  # the backup holds a checkpoint at (nearly) its own head
+    try:
+        checkpoints.make(rt=rt)  # the backup holds a checkpoint at (nearly) its own head
+    except CallkeepError as exc:  # a broken ledger is backed up all the same, as evidence
+        _log.error("no checkpoint before the backup: %s", exc.message)
     with _writing(out.parent):
         partial = out.with_name(f"{out.name}.{os.getpid()}{PARTIAL_SUFFIX}")
         try:

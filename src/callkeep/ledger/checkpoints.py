@@ -11,6 +11,7 @@ has the tree hash that was signed.
 from __future__ import annotations
 
 import base64
+import logging
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,6 +31,7 @@ from callkeep.ledger.notes import Note, Signer, Verifier, checkpoint_text, load_
 from callkeep.ledger.schemas import CheckpointOut
 
 FILE_PREFIX = "checkpoint-"
+_log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=8)
@@ -53,10 +55,16 @@ def latest(*, session: Session) -> Checkpoint | None:
 
 
 def _frontier_of(checkpoint: Checkpoint | None) -> Frontier:
+    """The stored frontier of `checkpoint`; an empty one (the tree is rebuilt from the first
+    entry) when there is none or it is damaged."""
     if checkpoint is None:
         return Frontier()
     nodes = checkpoint.frontier.split(" ") if checkpoint.frontier else []
-    return Frontier.from_hex(checkpoint.size, [node.strip("-") for node in nodes])
+    try:
+        return Frontier.from_hex(checkpoint.size, [node.strip("-") for node in nodes])
+    except ValueError:
+        _log.warning("the frontier stored at %s entries is damaged; rebuilding", checkpoint.size)
+        return Frontier()
 
 
 def _stored_frontier(frontier: Frontier) -> str:
