@@ -50,7 +50,7 @@ def publish(*, rt: Runtime, timeout: float = TIMEOUT_SECONDS) -> list[WitnessAns
                     headers={"Content-Type": "text/plain; charset=utf-8"},
                 )
                 status, body = response.status_code, response.text
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 status, body = 0, f"no answer: {type(exc).__name__}: {exc}"
             answers.append(
                 WitnessAnswer(
