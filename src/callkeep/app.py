@@ -20,6 +20,7 @@ from callkeep.kit.http import BodyLimit, install_error_handlers
 from callkeep.kit.observability import Observed, configure_logging
 from callkeep.kit.openapi import document_errors
 from callkeep.kit.runtime import Runtime, build_runtime
+from callkeep.kit.schedule import Schedule
 from callkeep.operations.service import metrics_for
 from callkeep.reports import schedule as retention_schedule
 from callkeep.requests.dialer_webhooks import start_dispatcher
@@ -49,12 +50,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
         ensure_default_seller(runtime)
     rt = runtime
+    schedule = _schedule(rt)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop_checkpoints = rt.db.checkpoint_in_background()
         stop_retention = retention_schedule.start(rt)
         deliveries = start_dispatcher(rt.db)  # each new DNC request, to the dialers
+        schedule.start()
         # Everything loaded so far (modules, mappers, schemas, routes) lives as long as the
         # server: keep it out of the cycle collector's full passes, which would otherwise walk
         # it all and stall every request in flight for tens of milliseconds.
@@ -64,6 +67,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             yield
         finally:
             gc.unfreeze()  # an app stopped in a longer-lived process (tests) is collectable
+            schedule.stop()
             stop_checkpoints()
             stop_retention()
             deliveries.stop()
@@ -113,3 +117,11 @@ def create_served_app() -> FastAPI:
     """The app as one of several server processes builds it: JSON log lines, then `create_app`."""
     configure_logging()
     return create_app()
+
+
+def _schedule(rt: Runtime) -> Schedule:
+    """The server's background jobs: hourly ledger checkpoints, and backups if scheduled."""
+    from callkeep.backup import tasks as backup_tasks
+    from callkeep.ledger import tasks as ledger_tasks
+
+    return Schedule([*ledger_tasks.jobs(rt), *backup_tasks.jobs(rt)])

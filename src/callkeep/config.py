@@ -24,6 +24,17 @@ class Settings(BaseSettings):
     max_unzipped_bytes: int = 16 * 1024 * 1024 * 1024
     # Hours between the server's scheduled retention runs (docs/retention.md); 0 means off.
     retention_interval_hours: float = 0.0
+    # The name of this installation in its signed checkpoints (their origin); fixed when the
+    # checkpoint key is first created. Empty: callkeep/<host>/<8 random hex>.
+    checkpoint_origin: str = ""
+    # Witnesses: URLs, separated by spaces, that `serve` POSTs each new checkpoint to.
+    checkpoint_witnesses: str = ""
+    # Backups taken by `serve`: "" (off), "hourly", "daily" (00:00 UTC) or "daily HH:MM" (UTC).
+    backup_schedule: str = ""
+    # How many scheduled backups are kept: the newest of each of the last N days, weeks, months.
+    backup_keep_daily: int = 7
+    backup_keep_weekly: int = 4
+    backup_keep_monthly: int = 12
 
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:
@@ -46,6 +57,20 @@ class Settings(BaseSettings):
     @property
     def backup_dir(self) -> Path:
         return self.data_dir / "backups"
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        """Where the signed checkpoints the server makes are kept as files."""
+        return self.data_dir / "checkpoints"
+
+    @property
+    def checkpoint_key_file(self) -> Path:
+        """The Ed25519 key that signs checkpoints, beside the secret key file."""
+        return self.key_file.parent / "checkpoint.key"
+
+    @property
+    def witness_urls(self) -> list[str]:
+        return self.checkpoint_witnesses.split()
 
 
 @lru_cache(maxsize=1)

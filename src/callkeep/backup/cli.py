@@ -21,16 +21,47 @@ def backup_create(
         None, "--out", help="the zip to write (default: data/backups/)"
     ),
 ) -> None:
-    """Writes a consistent, hashed and signed backup."""
+    """Writes a consistent, hashed and signed backup, and verifies it: exit 1 if it does not."""
     rt = cli_runtime()
     target = out or rt.settings.backup_dir / f"callkeep-{utcnow():%Y%m%dT%H%M%SZ}.zip"
-    manifest = service.create(rt=rt, out=target)
+    result = service.create_verified(rt=rt, out=target)
+    manifest = result.manifest
+    assert manifest is not None
     rows = sum(manifest.tables.values())
+    lists = sum(1 for f in manifest.files if f.path.startswith("lists/"))
     console.print(
         f"backup written to {target}: {rows} rows in {len(manifest.tables)} tables, "
-        f"{len(manifest.files) - len(manifest.tables)} list files, ledger head {manifest.ledger_head_seq}"
+        f"{lists} list files, ledger head {manifest.ledger_head_seq}"
     )
-    console.print("keep a copy of the secret key file apart from your backups; it is not in them")
+    if not result.intact:
+        console.print("[red]the backup did not verify[/red]:")
+        for problem in result.problems:
+            console.print(f"  {problem}")
+        raise typer.Exit(1)
+    console.print("verified: every hash, the signature, the ledger and its checkpoints")
+    console.print(
+        "keep a copy of the secret key file and checkpoint.key apart from your backups; "
+        "they are not in them"
+    )
+
+
+@backup_app.command("status")
+def backup_status(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """The last good backup: when, which file, verified."""
+    rt = cli_runtime()
+    good = service.last_good_backup(rt.settings)
+    if as_json:
+        print_json(good.model_dump() if good is not None else None)
+        return
+    if good is None:
+        console.print(
+            "no verified backup yet (callkeep backup create, or CALLKEEP_BACKUP_SCHEDULE)"
+        )
+        return
+    console.print(
+        f"last good backup {good.created_at}: {good.file} ({good.bytes} bytes, ledger head "
+        f"{good.ledger_head_seq}), verified {good.verified_at}"
+    )
 
 
 @backup_app.command("verify")

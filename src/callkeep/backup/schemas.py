@@ -32,3 +32,14 @@ class BackupCheck(BaseModel):
     signed_by_this_key: bool | None
     problems: list[str]
     manifest: Manifest | None
+
+
+class LastGoodBackup(BaseModel):
+    """The newest backup that verified after it was written."""
+
+    file: str
+    created_at: str
+    verified_at: str
+    verified: bool
+    bytes: int
+    ledger_head_seq: int

@@ -1,19 +1,29 @@
 """Creating, checking and restoring backups.
 
 A backup is a zip: every table as JSON lines (encrypted columns as ciphertext), the list
-snapshot files, and a manifest with the SHA-256 of each file and the ledger head, signed with an
-HMAC key derived from the secret key. The secret key itself is never in a backup: keep a copy of
-the key file somewhere else, or the personal data in a backup cannot be read.
+snapshot files the list versions name, the ledger's signed checkpoints with the key that verifies
+them, and a manifest with the SHA-256 of each file and the ledger head, signed with an HMAC key
+derived from the secret key. The secret key itself is never in a backup: keep a copy of the key
+file somewhere else, or the personal data in a backup cannot be read.
+
+A backup is written as ``<name>.<pid>.partial`` and renamed once complete, so a file named
+``*.zip`` is always whole. A writer holds a shared lock on the folder's ``.backup.lock`` while its
+partial exists; a partial found while no writer holds it is a killed backup's, and is removed
+by the next backup.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
+import logging
 import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -21,19 +31,28 @@ from sqlalchemy import func, select, text
 
 from callkeep import __version__, migrations
 from callkeep.backup.dump import dump_table, load_table
-from callkeep.backup.schemas import BackupCheck, BackupFile, Manifest
+from callkeep.backup.schemas import BackupCheck, BackupFile, LastGoodBackup, Manifest
+from callkeep.config import Settings
 from callkeep.errors import CallkeepError, Conflict, InvalidInput
 from callkeep.kit import crypto
 from callkeep.kit.clock import iso, utcnow
 from callkeep.kit.crypto import Keyring
 from callkeep.kit.db import Base, Database
 from callkeep.kit.runtime import Runtime
+from callkeep.ledger import checkpoints
 from callkeep.ledger import service as ledger_service
 from callkeep.ledger.models import LedgerEntry
+from callkeep.ledger.notes import Verifier, parse_note
+from callkeep.lists.imports import recorded_file_names
+from callkeep.lists.index import TEMP_PREFIX, fsync_dir
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
+VERIFIER_KEY = "checkpoints/verifier-key.txt"
+PARTIAL_SUFFIX = ".partial"
+_WRITERS_LOCK = ".backup.lock"
 _CHUNK = 1 << 20
+_log = logging.getLogger(__name__)
 
 
 class _Hashing:
@@ -59,21 +78,76 @@ def key_fingerprint(keys: Keyring) -> str:
     return hashlib.sha256(keys.derived("backup-key-fingerprint")).hexdigest()[:16]
 
 
-def _snapshot_files(root: Path) -> list[Path]:
-    if not root.exists():
+def _snapshot_files(root: Path, named: set[str]) -> list[Path]:
+    """The list files version records name (never a crashed import's unrecorded file)."""
+    return sorted(root / name for name in named if (root / name).is_file())
+
+
+def _checkpoint_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
         return []
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file() and not p.name.startswith((".", "tmp")) and ".tmp" not in p.name
-    )
+    return sorted(folder.glob(f"{checkpoints.FILE_PREFIX}*.txt"))
+
+
+@contextmanager
+def _writing(folder: Path) -> Iterator[None]:
+    """Held while a partial backup exists in `folder`: other backups leave it alone."""
+    with open(folder / _WRITERS_LOCK, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def sweep_partials(folder: Path) -> list[Path]:
+    """Removes the partial backups of writers that are gone (killed); returns them.
+
+    Does nothing while any backup is being written into `folder`.
+    """
+    if not folder.is_dir():
+        return []
+    with open(folder / _WRITERS_LOCK, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return []
+        try:
+            stale = sorted(folder.glob(f"*{PARTIAL_SUFFIX}"))
+            for path in stale:
+                path.unlink(missing_ok=True)
+            return stale
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def create(*, rt: Runtime, out: Path) -> Manifest:
-    """Writes a consistent backup of the database and list snapshots to `out` (atomically)."""
+    """Writes a consistent backup of the database, list snapshots and checkpoints to `out`.
+
+    `out` appears only once complete; a backup killed on the way leaves a partial file that the
+    next backup into the same folder removes.
+    """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
+    sweep_partials(out.parent)
+    try:
+        checkpoints.make(rt=rt)  # the backup holds a checkpoint at (nearly) its own head
+    except CallkeepError as exc:  # a broken ledger is backed up all the same, as evidence
+        _log.error("no checkpoint before the backup: %s", exc.message)
+    with _writing(out.parent):
+        partial = out.with_name(f"{out.name}.{os.getpid()}{PARTIAL_SUFFIX}")
+        try:
+            manifest = _write(rt=rt, partial=partial)
+            with partial.open("rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(partial, out)
+        finally:
+            partial.unlink(missing_ok=True)
+    fsync_dir(out.parent)
+    return manifest
+
+
+def _write(*, rt: Runtime, partial: Path) -> Manifest:
     files: list[BackupFile] = []
     tables: dict[str, int] = {}
     engine = rt.db.engine
@@ -86,6 +160,7 @@ def create(*, rt: Runtime, out: Path) -> Manifest:
             engine.connect().execution_options(sqlite_begin="DEFERRED", **options) as conn,
             conn.begin(),
         ):
+            named = recorded_file_names(conn)
             for table in Base.metadata.sorted_tables:
                 name = f"db/{table.name}.jsonl"
                 with archive.open(name, "w", force_zip64=True) as member:
@@ -100,12 +175,23 @@ def create(*, rt: Runtime, out: Path) -> Manifest:
                 if _has_alembic(conn)
                 else None
             )
-        for path in _snapshot_files(rt.settings.snapshot_dir):
-            name = "lists/" + path.relative_to(rt.settings.snapshot_dir).as_posix()
+        copies = [
+            ("lists/" + path.name, path)
+            for path in _snapshot_files(rt.settings.snapshot_dir, named)
+        ] + [
+            ("checkpoints/" + path.name, path)
+            for path in _checkpoint_files(rt.settings.checkpoint_dir)
+        ]
+        for name, path in copies:
             with archive.open(name, "w", force_zip64=True) as member, path.open("rb") as source:
                 sink = _Hashing(member)
                 shutil.copyfileobj(source, sink, _CHUNK)
             files.append(BackupFile(path=name, sha256=sink.sha.hexdigest(), bytes=sink.size))
+        vkey = (checkpoints.verifier_for(rt.settings).vkey + "\n").encode()
+        archive.writestr(VERIFIER_KEY, vkey)
+        files.append(
+            BackupFile(path=VERIFIER_KEY, sha256=hashlib.sha256(vkey).hexdigest(), bytes=len(vkey))
+        )
         manifest = Manifest(
             callkeep_version=__version__,
             created_at=iso(utcnow()),
@@ -122,9 +208,6 @@ def create(*, rt: Runtime, out: Path) -> Manifest:
         archive.writestr(MANIFEST, manifest_bytes)
         archive.writestr(SIGNATURE, _signature(rt.keys, manifest_bytes) + "\n")
         archive.writestr("schema_revision.txt", (revision or "") + "\n")
-    with partial.open("rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(partial, out)
     return manifest
 
 
@@ -196,18 +279,43 @@ def _load_into(db: Database, archive: zipfile.ZipFile) -> None:
                     load_table(conn, table, lines)
 
 
+def _presented_checkpoints(
+    archive: zipfile.ZipFile, manifest: Manifest, problems: list[str]
+) -> tuple[list[checkpoints.Presented], Verifier | None]:
+    names = [f.path for f in manifest.files if f.path.startswith("checkpoints/checkpoint-")]
+    if VERIFIER_KEY not in archive.namelist():
+        return [], None
+    try:
+        verifier = Verifier.from_vkey(archive.read(VERIFIER_KEY).decode())
+        notes = [
+            checkpoints.Presented(
+                source=name, note=parse_note(archive.read(name).decode(), where=name)
+            )
+            for name in names
+        ]
+    except (CallkeepError, UnicodeDecodeError) as exc:
+        problems.append(f"checkpoints: {exc}")
+        return [], None
+    return notes, verifier
+
+
 def _replay(archive: zipfile.ZipFile, manifest: Manifest) -> list[str]:
-    """Loads the tables into a scratch SQLite database and verifies the ledger there."""
+    """Loads the tables into a scratch SQLite database and verifies the ledger there, and each
+    checkpoint the backup holds against it."""
+    problems: list[str] = []
+    presented, verifier = _presented_checkpoints(archive, manifest, problems)
     with tempfile.TemporaryDirectory(prefix="callkeep-backup-") as scratch:
         db = Database(f"sqlite:///{Path(scratch) / 'check.db'}")
         try:
             Base.metadata.create_all(db.engine)
             _load_into(db, archive)
             with db.transaction(read_only=True) as session:
-                report = ledger_service.verify(session=session)
+                report = ledger_service.verify(
+                    session=session, presented=presented, verifier=verifier
+                )
         finally:
             db.dispose()
-    problems = [f"ledger: {p.message}" for p in report.problems]
+    problems += [f"ledger: {p.message}" for p in report.problems]
     if report.head_seq != manifest.ledger_head_seq or report.head_hash != manifest.ledger_head_hash:
         problems.append("ledger: the head differs from the manifest's")
     return problems
@@ -266,18 +374,65 @@ def restore(*, rt: Runtime, path: Path) -> Manifest:
             )
     with zipfile.ZipFile(path) as archive:
         _load_into(rt.db, archive)
-        root = rt.settings.snapshot_dir
+        folders = {
+            "lists/": rt.settings.snapshot_dir,
+            "checkpoints/checkpoint-": rt.settings.checkpoint_dir,
+        }
         for entry in result.manifest.files:
-            if not entry.path.startswith("lists/"):
+            prefix = next((p for p in folders if entry.path.startswith(p)), None)
+            if prefix is None:
                 continue
-            target = (root / entry.path.removeprefix("lists/")).resolve()
+            root = folders[prefix]
+            target = (root / entry.path.split("/", 1)[1]).resolve()
             if root.resolve() not in target.parents:
                 raise InvalidInput.for_field("file", f"{entry.path} points outside the data folder")
             target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_name(target.name + ".restoring")
+            # a temporary name the next list import sweeps away should a restore be killed
+            partial = target.with_name(f"{TEMP_PREFIX}restoring-{target.name}")
             with archive.open(entry.path) as source, partial.open("wb") as sink:
                 shutil.copyfileobj(source, sink, _CHUNK)
                 sink.flush()
                 os.fsync(sink.fileno())
             os.replace(partial, target)
     return result.manifest
+
+
+LAST_GOOD = "last-good.json"
+
+
+def create_verified(*, rt: Runtime, out: Path) -> BackupCheck:
+    """Writes a backup, verifies it at once, and writes it down as the last good one if it is."""
+    create(rt=rt, out=out)
+    result = check(path=out, keys=rt.keys)
+    if result.intact:
+        _record_good(rt.settings, path=out.resolve(), result=result)
+    return result
+
+
+def _record_good(settings: Settings, *, path: Path, result: BackupCheck) -> LastGoodBackup:
+    assert result.manifest is not None
+    good = LastGoodBackup(
+        file=str(path),
+        created_at=result.manifest.created_at,
+        verified_at=iso(utcnow()),
+        verified=result.intact,
+        bytes=path.stat().st_size,
+        ledger_head_seq=result.manifest.ledger_head_seq,
+    )
+    target = settings.backup_dir / LAST_GOOD
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{LAST_GOOD}.{os.getpid()}.tmp")
+    temp.write_text(good.model_dump_json(indent=2))
+    os.replace(temp, target)
+    return good
+
+
+def last_good_backup(settings: Settings) -> LastGoodBackup | None:
+    """The newest backup that verified after it was written (time, file, verified), or None.
+
+    For health pages: `/readyz`, `/metrics`, `callkeep backup status`.
+    """
+    try:
+        return LastGoodBackup.model_validate_json((settings.backup_dir / LAST_GOOD).read_bytes())
+    except (OSError, ValueError):
+        return None

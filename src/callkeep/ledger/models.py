@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, String, inspect
+from sqlalchemy import BigInteger, Index, Integer, String, Text, inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callkeep.kit.clock import utcnow
@@ -28,6 +28,38 @@ class LedgerEntry(Base):
     digest: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Checkpoint(Base):
+    """A signed checkpoint: the ledger's size and Merkle tree hash at one moment.
+
+    Not a ledgered record (writing one through the ledger would change what it signs); its
+    signature is its own proof. The frontier lets the next checkpoint extend this one in
+    O(log n) plus the entries since.
+    """
+
+    __tablename__ = "ledger_checkpoints"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    frontier: Mapped[str] = mapped_column(Text)  # the frontier's nodes, hex, space-separated
+    origin: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WitnessAnswer(Base):
+    """What a witness answered when a checkpoint was sent to it (status 0: no answer)."""
+
+    __tablename__ = "ledger_witness_answers"
+    __table_args__ = (Index("ix_ledger_witness_answers_size", "checkpoint_size", "url"),)
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    checkpoint_size: Mapped[int] = mapped_column(BigInteger)
+    url: Mapped[str] = mapped_column(String(2000))
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Recorded(Base):

@@ -7,6 +7,7 @@ stored record, so a row edited, inserted or deleted behind callkeep's back is fo
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -20,9 +21,13 @@ from callkeep.kit.ids import new_ids
 from callkeep.kit.sql import Prepared
 from callkeep.ledger.chain import Chain
 from callkeep.ledger.chain import entry_hash as entry_hash  # part of this module's interface
+from callkeep.ledger.checkpoints import Presented
+from callkeep.ledger.checkpoints import last_checkpoint as last_checkpoint  # for health pages
 from callkeep.ledger.inserts import bulk_insert, collection_paused
+from callkeep.ledger.merkle import EMPTY_ROOT, Frontier
 from callkeep.ledger.models import LedgerEntry, Recorded, recorded_models
-from callkeep.ledger.schemas import Problem, VerifyReport
+from callkeep.ledger.notes import Verifier
+from callkeep.ledger.schemas import CheckpointCheck, Problem, VerifyReport
 
 GENESIS = "0" * 64
 _HEAD_KEY = "callkeep.ledger.head"
@@ -225,16 +230,34 @@ def history(*, session: Session, entity_type: str, entity_id: str) -> list[Ledge
 # --- verification -------------------------------------------------------------------------
 
 
-def _verify_chain(session: Session, problems: list[Problem]) -> tuple[int, int, str]:
+def _leaf(entry_hash_text: str) -> bytes:
+    try:
+        return bytes.fromhex(entry_hash_text)
+    except ValueError:  # a hash column that is no longer hex: a leaf all the same, and a problem
+        return entry_hash_text.encode()
+
+
+def _verify_chain(
+    session: Session, problems: list[Problem], tree_sizes: set[int]
+) -> tuple[int, int, str, dict[int, bytes]]:
+    """Recomputes the chain; also the tree hash over the first n stored entries, each n of
+    `tree_sizes` that the ledger reaches."""
     expected_prev = GENESIS
     expected_seq = 0
     count = 0
     last_hash = GENESIS
+    tree = Frontier()
+    tree_until = max(tree_sizes, default=0)
+    roots = {0: EMPTY_ROOT} if 0 in tree_sizes else {}
     stream = session.execute(
         select(LedgerEntry).order_by(LedgerEntry.seq).execution_options(yield_per=5000)
     ).scalars()
     for entry in stream:
         count += 1
+        if tree.size < tree_until:
+            tree.append(_leaf(entry.hash))
+            if tree.size in tree_sizes:
+                roots[tree.size] = tree.root()
         expected_seq += 1
         if entry.seq != expected_seq:
             problems.append(
@@ -277,7 +300,7 @@ def _verify_chain(session: Session, problems: list[Problem]) -> tuple[int, int, 
             )
         expected_prev = entry.hash
         last_hash = entry.hash
-    return count, expected_seq, last_hash
+    return count, expected_seq, last_hash, roots
 
 
 def _latest_entries(session: Session, entity_type: str) -> Iterator[LedgerEntry]:
@@ -372,11 +395,23 @@ def _verify_records(session: Session, model: type[Recorded], problems: list[Prob
     return count
 
 
-def verify(*, session: Session) -> VerifyReport:
-    """Recomputes the whole chain and re-hashes every stored record against it."""
+def verify(
+    *,
+    session: Session,
+    presented: Sequence[Presented] = (),
+    verifier: Verifier | None = None,
+) -> VerifyReport:
+    """Recomputes the whole chain and re-hashes every stored record against it.
+
+    Each checkpoint `presented` (kept outside the database) must be signed by `verifier`, the
+    installation's checkpoint key, and the ledger must still hold the entries it covers with the
+    tree hash it signed.
+    """
     problems: list[Problem] = []
-    entries, head_seq, head_hash = _verify_chain(session, problems)
+    sizes = {p.note.size for p in presented}
+    entries, head_seq, head_hash, roots = _verify_chain(session, problems, sizes)
     records = sum(_verify_records(session, model, problems) for model in recorded_models())
+    checks = [_prove(p, roots, verifier, entries, problems) for p in presented]
     return VerifyReport(
         intact=not problems,
         entries=entries,
@@ -384,4 +419,56 @@ def verify(*, session: Session) -> VerifyReport:
         head_seq=head_seq,
         head_hash=head_hash,
         problems=problems,
+        checkpoints=checks,
+    )
+
+
+def _prove(
+    presented: Presented,
+    roots: dict[int, bytes],
+    verifier: Verifier | None,
+    entries: int,
+    problems: list[Problem],
+) -> CheckpointCheck:
+    note = presented.note
+    signed = verifier is not None and note.origin == verifier.name and note.signed_by(verifier)
+    present = note.size in roots
+    matches = roots.get(note.size) == note.root_hash
+    where = presented.source
+    if not signed:
+        problems.append(
+            Problem(
+                kind="checkpoint_unsigned",
+                seq=note.size,
+                message=f"{where}: not signed by this installation's checkpoint key"
+                + (f" ({verifier.name})" if verifier is not None else ""),
+            )
+        )
+    if not present:
+        problems.append(
+            Problem(
+                kind="checkpoint_mismatch",
+                seq=note.size,
+                message=f"{where}: the ledger holds {entries} entries, fewer than the "
+                f"{note.size} this checkpoint pinned (history was truncated)",
+            )
+        )
+    elif not matches:
+        problems.append(
+            Problem(
+                kind="checkpoint_mismatch",
+                seq=note.size,
+                message=f"{where}: the first {note.size} entries no longer have the tree hash "
+                "this checkpoint signed (history was rewritten)",
+            )
+        )
+    return CheckpointCheck(
+        source=where,
+        origin=note.origin,
+        size=note.size,
+        root_hash=base64.b64encode(note.root_hash).decode(),
+        signed=signed,
+        present=present,
+        matches=matches,
+        intact=signed and present and matches,
     )

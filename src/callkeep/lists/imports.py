@@ -2,7 +2,8 @@
 
 The order makes an import atomic: the snapshot (or delta) file is written under a temporary
 name and renamed, then the `ListVersion` record is written in the caller's transaction. A crash
-before the commit leaves a file no record names; it is ignored, and removed by a later import.
+before the commit leaves a file no record names; nothing loads it or backs it up (both go by the
+records), and the next import removes it at once.
 
 Imports are serialised, so each builds on the version before it: a file lock on the snapshot
 folder, and the database's write lock until the version is committed (SQLite's, or on
@@ -22,7 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import select, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
@@ -36,7 +37,6 @@ from callkeep.lists.schemas import ImportReport, UnreadableLineOut
 # A version is stored as a delta while its changes since the snapshot stay this small.
 DELTA_SHARE = 0.02
 DELTA_FLOOR = 10_000
-ORPHAN_AGE_SECONDS = 3600
 _PG_IMPORT_LOCK = 7_246_602  # serialises list imports across servers sharing one database
 
 
@@ -76,19 +76,29 @@ def import_lock(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def recorded_file_names(connection: Session | Connection) -> set[str]:
+    """The snapshot and delta files that version records name: the only ones that count."""
+    return set(connection.execute(select(ListVersion.file_name)).scalars())
+
+
 def clean_leftovers(*, session: Session, folder: Path) -> int:
-    """Removes temporary files and old files no version record names; returns how many."""
-    named = set(session.scalars(select(ListVersion.file_name)))
+    """Removes temporary files and files no version record names; returns how many.
+
+    Called by an import holding the import lock and the database's write lock (SQLite's, or the
+    PostgreSQL advisory lock), which every other import holds from before its rename until its
+    commit: a file no committed record names is then a crashed or rolled-back import's, never
+    one about to be recorded, however new it is.
+    """
+    named = recorded_file_names(session)
     removed = 0
-    now = time.time()
     for path in folder.iterdir():
         if path.name.startswith(index.TEMP_PREFIX) or (
-            path.suffix in (".snap", ".delta")
-            and path.name not in named
-            and now - path.stat().st_mtime > ORPHAN_AGE_SECONDS
+            path.suffix in (".snap", ".delta") and path.name not in named
         ):
             path.unlink(missing_ok=True)
             removed += 1
+    if removed:
+        index.fsync_dir(folder)
     return removed
 
 

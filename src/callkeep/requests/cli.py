@@ -16,7 +16,7 @@ from callkeep.auth import access
 from callkeep.errors import InvalidInput
 from callkeep.kit.cli import cli_actor, cli_runtime, console, err_console, print_json
 from callkeep.kit.clock import iso, parse_instant, utcnow
-from callkeep.requests import dialer_webhooks, dnc_export, review, service, webhooks
+from callkeep.requests import dialer_webhooks, dnc_export, peers, review, service, webhooks
 from callkeep.requests.dnc_export import ExportFormat
 from callkeep.requests.schemas import Channel, DncRequestCreate, DncRequestOut, RequestStatus
 
@@ -73,12 +73,18 @@ def add(
             ),
         )
         out = service.to_out(result.request, created=result.created)
+        out.checkpoint = peers.checkpoint_in_force(session=session)
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
     if not result.created:
         console.print("already recorded earlier; nothing new was added")
     _show(out)
+    if out.checkpoint is not None:
+        console.print(
+            f"  ledger checkpoint in force: {out.checkpoint.size} entries, "
+            f"tree hash {out.checkpoint.root_hash} ({out.checkpoint.origin})"
+        )
 
 
 @dnc_app.command("list")

@@ -13,7 +13,7 @@ from callkeep.auth.schemas import Principal
 from callkeep.errors import InvalidInput, PermissionDenied
 from callkeep.kit.bounds import INT32_MAX
 from callkeep.kit.http import AppRuntime, DbSession
-from callkeep.requests import review, service, webhooks
+from callkeep.requests import peers, review, service, webhooks
 from callkeep.requests.schemas import (
     Channel,
     DncRequestCreate,
@@ -48,7 +48,9 @@ def create_request(
     result = service.record_request(session=session, actor=principal.actor, request_in=body)
     if not result.created:
         response.status_code = status.HTTP_200_OK
-    return service.to_out(result.request, created=result.created)
+    out = service.to_out(result.request, created=result.created)
+    out.checkpoint = peers.checkpoint_in_force(session=session)
+    return out
 
 
 @router.get("/dnc-requests", response_model=DncRequestPage)

@@ -13,6 +13,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
+from callkeep.ledger import service as ledger_service
+from callkeep.ledger.schemas import CheckpointOut
 from callkeep.lists import service as lists_service
 from callkeep.lists import suppression as lists_suppression
 from callkeep.lists.suppression import Suppression
@@ -109,3 +111,8 @@ def seller_suppression(
     return lists_suppression.seller_suppression(
         session=session, folder=folder, seller_slug=seller.slug, at=at, since=since
     )
+
+
+def checkpoint_in_force(*, session: Session) -> CheckpointOut | None:
+    """The ledger's newest signed checkpoint, which a consumer's receipt shows (None: none yet)."""
+    return ledger_service.last_checkpoint(session=session)

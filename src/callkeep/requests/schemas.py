@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from callkeep.kit.bounds import Instant
+from callkeep.ledger.schemas import CheckpointOut
 
 
 class Channel(StrEnum):
@@ -84,6 +85,11 @@ class DncRequestOut(BaseModel):
     status: RequestStatus
     retain_until: date
     created: bool = Field(True, description="false when an earlier request is returned instead")
+    checkpoint: CheckpointOut | None = Field(
+        None,
+        description="on the answer to a new request: the ledger's signed checkpoint in force, "
+        "for the consumer's receipt (null when none has been made yet)",
+    )
 
 
 class DncRequestPage(BaseModel):

@@ -12,6 +12,9 @@ from callkeep.auth import permissions
 from callkeep.errors import InvalidInput, NotFound
 from callkeep.kit.clock import utcnow
 from callkeep.kit.http import AppRuntime
+from callkeep.kit.runtime import Runtime
+from callkeep.ledger.schemas import CheckpointOut
+from callkeep.requests import peers as requests_peers
 from callkeep.requests import service as requests_service
 from callkeep.web import (
     pages_admin,
@@ -156,7 +159,11 @@ def _receive(
         # Filled in by a machine: record nothing, but answer exactly as for a person.
         phone, _ = public.validate(submission)
         return _receipt(
-            name, requests_service.new_code(), utcnow(), phone or submission.phone or "0000"
+            name,
+            requests_service.new_code(),
+            utcnow(),
+            phone or submission.phone or "0000",
+            _checkpoint_in_force(rt),
         )
     with rt.db.transaction() as session:
         outcome = public.submit(session=session, seller_ref=seller_slug, submission=submission)
@@ -169,10 +176,23 @@ def _receive(
             errors=outcome.errors,
             status_code=422,
         )
-    return _receipt(name, outcome.code, outcome.received_at, outcome.masked_from)
+    return _receipt(
+        name, outcome.code, outcome.received_at, outcome.masked_from, _checkpoint_in_force(rt)
+    )
 
 
-def _receipt(seller_name: str, code: str, received_at: datetime, phone: str) -> Response:
+def _checkpoint_in_force(rt: Runtime) -> CheckpointOut | None:
+    with rt.db.transaction(read_only=True) as session:
+        return requests_peers.checkpoint_in_force(session=session)
+
+
+def _receipt(
+    seller_name: str,
+    code: str,
+    received_at: datetime,
+    phone: str,
+    checkpoint: CheckpointOut | None = None,
+) -> Response:
     return render(
         "confirmation.html",
         title="Your request is recorded",
@@ -181,6 +201,7 @@ def _receipt(seller_name: str, code: str, received_at: datetime, phone: str) -> 
         code=code,
         received=human_time(received_at),
         masked_phone=masked_phone(phone),
+        checkpoint=checkpoint,
     )
 
 
