@@ -22,7 +22,6 @@ from callkeep.kit.openapi import document_errors
 from callkeep.kit.runtime import Runtime, build_runtime
 from callkeep.kit.schedule import Schedule
 from callkeep.operations.service import metrics_for
-from callkeep.reports import schedule as retention_schedule
 from callkeep.requests.dialer_webhooks import start_dispatcher
 
 UPLOAD_PATHS = (
@@ -55,7 +54,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop_checkpoints = rt.db.checkpoint_in_background()
-        stop_retention = retention_schedule.start(rt)
         deliveries = start_dispatcher(rt.db)  # each new DNC request, to the dialers
         schedule.start()
         # Everything loaded so far (modules, mappers, schemas, routes) lives as long as the
@@ -69,7 +67,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             gc.unfreeze()  # an app stopped in a longer-lived process (tests) is collectable
             schedule.stop()
             stop_checkpoints()
-            stop_retention()
             deliveries.stop()
 
     app = FastAPI(
@@ -120,8 +117,10 @@ def create_served_app() -> FastAPI:
 
 
 def _schedule(rt: Runtime) -> Schedule:
-    """The server's background jobs: hourly ledger checkpoints, and backups if scheduled."""
+    """The server's background jobs: hourly ledger checkpoints, and backups and retention if
+    scheduled."""
     from callkeep.backup import tasks as backup_tasks
     from callkeep.ledger import tasks as ledger_tasks
+    from callkeep.reports import tasks as report_tasks
 
-    return Schedule([*ledger_tasks.jobs(rt), *backup_tasks.jobs(rt)])
+    return Schedule([*ledger_tasks.jobs(rt), *backup_tasks.jobs(rt), *report_tasks.jobs(rt)])

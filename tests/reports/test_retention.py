@@ -160,16 +160,20 @@ def test_the_commands_hold_release_and_run(rt: Runtime) -> None:
 
 
 def test_the_scheduled_run_is_off_by_default_and_applies_when_run(rt: Runtime) -> None:
-    import threading
+    from dataclasses import replace
 
-    from callkeep.reports import schedule
+    from callkeep.reports import tasks
 
     ids = _world(rt)
     assert rt.settings.retention_interval_hours == 0
-    stop = schedule.start(rt)
-    assert not any(t.name == "callkeep-retention" for t in threading.enumerate())
-    stop()
-    purged = schedule.run_once(rt)  # what each scheduled run does, as of the real now
+    assert tasks.jobs(rt) == []  # off: the server's schedule holds no retention job
+    daily_settings = rt.settings.model_copy(update={"retention_interval_hours": 24.0})
+    daily = tasks.jobs(replace(rt, settings=daily_settings))
+    assert [job.name for job in daily] == ["retention"]
+    assert daily[0].next_run(datetime(2026, 12, 1, 15, 30, tzinfo=UTC)) == datetime(
+        2026, 12, 2, tzinfo=UTC
+    )
+    purged = tasks.run_once(rt)  # what each scheduled run does, as of the real now
     assert purged["calls"] == 2
     with rt.db.transaction(read_only=True) as s:
         assert s.get(rm.Call, ids[NEW]) is None
