@@ -35,7 +35,13 @@ def test_rules_show_for_a_state_prints_its_rules_with_citations() -> None:
     assert result.exit_code == 0, result.output
     shown = json.loads(result.output)
     assert {e["state"] for e in shown} == {"US", "FL"}
-    assert {e["kind"] for e in shown} == {"hours", "frequency_cap"}
+    assert {e["kind"] for e in shown} == {
+        "hours",
+        "frequency_cap",
+        "safe_harbor",
+        "ebr",
+        "entity_list",
+    }
     assert any(e["citation"] == "Fla. Stat. §501.616(6)(b)" for e in shown)
 
 
@@ -46,3 +52,20 @@ def test_rules_show_without_a_state_lists_every_state_of_the_brief() -> None:
     assert set(catalog().states) <= states
     table = CliRunner().invoke(app, ["rules", "show", "RI"])
     assert "5-61-3.6" in table.output
+
+
+def test_the_periods_the_law_fixes_are_cited_rules_data() -> None:
+    from callkeep.checks import engine
+    from callkeep.lists import service as lists_service
+    from callkeep.rules import service as rules_service
+
+    found = {entry.kind: entry for entry in rules_service.entries(state="ME")}
+    assert "31 days" in found["safe_harbor"].rule
+    assert "310.4(b)(3)(iv)" in found["safe_harbor"].citation
+    assert "540 days" in found["ebr"].rule and "310.2(q)" in found["ebr"].citation
+    assert "64.1200(d)(6)" in found["entity_list"].citation
+    limits = rules_service.limits()
+    # the decision and the lists read these periods from the data, not from constants of their own
+    assert engine.SAFE_HARBOR_DAYS == lists_service.SAFE_HARBOR_DAYS == limits.registry_days
+    assert (engine.EBR_PURCHASE_DAYS, engine.EBR_INQUIRY_DAYS) == (540, 90)
+    assert lists_service.ENTITY_YEARS == limits.entity_list_years == 5

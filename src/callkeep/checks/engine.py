@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from callkeep.checks import peers
 from callkeep.checks.peers import Campaign, Coverage, Facts, ListHits, Seller
 from callkeep.phone.geo import Place, place_of_address, place_of_number, prefix_places, with_address
+from callkeep.rules import service as rules_service
 from callkeep.rules.catalog import catalog
 from callkeep.rules.hours import judge_time
 
@@ -38,10 +39,12 @@ REASONS = (
     "frequency_cap",
 )
 BIT = {code: 1 << i for i, code in enumerate(REASONS)}
-SAFE_HARBOR_DAYS = 31
-EBR_PURCHASE_DAYS = 540
-EBR_INQUIRY_DAYS = 90
-EBR_INQUIRY_MONTHS = 3
+# The periods the law fixes, read once from the rules data (rules/data/limits.toml).
+_LIMITS = rules_service.limits()
+SAFE_HARBOR_DAYS = _LIMITS.registry_days
+EBR_PURCHASE_DAYS = _LIMITS.ebr_purchase_days
+EBR_INQUIRY_DAYS = _LIMITS.ebr_inquiry_days
+EBR_INQUIRY_MONTHS = _LIMITS.ebr_inquiry_months
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,12 @@ from callkeep.ledger import service as ledger
 from callkeep.lists import index
 from callkeep.lists.models import EntityListEntry, ListVersion
 from callkeep.phone import parse as phone_parse
+from callkeep.rules import service as rules_service
 
 NATIONAL = "national"
-SAFE_HARBOR_DAYS = 31
-ENTITY_YEARS = 5
+# The periods the law fixes, read from the rules data (rules/data/limits.toml).
+SAFE_HARBOR_DAYS = rules_service.limits().registry_days
+ENTITY_YEARS = rules_service.limits().entity_list_years
 _STATE_CODES = (
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
     "NJ NM NY NC ND OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY GU VI"

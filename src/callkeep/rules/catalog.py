@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-_FILES = ("hours.toml", "caps.toml", "automated.toml", "reasons.toml")
+_FILES = ("hours.toml", "caps.toml", "automated.toml", "reasons.toml", "limits.toml")
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,43 @@ class Reason:
     code: str
     citation: str
     message: str
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The periods the law fixes (rules/data/limits.toml), each group with its citation."""
+
+    registry_days: int  # the registry version in use was obtained at most this many days ago
+    safe_harbor_citation: str
+    safe_harbor_confidence: str
+    ebr_purchase_days: int
+    ebr_inquiry_days: int
+    ebr_inquiry_months: int
+    ebr_citation: str
+    ebr_confidence: str
+    entity_list_years: int  # a seller's own DNC entry is honored at least this long
+    entity_list_citation: str
+    entity_list_confidence: str
+
+
+@lru_cache(maxsize=1)
+def limits() -> Limits:
+    """The periods of limits.toml, read once per process (cheaply: no other rule file is read)."""
+    data = tomllib.loads((DATA_DIR / "limits.toml").read_text(encoding="utf-8"))
+    harbor, ebr, entity = data["safe_harbor"], data["ebr"], data["entity_list"]
+    return Limits(
+        registry_days=int(harbor["registry_days"]),
+        safe_harbor_citation=harbor["citation"],
+        safe_harbor_confidence=harbor["confidence"],
+        ebr_purchase_days=int(ebr["purchase_days"]),
+        ebr_inquiry_days=int(ebr["inquiry_days"]),
+        ebr_inquiry_months=int(ebr["inquiry_months"]),
+        ebr_citation=ebr["citation"],
+        ebr_confidence=ebr["confidence"],
+        entity_list_years=int(entity["honor_years"]),
+        entity_list_citation=entity["citation"],
+        entity_list_confidence=entity["confidence"],
+    )
 
 
 @dataclass(frozen=True)

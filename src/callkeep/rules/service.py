@@ -2,13 +2,47 @@
 
 from __future__ import annotations
 
-from callkeep.rules.catalog import BANNED, DayRule, catalog
+from callkeep.rules.catalog import BANNED, DayRule, Limits, catalog
+from callkeep.rules.catalog import limits as _limits
 from callkeep.rules.schemas import RuleEntry
 
 
 def version() -> str:
     """The version (hash) of the rule data every decision records."""
     return catalog().version
+
+
+def limits() -> Limits:
+    """The periods the law fixes (safe harbor, EBR, a seller's own list), with citations."""
+    return _limits()
+
+
+def _limit_entries(found: Limits) -> list[RuleEntry]:
+    return [
+        RuleEntry(
+            state="US",
+            kind="safe_harbor",
+            rule=f"the national registry in use obtained at most {found.registry_days} days "
+            "before the call",
+            citation=found.safe_harbor_citation,
+            confidence=found.safe_harbor_confidence,
+        ),
+        RuleEntry(
+            state="US",
+            kind="ebr",
+            rule=f"a purchase within {found.ebr_purchase_days} days, or an inquiry within "
+            f"{found.ebr_inquiry_days} days and {found.ebr_inquiry_months} months",
+            citation=found.ebr_citation,
+            confidence=found.ebr_confidence,
+        ),
+        RuleEntry(
+            state="US",
+            kind="entity_list",
+            rule=f"a consumer's request to a seller honored for {found.entity_list_years} years",
+            citation=found.entity_list_citation,
+            confidence=found.entity_list_confidence,
+        ),
+    ]
 
 
 def _day(label: str, rule: DayRule) -> str | None:
@@ -27,7 +61,8 @@ def entries(*, state: str | None = None) -> list[RuleEntry]:
             rule=f"every day {rules.federal} local time",
             citation=rules.federal_citation,
             confidence=rules.federal_confidence,
-        )
+        ),
+        *_limit_entries(limits()),
     ]
     for code, hours in sorted(rules.states.items()):
         if state is not None and code != state:
