@@ -41,6 +41,8 @@ def test_the_report_page_shows_the_apis_report_and_links_each_violation(
         assert chart.status_code == 200 and "<svg" in chart.text, name
         assert chart.headers["content-type"].startswith("image/svg+xml")
     assert client.get("/reports/charts/nothing.svg").status_code == 404
+    record_calls(rt, "acme", ["+12077841003"], "answered_person")  # a write: built afresh
+    assert 'data-testid="figure-calls">3<' in client.get(f"/reports?{query}").text
 
 
 def test_the_report_is_refused_to_agents_and_bad_filters_get_a_clear_page(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import tempfile
 from datetime import date
 from pathlib import Path
+from time import monotonic
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -15,6 +16,7 @@ from fastapi.responses import JSONResponse
 from callkeep.auth.sessions import StaffUser
 from callkeep.errors import InvalidInput, NotFound
 from callkeep.kit.http import AppRuntime
+from callkeep.ledger import service as ledger_service
 from callkeep.reports import charts, compliance, pdf
 from callkeep.reports.endpoints import REPORT_READERS
 from callkeep.web.charts import SVG_CSP
@@ -25,6 +27,10 @@ router = APIRouter(include_in_schema=False, route_class=StaffRoute)
 
 REPORTS = nav_entry("/reports", "Compliance report", REPORT_READERS)
 Reader = Annotated[StaffUser, Depends(page(REPORTS))]
+KEEP_SECONDS = 60.0
+KEEP_MAX = 16
+# (session, filters) → (when built, ledger size after it, the report); see `_report`.
+_KEPT: dict[tuple[str, Filters], tuple[float, int, dict[str, Any]]] = {}
 CHART_TITLES = {
     "violations": "Calls per violation code",
     "abandonment": "Abandonment per 30-day window against 3%",
@@ -43,8 +49,21 @@ def _day(text: str | None, field: str) -> date | None:
 
 
 def _report(rt: AppRuntime, user: StaffUser, asked: Filters) -> dict[str, Any]:
-    """The report for the filters, as `GET /api/v1/reports/compliance` answers it."""
+    """The report for the filters, as `GET /api/v1/reports/compliance` answers it.
+
+    The page and its four charts ask for the same report at once, and a report re-decides every
+    call of the period: it is kept for this session for `KEEP_SECONDS`, as long as the ledger has
+    not grown (nothing was written since), so it is built once for the page and its images.
+    """
+    key = (user.session_id, asked)
     with rt.db.transaction() as session:
+        kept = _KEPT.get(key)
+        if (
+            kept is not None
+            and monotonic() - kept[0] < KEEP_SECONDS
+            and kept[1] == ledger_service.entry_count(session=session)
+        ):
+            return kept[2]
         scope = compliance.period(
             session=session,
             date_from=_day(asked.first, "from"),
@@ -52,7 +71,15 @@ def _report(rt: AppRuntime, user: StaffUser, asked: Filters) -> dict[str, Any]:
             seller=(asked.seller or "").strip() or None,
             campaign=(asked.campaign or "").strip() or None,
         )
-        return compliance.build(session=session, actor=user.principal.actor, scope=scope)
+        report = compliance.build(session=session, actor=user.principal.actor, scope=scope)
+    with rt.db.transaction(read_only=True) as session:
+        size = ledger_service.entry_count(session=session)
+    for old in [k for k, v in _KEPT.items() if monotonic() - v[0] >= KEEP_SECONDS]:
+        _KEPT.pop(old, None)
+    if len(_KEPT) >= KEEP_MAX:
+        _KEPT.pop(next(iter(_KEPT)), None)
+    _KEPT[key] = (monotonic(), size, report)
+    return report
 
 
 def _query(asked: Filters) -> str:
