@@ -50,6 +50,14 @@ def shoot(page: Any, name: str) -> None:
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=False)
 
 
+def chart_loaded(page: Any, image: Any) -> None:
+    """Waits until a (lazily loaded) chart image has loaded; fails if it never does."""
+    image.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=30_000
+    )
+
+
 @pytest.fixture
 def context(browser: Any) -> Iterator[Any]:
     made = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -94,9 +102,8 @@ def test_every_main_page_renders_with_the_demo_data(context: Any, staff_server: 
     images = page.locator(".chart img")
     assert images.count() == 6
     for i in range(6):
-        assert page.evaluate(
-            "(img) => img.complete && img.naturalWidth > 0", images.nth(i).element_handle()
-        )
+        chart_loaded(page, images.nth(i))
+    page.evaluate("window.scrollTo(0, 0)")
     shoot(page, "dashboard")
     page.goto(f"{staff_server}/calls")
     shoot(page, "calls")
@@ -138,10 +145,7 @@ def test_the_compliance_report_page_shows_the_apis_figures_over_the_demo_data(
     images = page.locator(".chart img")
     assert images.count() == 4
     for i in range(4):
-        images.nth(i).scroll_into_view_if_needed()
-        page.wait_for_function(
-            "(img) => img.complete && img.naturalWidth > 0", arg=images.nth(i).element_handle()
-        )
+        chart_loaded(page, images.nth(i))
     page.evaluate("window.scrollTo(0, 0)")
     shoot(page, "reports")
     if api["violations"]:
