@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         redoc_url=None,
     )
     app.state.runtime = rt
-    app.state.metrics = metrics_for(rt.db)
+    app.state.metrics = metrics_for(rt.db, rt.settings)
     install_error_handlers(app)
     apidocs.install(app)
 

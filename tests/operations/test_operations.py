@@ -13,10 +13,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from callkeep.backup import service as backup_service
 from callkeep.kit.clock import utcnow
 from callkeep.kit.observability import JsonLines
 from callkeep.kit.runtime import Runtime
+from callkeep.ledger import checkpoints
 from callkeep.lists import index
+from callkeep.operations import service
 
 H = dict[str, str]
 
@@ -182,3 +185,34 @@ def test_an_unexpected_error_is_a_json_500_with_the_id_and_its_log_line_names_th
         "the request failed: GET /broken",
     }
     assert any("secret detail 4242" in line.get("exception", "") for line in mine)
+
+
+def test_scheduled_backups_behind_by_twice_their_interval_make_the_server_not_ready(
+    client: TestClient, tokens: dict[str, str], rt: Runtime, tmp_path: Path
+) -> None:
+    _import_national(client, tokens, days_old=1)
+    assert client.get("/readyz").status_code == 200  # no schedule: backups are not asked for
+    rt.settings.backup_schedule = "hourly"
+    answer = client.get("/readyz")
+    assert answer.status_code == 503
+    assert any("no good backup" in r for r in answer.json()["reasons"])
+    backup_service.create_verified(rt=rt, out=tmp_path / "now.ckbackup")
+    assert client.get("/readyz").status_code == 200, client.get("/readyz").json()
+    later = service.readiness(db=rt.db, settings=rt.settings, now=utcnow() + timedelta(hours=3))
+    assert not later.ready
+    assert any("more than twice the schedule's interval (3600 seconds)" in r for r in later.reasons)
+    soon = service.readiness(db=rt.db, settings=rt.settings, now=utcnow() + timedelta(minutes=90))
+    assert soon.ready, soon.reasons
+
+
+def test_metrics_give_the_ages_of_the_last_checkpoint_and_the_last_good_backup(
+    client: TestClient, tokens: dict[str, str], rt: Runtime, tmp_path: Path
+) -> None:
+    _import_national(client, tokens, days_old=1)
+    before = _samples(client.get("/metrics", headers=_bearer(tokens, "admin")).text)
+    assert "callkeep_backup_age_seconds" not in before
+    checkpoints.make(rt=rt)
+    backup_service.create_verified(rt=rt, out=tmp_path / "now.ckbackup")
+    after = _samples(client.get("/metrics", headers=_bearer(tokens, "admin")).text)
+    assert 0 <= after["callkeep_checkpoint_age_seconds"] < 120
+    assert 0 <= after["callkeep_backup_age_seconds"] < 120

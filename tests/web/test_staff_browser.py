@@ -28,6 +28,7 @@ PASSWORD = "staff password 1"
 MAIN_PAGES = [
     ("/", "Dashboard"),
     ("/trends", "Trends"),
+    ("/reports", "Compliance report"),
     ("/contacts?q=Doe", "Contacts"),
     ("/calls", "Calls"),
     ("/campaigns", "Campaigns"),
@@ -47,6 +48,14 @@ def shoot(page: Any, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=False)
+
+
+def chart_loaded(page: Any, image: Any) -> None:
+    """Waits until a (lazily loaded) chart image has loaded; fails if it never does."""
+    image.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=30_000
+    )
 
 
 @pytest.fixture
@@ -93,9 +102,8 @@ def test_every_main_page_renders_with_the_demo_data(context: Any, staff_server: 
     images = page.locator(".chart img")
     assert images.count() == 6
     for i in range(6):
-        assert page.evaluate(
-            "(img) => img.complete && img.naturalWidth > 0", images.nth(i).element_handle()
-        )
+        chart_loaded(page, images.nth(i))
+    page.evaluate("window.scrollTo(0, 0)")
     shoot(page, "dashboard")
     page.goto(f"{staff_server}/calls")
     shoot(page, "calls")
@@ -109,12 +117,49 @@ def test_every_main_page_renders_with_the_demo_data(context: Any, staff_server: 
     shoot(page, "contact")
 
 
+def test_the_compliance_report_page_shows_the_apis_figures_over_the_demo_data(
+    context: Any, staff_server: str, staff_runtime: Runtime
+) -> None:
+    from callkeep.auth import service
+
+    with staff_runtime.db.transaction() as s:
+        _, token = service.create_token(session=s, actor="test", name="report", role="auditor")
+    first = (utcnow() - timedelta(days=29)).date().isoformat()
+    query = f"from={first}"
+    page = context.new_page()
+    sign_in(page, staff_server, "auditor")
+    page.get_by_role("heading", name="Dashboard").wait_for()
+    page.get_by_role("link", name="Compliance report").click()
+    page.get_by_role("heading", name="Compliance report").wait_for()
+    page.get_by_label("From").fill(first)
+    page.get_by_role("button", name="Show").click()
+    page.get_by_test_id("report-scope").wait_for()
+    assert f"from={first}" in page.url
+    api = page.request.get(
+        f"{staff_server}/api/v1/reports/compliance?{query}",
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    assert api["calls"] > 0
+    assert page.get_by_test_id("figure-calls").inner_text() == str(api["calls"])
+    assert page.get_by_test_id("figure-violations").inner_text() == str(len(api["violations"]))
+    images = page.locator(".chart img")
+    assert images.count() == 4
+    for i in range(4):
+        chart_loaded(page, images.nth(i))
+    page.evaluate("window.scrollTo(0, 0)")
+    shoot(page, "reports")
+    if api["violations"]:
+        page.locator("[data-testid=violations] a").first.click()
+        page.get_by_role("heading", name="Call record").wait_for()
+        assert page.url.endswith(f"/calls/{api['violations'][0]['call_id']}")
+
+
 def test_a_role_that_may_not_see_a_page_gets_the_403_page(context: Any, staff_server: str) -> None:
     page = context.new_page()
     sign_in(page, staff_server, "agent")
     page.get_by_role("heading", name="Dashboard").wait_for()
     assert page.get_by_role("link", name="Users").count() == 0
-    for path in ("/users", "/access-log", "/audit"):
+    for path in ("/users", "/access-log", "/audit", "/reports"):
         response = page.goto(f"{staff_server}{path}")
         assert response.status == 403, path
         assert page.get_by_role("heading", name="You may not see this page").is_visible()

@@ -35,8 +35,10 @@ class ReadyOut(BaseModel):
 )
 async def readyz(request: Request) -> JSONResponse:
     """Ready to answer checks: the database answers, the lists in force are loaded and the
-    national registry is within its safe harbor (31 days). 503 with the reasons when not."""
-    found = await run_in_threadpool(service.readiness, db=runtime(request).db)
+    national registry is within its safe harbor (31 days), and scheduled backups are not
+    behind (older than twice their interval). 503 with the reasons when not."""
+    rt = runtime(request)
+    found = await run_in_threadpool(service.readiness, db=rt.db, settings=rt.settings)
     body = ReadyOut(ready=found.ready, reasons=found.reasons, lists=found.lists)
     return JSONResponse(body.model_dump(), status_code=200 if found.ready else 503)
 
@@ -49,7 +51,7 @@ async def readyz(request: Request) -> JSONResponse:
 )
 async def metrics(request: Request) -> Response:
     """Prometheus metrics of this server process: request latency by route, checks by result
-    and reason, list ages and sizes, ledger entries. Needs an admin, compliance or auditor
+    and reason, list ages and sizes, ledger entries, checkpoint and backup ages. Needs an admin, compliance or auditor
     token."""
     found = metrics_of(request.app.state)
     text = b"" if found is None else await run_in_threadpool(found.render)

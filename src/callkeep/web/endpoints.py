@@ -21,6 +21,7 @@ from callkeep.web import (
     pages_compliance,
     pages_dashboard,
     pages_records,
+    pages_reports,
     public,
     security,
     signin_pages,
@@ -305,3 +306,4 @@ router.include_router(pages_dashboard.router)
 router.include_router(pages_records.router)
 router.include_router(pages_compliance.router)
 router.include_router(pages_admin.router)
+router.include_router(pages_reports.router)

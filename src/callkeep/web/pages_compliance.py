@@ -19,11 +19,13 @@ from callkeep.auth import access
 from callkeep.auth.models import AccessRecord
 from callkeep.auth.roles import Role
 from callkeep.auth.sessions import StaffUser
+from callkeep.backup import service as backup_service
 from callkeep.checks import scrub, stats
 from callkeep.checks import service as checks_service
 from callkeep.checks.schemas import CheckIn
 from callkeep.errors import InvalidInput, NotFound
 from callkeep.kit.http import AppRuntime
+from callkeep.ledger import checkpoints
 from callkeep.ledger import service as ledger_service
 from callkeep.lists import ages, imports
 from callkeep.lists import status as lists_status
@@ -356,11 +358,35 @@ def record_dnc_request(
 
 
 @router.get("/audit")
-def audit_page(rt: AppRuntime, user: Annotated[StaffUser, Depends(page(AUDIT))]) -> Response:
-    """Re-hashes the whole ledger and every record, and names anything altered."""
+def audit_page(
+    rt: AppRuntime, user: Annotated[StaffUser, Depends(page(AUDIT))], made: str = ""
+) -> Response:
+    """Re-hashes the whole ledger and every record, and names anything altered; shows the
+    latest signed checkpoint, the key that verifies it, and the last good backup."""
     with rt.db.transaction(read_only=True) as session:
         report = ledger_service.verify(session=session)
-    return staff_page("staff/audit.html", user=user, title="Audit", current="/audit", report=report)
+        checkpoint = ledger_service.last_checkpoint(session=session)
+    return staff_page(
+        "staff/audit.html",
+        user=user,
+        title="Audit",
+        current="/audit",
+        report=report,
+        checkpoint=checkpoint,
+        vkey=checkpoints.verifier_for(rt.settings).vkey,
+        backup=backup_service.last_good_backup(rt.settings),
+        may_checkpoint=user.principal.role in OFFICERS,
+        made=made.isdigit(),
+    )
+
+
+@router.post("/audit/checkpoint")
+def make_checkpoint(
+    rt: AppRuntime, _user: Annotated[StaffUser, Depends(form(OFFICERS))]
+) -> Response:
+    """Signs a checkpoint of the ledger as it is now (the newest one if it has not grown)."""
+    made = checkpoints.make(rt=rt)
+    return redirect(f"/audit?made={made.size}")
 
 
 @router.get("/access-log")

@@ -186,6 +186,7 @@ NAV_ORDER = (
     "/lists",
     "/scrubs",
     "/trends",
+    "/reports",
     "/audit",
     "/access-log",
     "/users",
