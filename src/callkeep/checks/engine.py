@@ -198,7 +198,7 @@ def judge_nanp(*, session: Session, ctx: Context, numbers: np.ndarray) -> Verdic
         for row in np.flatnonzero(np.isin(numbers, keys)).tolist():
             facts = ctx.facts_by_number[int(numbers[row])]
             fact_rows.append((row, facts))
-            address = place_of_address(states=facts.states, zips=facts.zips)
+            address = place_of_address(addresses=facts.addresses)
             if address is not None:
                 # the union: an address adds zones to the number's, never removes one
                 place = with_address(places[int(slots[row])], address)
@@ -275,9 +275,7 @@ def judge_other(*, ctx: Context, e164: str) -> tuple[int, Place, dict[str, tuple
     """Judges a dialable number outside NANP: no registry covers it (`registry_missing`) and the
     federal window applies in its zones."""
     facts = ctx.facts.get(e164)
-    place = place_of_number(
-        e164, states=facts.states if facts else (), zips=facts.zips if facts else ()
-    )
+    place = place_of_number(e164, addresses=facts.addresses if facts else ())
     bits, cites = _place_bits(ctx, place)
     if not exemptions(facts, ctx.at):
         bits |= BIT["registry_missing"]
