@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session
 
 from callkeep.checks import peers
 from callkeep.checks.peers import Campaign, Coverage, Facts, ListHits, Seller
-from callkeep.phone.geo import Place, place_of_address, place_of_number, prefix_places, with_address
+from callkeep.phone.geo import (
+    Place,
+    place_of_address,
+    place_of_number,
+    place_of_prefix,
+    prefix_places,
+    with_address,
+)
 from callkeep.rules.catalog import catalog
 from callkeep.rules.hours import judge_time
 
@@ -42,6 +49,7 @@ SAFE_HARBOR_DAYS = 31
 EBR_PURCHASE_DAYS = 540
 EBR_INQUIRY_DAYS = 90
 EBR_INQUIRY_MONTHS = 3
+_FEW_NUMBERS = 64  # up to this many, places are read per prefix, not from the table
 
 
 @dataclass(frozen=True)
@@ -179,13 +187,27 @@ def _cap_citations(ctx: Context, place: Place, facts: Facts) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _number_places(numbers: np.ndarray) -> tuple[np.ndarray, Sequence[Place]]:
+    """Each number's slot in the places returned with them: for many numbers, the prefix table
+    (built once, a million prefixes); for a few, each prefix's place read on its own, the same
+    place the table holds (so a single check need not build the table)."""
+    if len(numbers) > _FEW_NUMBERS:
+        table, known = prefix_places()
+        return table[numbers // 10_000].astype(np.int32), known
+    found: dict[Place, int] = {}
+    slots = [
+        found.setdefault(place_of_prefix(prefix), len(found))
+        for prefix in (numbers // 10_000).tolist()
+    ]
+    return np.asarray(slots, dtype=np.int32), tuple(found)
+
+
 def judge_nanp(*, session: Session, ctx: Context, numbers: np.ndarray) -> Verdicts:
     """Judges dialable 10-digit NANP numbers (int64) at `ctx.at`; see REASONS for the bits."""
     numbers = np.asarray(numbers, dtype=np.int64)
     count = len(numbers)
     lists = peers.lookup_many(session=session, numbers=numbers, at=ctx.at, seller=ctx.seller)
-    table, known_places = prefix_places()
-    slots = table[numbers // 10_000].astype(np.int32)
+    slots, known_places = _number_places(numbers)
     places: Sequence[Place] = known_places  # extended (as a copy) by places of addresses
     extra: dict[Place, int] = {}
 
