@@ -194,12 +194,17 @@ def _number_places(numbers: np.ndarray) -> tuple[np.ndarray, Sequence[Place]]:
     if len(numbers) > _FEW_NUMBERS:
         table, known = prefix_places()
         return table[numbers // 10_000].astype(np.int32), known
+    prefixes = (numbers // 10_000).tolist()
+    if len(prefixes) == 1:
+        return np.zeros(1, dtype=np.int32), (_prefix_place(prefixes[0]),)
     found: dict[Place, int] = {}
-    slots = [
-        found.setdefault(place_of_prefix(prefix), len(found))
-        for prefix in (numbers // 10_000).tolist()
-    ]
+    slots = [found.setdefault(_prefix_place(prefix), len(found)) for prefix in prefixes]
     return np.asarray(slots, dtype=np.int32), tuple(found)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _prefix_place(prefix: int) -> Place:
+    return place_of_prefix(prefix)
 
 
 def judge_nanp(*, session: Session, ctx: Context, numbers: np.ndarray) -> Verdicts:
