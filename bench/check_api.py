@@ -76,10 +76,13 @@ def serve(data_dir: Path, port: int, workers: int, database_url: str) -> None:
 
 
 def called_numbers() -> np.ndarray:
-    """The numbers the bench seller called in the last day (10-digit, area code 207)."""
-    return np.unique(np.random.default_rng(6).integers(2_000_000, 10_000_000, size=CALLED)) + (
+    """The numbers the bench seller called in the last day (10-digit, area code 207, dialable)."""
+    from callkeep.phone.validity import dialable_prefixes
+
+    drawn = np.unique(np.random.default_rng(6).integers(2_000_000, 10_000_000, size=CALLED)) + (
         2_070_000_000
     )
+    return drawn[dialable_prefixes()[drawn // 10_000]]
 
 
 def seed_history(rt: Runtime, rng: np.random.Generator) -> None:

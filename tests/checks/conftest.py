@@ -37,6 +37,21 @@ class Facts:
     last_inquiry_at: datetime | None = None
     calls_24h: int = 0
     completed_calls_8h: int = 0
+    # (state, ZIP) per address; left empty, the states and ZIPs given are one contact's address
+    addresses: frozenset[tuple[str, str]] = frozenset()
+
+    def __post_init__(self) -> None:
+        if not self.addresses and (self.states or self.zips):
+            object.__setattr__(self, "addresses", one_address(self.states, self.zips))
+
+
+def one_address(states: frozenset[str], zips: frozenset[str]) -> frozenset[tuple[str, str]]:
+    """A single contact's address from its state and ZIP (as the tests give them)."""
+    state = next(iter(states)) if len(states) == 1 else ""
+    pairs = {(state, z) for z in zips} or {(s, "") for s in states}
+    if len(states) > 1:
+        pairs |= {(s, "") for s in states}
+    return frozenset(pairs)
 
 
 @dataclass

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, datetime
 
 from fastapi.testclient import TestClient
 
+from callkeep.checks import scrub, service
 from callkeep.records import consents, people
 from callkeep.records.schemas import ConsentIn, ContactIn, PurchaseIn
 from tests.checks.conftest import ME_NUMBER, World
@@ -92,3 +95,55 @@ def test_a_contacts_address_decides_the_state_and_zone(
     decision = check(client, tokens, ME_NUMBER, at="2026-07-07T00:30:00Z")  # 20:30 Eastern
     assert decision["states"] == ["FL"]
     assert [r["code"] for r in decision["reasons"]] == ["calling_hours"]  # type: ignore[index, union-attr]
+
+
+TN_NUMBER = "+19315550123"  # 931: Middle Tennessee, Central time only
+
+
+def test_each_address_of_a_shared_number_gives_its_own_zones(
+    world: World, client: TestClient, tokens: dict[str, str]
+) -> None:
+    """One contact in TN with ZIP 37388 (Central), another in TN with no ZIP (all of TN: Central
+    and Eastern): the ZIP narrows only its own address, on every path."""
+    world.import_list("national", [], as_of=FRESH, area_codes=[931])
+    with world.rt.db.transaction() as session:
+        for name, zip_code in (("Ann Tull", "37388"), ("Bo Knox", None)):
+            people.create_contact(
+                session=session,
+                actor="test",
+                contact_in=ContactIn(names=[name], phones=[TN_NUMBER], state="TN", zip=zip_code),
+            )
+    late = "2026-07-07T01:30:00Z"  # 21:30 Eastern, 20:30 Central
+    both = {"America/Chicago", "America/New_York"}
+    single = check(client, tokens, TN_NUMBER, at=late)
+    assert {t["zone"] for t in single["local_times"]} == both  # type: ignore[attr-defined]
+    assert single["states"] == ["TN"]
+    assert [r["code"] for r in single["reasons"]] == ["calling_hours"]  # type: ignore[attr-defined]
+    batch = client.post(
+        "/api/v1/checks/batch",
+        json={"phones": [TN_NUMBER, "931-555-0199"], "at": late},
+        headers={"Authorization": f"Bearer {tokens['dialer']}"},
+    )
+    assert batch.status_code == 200, batch.text
+    shared, other = batch.json()["decisions"]
+    assert {t["zone"] for t in shared["local_times"]} == both
+    assert [r["code"] for r in shared["reasons"]] == ["calling_hours"]
+    assert {t["zone"] for t in other["local_times"]} == {"America/Chicago"}
+    assert other["allowed"] is True
+    out = io.BytesIO()
+    with world.rt.db.transaction() as session:
+        ctx = service.context(session=session, seller=None, campaign=None, at=late, phones=None)
+        scrub.scrub_stream(
+            session=session,
+            ctx=ctx,
+            source=io.BytesIO(f"phone\n{TN_NUMBER}\n931-555-0199\n".encode()),
+            out=out,
+            phone_column=None,
+            file_format="auto",
+            name="",
+        )
+    rows = list(csv.reader(io.StringIO(out.getvalue().decode("utf-8-sig"))))
+    assert [r[-3:] for r in rows[1:]] == [
+        [TN_NUMBER, "blocked", "calling_hours"],
+        ["+19315550199", "allowed", ""],
+    ]

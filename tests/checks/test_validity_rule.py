@@ -102,3 +102,11 @@ def test_a_number_the_list_holds_but_the_rule_refuses_is_reported_and_never_allo
     decision = decide("+12072115555", at=AT)
     assert not decision.allowed and codes(decision) == ["invalid_number"]
     assert "national_dnc" in codes(decide("+12075550123", at=AT))
+
+
+def test_one_prefix_is_judged_as_the_rules_table_judges_it() -> None:
+    from callkeep.phone.validity import dialable_prefixes, prefix_dialable
+
+    table = dialable_prefixes()
+    assert [prefix_dialable(p) for p in range(len(table))] == table.tolist()
+    assert not prefix_dialable(-1) and not prefix_dialable(len(table))

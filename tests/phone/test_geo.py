@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from callkeep.phone.geo import (
     US_ZONES,
+    _exchange_zones,
     area_code_info,
     place_of_number,
     place_of_prefix,
@@ -103,3 +104,18 @@ def test_every_prefix_has_a_place() -> None:
 def test_the_prefix_table_is_the_validity_rule(number: int) -> None:
     status = int(prefix_validity()[number // 10_000])
     assert status == int(try_normalize(f"+1{number}") is not None)
+
+
+@settings(max_examples=400, deadline=None)
+@given(prefix=st.integers(min_value=0, max_value=999_999))
+def test_a_prefix_read_on_its_own_has_the_place_the_table_gives_it(prefix: int) -> None:
+    table, places = prefix_places()
+    assert place_of_prefix(prefix) == places[int(table[prefix])]
+
+
+def test_every_exchange_and_area_code_has_the_place_the_table_gives_it() -> None:
+    table, places = prefix_places()
+    for npa in range(1000):
+        assert place_of_prefix(npa * 1000 + 555) == places[int(table[npa * 1000 + 555])]
+    for prefix in _exchange_zones():
+        assert place_of_prefix(prefix) == places[int(table[prefix])]

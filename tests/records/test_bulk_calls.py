@@ -47,7 +47,8 @@ def _outcome(run: Any) -> tuple[str, Any]:
 )
 @given(
     called=st.one_of(
-        st.text(st.characters(exclude_characters="\x00"), max_size=16),  # NUL: refused by CallIn
+        # NUL is refused by CallIn; a lone surrogate is no text JSON could carry
+        st.text(st.characters(exclude_characters="\x00", codec="utf-8"), max_size=16),
         st.sampled_from(["207-784-1234", "+12077841234"]),
     ),
     started=st.one_of(

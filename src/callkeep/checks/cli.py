@@ -7,9 +7,7 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-from callkeep.checks import scrub as scrub_module
 from callkeep.checks import service
 from callkeep.checks.schemas import CheckIn, DecisionOut, ScrubSummary
 from callkeep.errors import InvalidInput
@@ -118,6 +116,11 @@ def scrub(
         raise InvalidInput.for_field("out", "the scrub writes CSV (or VICIdial's text file)")
     if not out.parent.is_dir():
         raise InvalidInput.for_field("out", f"{out.parent}: no such folder")
+    # the scrub and its progress bar load only for a scrub, so that `check` starts quickly
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    from callkeep.checks import scrub as scrub_module
+
     rt = cli_runtime()
     size = source.stat().st_size
     show = sys.stderr.isatty() or sys.stdout.isatty()

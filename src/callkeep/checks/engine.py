@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session
 
 from callkeep.checks import peers
 from callkeep.checks.peers import Campaign, Coverage, Facts, ListHits, Seller
-from callkeep.phone.geo import Place, place_of_address, place_of_number, prefix_places, with_address
+from callkeep.phone.geo import (
+    Place,
+    place_of_address,
+    place_of_number,
+    place_of_prefix,
+    prefix_places,
+    with_address,
+)
 from callkeep.rules import service as rules_service
 from callkeep.rules.catalog import catalog
 from callkeep.rules.hours import judge_time
@@ -182,13 +189,32 @@ def _cap_citations(ctx: Context, place: Place, facts: Facts) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _number_places(numbers: np.ndarray) -> tuple[np.ndarray, Sequence[Place]]:
+    """Each number's slot in the places returned with them: for many numbers, the prefix table
+    (built once, a million prefixes); for a few, each prefix's place read on its own, the same
+    place the table holds (so a single check need not build the table)."""
+    if len(numbers) > _FEW_NUMBERS:
+        table, known = prefix_places()
+        return table[numbers // 10_000].astype(np.int32), known
+    prefixes = (numbers // 10_000).tolist()
+    if len(prefixes) == 1:
+        return np.zeros(1, dtype=np.int32), (_prefix_place(prefixes[0]),)
+    found: dict[Place, int] = {}
+    slots = [found.setdefault(_prefix_place(prefix), len(found)) for prefix in prefixes]
+    return np.asarray(slots, dtype=np.int32), tuple(found)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _prefix_place(prefix: int) -> Place:
+    return place_of_prefix(prefix)
+
+
 def judge_nanp(*, session: Session, ctx: Context, numbers: np.ndarray) -> Verdicts:
     """Judges dialable 10-digit NANP numbers (int64) at `ctx.at`; see REASONS for the bits."""
     numbers = np.asarray(numbers, dtype=np.int64)
     count = len(numbers)
     lists = peers.lookup_many(session=session, numbers=numbers, at=ctx.at, seller=ctx.seller)
-    table, known_places = prefix_places()
-    slots = table[numbers // 10_000].astype(np.int32)
+    slots, known_places = _number_places(numbers)
     places: Sequence[Place] = known_places  # extended (as a copy) by places of addresses
     extra: dict[Place, int] = {}
 
@@ -201,7 +227,7 @@ def judge_nanp(*, session: Session, ctx: Context, numbers: np.ndarray) -> Verdic
         for row in np.flatnonzero(np.isin(numbers, keys)).tolist():
             facts = ctx.facts_by_number[int(numbers[row])]
             fact_rows.append((row, facts))
-            address = place_of_address(states=facts.states, zips=facts.zips)
+            address = place_of_address(addresses=facts.addresses)
             if address is not None:
                 # the union: an address adds zones to the number's, never removes one
                 place = with_address(places[int(slots[row])], address)
@@ -278,9 +304,7 @@ def judge_other(*, ctx: Context, e164: str) -> tuple[int, Place, dict[str, tuple
     """Judges a dialable number outside NANP: no registry covers it (`registry_missing`) and the
     federal window applies in its zones."""
     facts = ctx.facts.get(e164)
-    place = place_of_number(
-        e164, states=facts.states if facts else (), zips=facts.zips if facts else ()
-    )
+    place = place_of_number(e164, addresses=facts.addresses if facts else ())
     bits, cites = _place_bits(ctx, place)
     if not exemptions(facts, ctx.at):
         bits |= BIT["registry_missing"]

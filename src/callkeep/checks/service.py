@@ -84,7 +84,7 @@ def _decision(
     exemptions: list[str],
 ) -> DecisionOut:
     facts = ctx.facts.get(phone) if place is not None else None
-    notes = address_notes(states=facts.states, zips=facts.zips) if facts is not None else ()
+    notes = address_notes(addresses=facts.addresses) if facts is not None else ()
     return DecisionOut(
         decision_id=new_id(),
         phone=phone,

@@ -310,9 +310,48 @@ def _address_origins(
     return tuple(sorted(known | zip_states)), origins, notes
 
 
-def place_of_address(*, states: Iterable[str] = (), zips: Iterable[object] = ()) -> Place | None:
-    """The place given by a contact's known addresses (each ZIP, else its state), or None."""
-    found_states, origins, _ = _address_origins(states, zips)
+Address = tuple[str, str]  # one known address: (state or "", ZIP or "")
+
+
+def _addresses_origins(
+    addresses: Iterable[Address],
+) -> tuple[tuple[str, ...], list[tuple[str, str]], list[str]]:
+    """(states, [(zone, source)], notes) of several known addresses, each on its own: an address
+    with a ZIP gives the ZIP's zones, one without gives its state's (the addresses with a ZIP
+    first, so one address reads as `_address_origins` reads it)."""
+    states: set[str] = set()
+    origins: list[tuple[str, str]] = []
+    notes: list[str] = []
+    for state, zip_code in sorted(set(addresses), key=lambda a: (not a[1], a[1], a[0])):
+        found, more, said = _address_origins(
+            (state,) if state else (), (zip_code,) if zip_code else ()
+        )
+        states.update(found)
+        origins.extend(more)
+        notes.extend(said)
+    return tuple(sorted(states)), origins, list(dict.fromkeys(notes))
+
+
+def _origins_of(
+    states: Iterable[str], zips: Iterable[object], addresses: Iterable[Address] | None
+) -> tuple[tuple[str, ...], list[tuple[str, str]], list[str]]:
+    if addresses is not None:
+        return _addresses_origins(addresses)
+    return _address_origins(states, zips)
+
+
+def place_of_address(
+    *,
+    states: Iterable[str] = (),
+    zips: Iterable[object] = (),
+    addresses: Iterable[Address] | None = None,
+) -> Place | None:
+    """The place given by a contact's known addresses (each ZIP, else its state), or None.
+
+    `addresses` (state, ZIP) pairs keep each address apart: a ZIP in a state then narrows only
+    its own address, never another address in that state with no ZIP. Without them, `states`
+    and `zips` are read as one address."""
+    found_states, origins, _ = _origins_of(states, zips, addresses)
     if not origins:
         return None
     return Place(
@@ -335,19 +374,30 @@ def _international(e164: str) -> tuple[str, ...]:
     return zones or ("UTC",)
 
 
-def place_of_number(e164: str, *, states: Iterable[str] = (), zips: Iterable[object] = ()) -> Place:
+def place_of_number(
+    e164: str,
+    *,
+    states: Iterable[str] = (),
+    zips: Iterable[object] = (),
+    addresses: Iterable[Address] | None = None,
+) -> Place:
     """Where `e164` may ring: the union of the number's zones (exchange, else area code) and the
     zones of the contact's known addresses. Numbers outside NANP carry libphonenumber's zones."""
     if e164.startswith("+1") and len(e164) == 12:
         number = place_of_prefix(int(e164[2:8]))
     else:
         number = Place(states=(), zones=_international(e164), source="international")
-    return with_address(number, place_of_address(states=states, zips=zips))
+    return with_address(number, place_of_address(states=states, zips=zips, addresses=addresses))
 
 
-def address_notes(*, states: Iterable[str] = (), zips: Iterable[object] = ()) -> tuple[str, ...]:
+def address_notes(
+    *,
+    states: Iterable[str] = (),
+    zips: Iterable[object] = (),
+    addresses: Iterable[Address] | None = None,
+) -> tuple[str, ...]:
     """What of a contact's address was ignored for zones, and why (unknown ZIPs, states)."""
-    return tuple(_address_origins(states, zips)[2])
+    return tuple(_origins_of(states, zips, addresses)[2])
 
 
 def explain(e164: str, *, states: Iterable[str] = (), zips: Iterable[object] = ()) -> Explanation:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
-from typing import Any
 
 import phonenumbers
 
@@ -17,10 +17,10 @@ _NANP_SHAPE = re.compile(r"^\s*\+?[0-9\s().\-]+$", re.ASCII)
 
 
 @cache
-def _dialable() -> Any:
-    from callkeep.phone.validity import dialable_prefixes
+def _dialable() -> Callable[[int], bool]:
+    from callkeep.phone.validity import prefix_dialable
 
-    return dialable_prefixes()
+    return prefix_dialable
 
 
 _UNDECIDED = (False, None)
@@ -38,7 +38,7 @@ def _nanp_fast(text: str) -> tuple[bool, str | None]:
         digits = digits[1:]
     elif plus or len(digits) != 10:
         return _UNDECIDED
-    return True, ("+1" + digits) if _dialable()[int(digits[:6])] else None
+    return True, ("+1" + digits) if _dialable()(int(digits[:6])) else None
 
 
 def try_normalize(text: str, *, region: str = "US") -> str | None:
@@ -63,7 +63,7 @@ def try_normalize(text: str, *, region: str = "US") -> str | None:
         national = number.national_number or 0
         if number.italian_leading_zero or not 2_000_000_000 <= national <= 9_999_999_999:
             return None
-        return f"+1{national}" if _dialable()[national // 10_000] else None
+        return f"+1{national}" if _dialable()(national // 10_000) else None
     if not phonenumbers.is_valid_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -11,9 +11,11 @@ refuses is reported by the import and answered `invalid_number` by the decision:
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy loads only when a table is built, not to read one number
+    import numpy as np
+    import numpy.typing as npt
 
 _SUBSCRIBERS = 10_000
 _PREFIXES = 1_000_000
@@ -36,6 +38,8 @@ def _n11(code: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
 @lru_cache(maxsize=1)
 def area_codes_in_service() -> npt.NDArray[np.bool_]:
     """Indexed by 0-999: whether the area code is in service (and so not N11, not 0XX or 1XX)."""
+    import numpy as np
+
     from callkeep.phone.geo import area_codes
 
     table = np.zeros(1000, dtype=bool)
@@ -48,6 +52,8 @@ def area_codes_in_service() -> npt.NDArray[np.bool_]:
 @lru_cache(maxsize=1)
 def prefix_refusals() -> npt.NDArray[np.int8]:
     """Indexed by NPA-NXX (``npa * 1000 + nxx``): why its numbers are refused, 0 if dialable."""
+    import numpy as np
+
     prefixes = np.arange(_PREFIXES, dtype=np.int64)
     npa, nxx = prefixes // 1000, prefixes % 1000
     found = np.zeros(_PREFIXES, dtype=np.int8)
@@ -65,6 +71,8 @@ def dialable_prefixes() -> npt.NDArray[np.bool_]:
 
 def refusals(numbers: npt.NDArray[np.int64]) -> npt.NDArray[np.int8]:
     """Per 10-digit number (area code first): 0 dialable, else the reason it is refused."""
+    import numpy as np
+
     numbers = np.asarray(numbers, dtype=np.int64)
     in_range = (numbers >= 0) & (numbers < _PREFIXES * _SUBSCRIBERS)
     found = prefix_refusals()[np.where(in_range, numbers // _SUBSCRIBERS, 0)].copy()
@@ -76,4 +84,23 @@ def is_dialable(ten_digits: int) -> bool:
     """Whether the 10-digit NANP number (area code first) is dialable under the rule."""
     return 0 <= ten_digits < _PREFIXES * _SUBSCRIBERS and bool(
         dialable_prefixes()[ten_digits // _SUBSCRIBERS]
+    )
+
+
+@lru_cache(maxsize=1)
+def _area_codes_in_service() -> frozenset[int]:
+    from callkeep.phone.geo import area_codes
+
+    return frozenset(c for c in area_codes() if c >= 200 and c % 100 != 11)
+
+
+def prefix_dialable(prefix: int) -> bool:
+    """Whether the NPA-NXX prefix (``npa * 1000 + nxx``) is dialable: the rule's table for one
+    prefix, worked out without building the table (a single check reads one number)."""
+    npa, nxx = divmod(prefix, 1000)
+    return (
+        0 <= prefix < _PREFIXES
+        and nxx >= 200
+        and nxx % 100 != 11
+        and (npa in _area_codes_in_service())
     )

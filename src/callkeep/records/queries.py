@@ -59,6 +59,9 @@ class PhoneFacts:
     last_inquiry_at: datetime | None
     calls_24h: int
     completed_calls_8h: int
+    # each holder's address as (state or "", ZIP or ""): its zones come from its own ZIP, else
+    # its own state, whatever the other holders' addresses are
+    addresses: frozenset[tuple[str, str]] = frozenset()
 
 
 def resolve_seller(*, session: Session, ref: str | None) -> SellerView:
@@ -494,5 +497,10 @@ def phone_facts(
             last_inquiry_at=inquiries.get(phone),
             calls_24h=calls_24h.get(phone, 0),
             completed_calls_8h=completed.get(phone, 0),
+            addresses=frozenset(
+                (place[c][0] or "", place[c][1] or "")
+                for c in holders
+                if c in place and (place[c][0] or place[c][1])
+            ),
         )
     return facts

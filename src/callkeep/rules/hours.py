@@ -8,8 +8,6 @@ from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from holidays import country_holidays
-
 from callkeep.rules.catalog import BANNED, DayRule, Window, catalog
 
 CALLING_HOURS = "calling_hours"
@@ -37,6 +35,8 @@ def zone(name: str) -> ZoneInfo:
 
 @lru_cache(maxsize=512)
 def _holiday_dates(calendar: str, year: int) -> frozenset[date]:
+    from holidays import country_holidays  # loaded by the first holiday rule read
+
     return frozenset(country_holidays("US", subdiv=calendar, years=year, observed=True).keys())
 
 
@@ -47,6 +47,8 @@ def is_holiday(calendar: str, day: date) -> bool:
 
 def holiday_name(calendar: str, day: date) -> str | None:
     """The holiday's name in `calendar` on `day`, if any."""
+    from holidays import country_holidays
+
     found = country_holidays("US", subdiv=calendar, years=day.year, observed=True).get(day)
     return None if found is None else str(found)
 
