@@ -52,6 +52,7 @@ SAFE_HARBOR_DAYS = _LIMITS.registry_days
 EBR_PURCHASE_DAYS = _LIMITS.ebr_purchase_days
 EBR_INQUIRY_DAYS = _LIMITS.ebr_inquiry_days
 EBR_INQUIRY_MONTHS = _LIMITS.ebr_inquiry_months
+_FEW_NUMBERS = 64  # up to this many, places are read per prefix, not from the table
 
 
 @dataclass(frozen=True)
