@@ -76,10 +76,11 @@ def serve(data_dir: Path, port: int, workers: int, database_url: str) -> None:
 
 
 def called_numbers() -> np.ndarray:
-    """The numbers the bench seller called in the last day (10-digit, area code 207)."""
-    return np.unique(np.random.default_rng(6).integers(2_000_000, 10_000_000, size=CALLED)) + (
-        2_070_000_000
-    )
+    """The numbers the bench seller called in the last day (10-digit, area code 207), none
+    with an N11 exchange (211, 311, ...), which no one can dial."""
+    drawn = np.unique(np.random.default_rng(6).integers(2_000_000, 10_000_000, size=CALLED))
+    dialable = drawn[(drawn // 10_000) % 100 != 11]
+    return dialable + 2_070_000_000
 
 
 def seed_history(rt: Runtime, rng: np.random.Generator) -> None:
