@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from callkeep.kit.db import UTCDateTime
+from callkeep.kit.sqlalchemy_private import bind_processor
 from callkeep.ledger import inserts
 from callkeep.ledger import service as ledger
 from callkeep.records import models as m
@@ -98,7 +99,7 @@ def test_bulk_rows_take_only_their_columns_and_fill_id_time_and_author(session: 
     )
 )
 def test_the_short_road_for_utc_instants_binds_what_sqlalchemy_binds(moment: datetime) -> None:
-    processor = UTCDateTime()._cached_bind_processor(sqlite.dialect())
+    processor = bind_processor(UTCDateTime(), sqlite.dialect())
     assert processor is not None
     short = inserts._utc_instant_on_sqlite(processor)
     if moment.tzinfo is None:

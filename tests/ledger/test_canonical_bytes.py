@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from callkeep.kit import ids
-from callkeep.kit.canonical import canonical_bytes, digest
+from callkeep.kit.canonical import ObjectWriter, Unusual, canonical_bytes, digest
 from callkeep.ledger import service as ledger
 from callkeep.ledger.chain import Chain
 
@@ -204,3 +204,29 @@ def test_ids_made_one_by_one_and_in_batches_are_unique_and_time_ordered() -> Non
     assert len(set(everything)) == len(everything)
     assert all(len(i) == 26 for i in everything)
     assert before[:10] <= batch[0][:10] <= small[0][:10] <= after[:10] and before < after
+
+
+@given(
+    st.dictionaries(
+        st.text(max_size=6),
+        st.one_of(st.text(max_size=8), st.integers(min_value=-(2**63), max_value=2**64 - 1)),
+        min_size=1,
+        max_size=6,
+    ),
+    st.data(),
+)
+def test_an_object_written_member_by_member_is_the_bytes_pythons_encoder_always_wrote(
+    content: dict[str, Any], data: st.DataObject
+) -> None:
+    fixed_keys = data.draw(st.sets(st.sampled_from(sorted(content))))
+    fixed = {key: content[key] for key in fixed_keys}
+    varying = [key for key in content if key not in fixed_keys]
+    writer = ObjectWriter(varying, fixed=fixed)
+    assert writer.write({key: content[key] for key in varying}) == _old_bytes(content)
+
+
+def test_values_an_object_writer_does_not_write_are_left_to_canonical_bytes() -> None:
+    writer = ObjectWriter(["n"], fixed={})
+    for unusual in (2**64, 1.5, True, None, "\ud800"):
+        with pytest.raises(Unusual):
+            writer.write({"n": unusual})

@@ -1,8 +1,9 @@
-"""Authentication and roles on the HTTP edge: `Depends(require(...))` on every staff endpoint."""
+"""Authentication and roles on the HTTP edge: `Depends(require(...))` on every staff endpoint,
+`await admit_soon(request, roles)` in an `async def` endpoint that admits its caller itself."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from fastapi import Request
 
@@ -14,7 +15,10 @@ from callkeep.kit.http import runtime
 
 
 def require(roles: Iterable[Role]) -> Callable[[Request], Principal]:
-    """A dependency that admits a bearer token (or staff session) holding one of `roles`."""
+    """A dependency that admits a bearer token (or staff session) holding one of `roles`.
+
+    It is a plain function, so FastAPI runs it on a worker thread, and it refuses a request
+    before its body is validated."""
     allowed = frozenset(roles)
 
     def dependency(request: Request) -> Principal:
@@ -23,29 +27,19 @@ def require(roles: Iterable[Role]) -> Callable[[Request], Principal]:
     return permissions.declare(dependency, permissions.Rule(roles=allowed, via="token"))
 
 
-def require_inline(roles: Iterable[Role]) -> Callable[[Request], Awaitable[Principal]]:
-    """As `require`, for the hot endpoints: an async dependency, run on the event loop.
-
-    A known token costs a dictionary look-up; an unknown one is read once from the database.
-    Like `require`, it refuses a request before its body is even validated.
-    """
-    allowed = frozenset(roles)
-
-    async def dependency(request: Request) -> Principal:
-        return admit(request, allowed)
-
-    return permissions.declare(dependency, permissions.Rule(roles=allowed, via="token"))
-
-
 def admit(request: Request, roles: Iterable[Role]) -> Principal:
-    """The request's principal if it holds one of `roles`; else 401 or 403.
+    """The request's principal if it holds one of `roles`; else 401 or 403. For code off the
+    event loop (an unknown token is read from the database here)."""
+    return _holding(authenticate(request), roles)
 
-    For `async def` endpoints, which call it inline: a known token costs a dictionary look-up.
-    """
-    principal = authenticate(request)
-    if principal.role not in roles:
-        raise PermissionDenied(f"role {principal.role.value!r} may not do this")
-    return principal
+
+async def admit_soon(request: Request, roles: Iterable[Role]) -> Principal:
+    """`admit` on the event loop: a known token costs a dictionary look-up, an unknown one is
+    read from the database on a worker thread."""
+    principal = await service.authenticate_token_soon(
+        db=runtime(request).db, secret=_bearer_secret(request)
+    )
+    return _holding(principal, roles)
 
 
 def authenticate(request: Request) -> Principal:
@@ -54,10 +48,20 @@ def authenticate(request: Request) -> Principal:
     The API takes bearer tokens only: a browser's session cookie admits it to pages, never to
     the API, so no cross-site form can act through the API with a signed-in user's cookie.
     """
+    return service.authenticate_token_cached(db=runtime(request).db, secret=_bearer_secret(request))
+
+
+def _bearer_secret(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() == "bearer" and secret.strip():
-        return service.authenticate_token_cached(db=runtime(request).db, secret=secret.strip())
+        return secret.strip()
     raise AuthenticationRequired(
         "send 'Authorization: Bearer <token>' (see 'callkeep token create')"
     )
+
+
+def _holding(principal: Principal, roles: Iterable[Role]) -> Principal:
+    if principal.role not in roles:
+        raise PermissionDenied(f"role {principal.role.value!r} may not do this")
+    return principal

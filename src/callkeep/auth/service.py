@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from callkeep.auth.models import (
     ApiToken,
@@ -81,18 +82,37 @@ def forget_cached_tokens() -> None:
         _token_cache.clear()
 
 
+def known_token(secret: str) -> Principal | None:
+    """The principal of a token verified in the last `_TOKEN_TTL` seconds by this process, or
+    None: a dictionary look-up, never the database."""
+    with _cache_lock:
+        hit = _token_cache.get(token_digest(secret))
+    if hit is not None and time.monotonic() - hit[0] < _TOKEN_TTL:
+        return hit[1]
+    return None
+
+
+async def authenticate_token_soon(*, db: Database, secret: str) -> Principal:
+    """`authenticate_token_cached` for the event loop: a known token is a dictionary look-up
+    there; an unknown one is read from the database on a worker thread, so that a stranger's
+    token never holds up the loop's other requests."""
+    known = known_token(secret)
+    if known is not None:
+        return known
+    return await run_in_threadpool(authenticate_token_cached, db=db, secret=secret)
+
+
 def authenticate_token_cached(*, db: Database, secret: str) -> Principal:
     """`authenticate_token`, remembered for a few seconds per process.
 
     A token revoked on this server is refused at once; on other servers of the same database
     within `_TOKEN_TTL` seconds.
     """
+    known = known_token(secret)
+    if known is not None:
+        return known
     key = token_digest(secret)
     now = time.monotonic()
-    with _cache_lock:
-        hit = _token_cache.get(key)
-    if hit is not None and now - hit[0] < _TOKEN_TTL:
-        return hit[1]
     with db.transaction(read_only=True) as session:
         principal = authenticate_token(session=session, secret=secret)
     _note_use(db=db, digest=key)

@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from callkeep.auth import roles
-from callkeep.auth.deps import require, require_inline
+from callkeep.auth.deps import require
 from callkeep.auth.schemas import Principal
 from callkeep.checks import scrub as scrubbing
 from callkeep.checks import service
@@ -23,13 +23,12 @@ from callkeep.kit.observability import metrics_of
 router = APIRouter(prefix="/api/v1", tags=["checks"])
 
 Checker = Annotated[Principal, Depends(require(roles.RECORD_CALLS))]
-InlineChecker = Annotated[Principal, Depends(require_inline(roles.RECORD_CALLS))]
 Reader = Annotated[Principal, Depends(require(roles.READ))]
 Compliance = Annotated[Principal, Depends(require(roles.COMPLIANCE))]
 
 
 @router.post("/checks", response_model=DecisionOut)
-async def create_check(body: CheckIn, request: Request, principal: InlineChecker) -> Response:
+async def create_check(body: CheckIn, request: Request, principal: Checker) -> Response:
     """May this number be called now? The decision, stored as evidence.
 
     Asked before every dial: decided and stored in one write transaction together with

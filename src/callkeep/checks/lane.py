@@ -7,7 +7,7 @@ within the size limit, a known token whose role may check, a valid `CheckIn`. An
 token, a malformed body, a body too large) is handed to the application with its body replayed
 as it came, so its answer, status and error body are the application's own. A check it takes
 but cannot decide (an unknown seller, a time without a zone) is refused as the application's
-error handler refuses it (`CallkeepError.as_json()` with its status). The answer is the
+error handler refuses it (`kit.http.error_response`, the one renderer of errors). The answer is the
 endpoint's (`store_inline`): the decision made and stored in one write transaction, with the
 checks that arrived alongside it (group commit), and sent once it is committed.
 
@@ -24,17 +24,17 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from callkeep.auth import roles
-from callkeep.auth.deps import admit
+from callkeep.auth.deps import admit_soon
 from callkeep.auth.schemas import Principal
 from callkeep.checks import service
 from callkeep.checks.schemas import CheckIn, DecisionOut
 from callkeep.errors import CallkeepError
 from callkeep.kit.batches import GroupCommit, for_this_loop
 from callkeep.kit.db import Database
+from callkeep.kit.http import error_response
 from callkeep.kit.observability import metrics_of
 
 PATH = "/api/v1/checks"
@@ -78,7 +78,7 @@ class CheckLane:
             await self.app(scope, receive, send)
             return
         received, body = await self._read(scope, receive)
-        taken = self._admit(scope, body) if body is not None else None
+        taken = await self._admit(scope, body) if body is not None else None
         if taken is None:
             await self.app(scope, _replay(received, receive), send)
             return
@@ -86,7 +86,7 @@ class CheckLane:
         try:
             decision = await store_inline(self.state, principal.actor, check_in)
         except CallkeepError as exc:  # an unknown seller, say: refused as the application does
-            await JSONResponse(exc.as_json(), status_code=exc.status_code)(scope, receive, send)
+            await error_response(exc)(scope, receive, send)
             return
         payload = decision.model_dump_json().encode()
         await send(
@@ -120,14 +120,14 @@ class CheckLane:
                 break
         return received, b"".join(m.get("body", b"") for m in received)
 
-    def _admit(self, scope: Scope, body: bytes) -> tuple[Principal, CheckIn] | None:
+    async def _admit(self, scope: Scope, body: bytes) -> tuple[Principal, CheckIn] | None:
         """The checker (admitted as every endpoint admits one) and the check, if both are
         plainly good; else None."""
         content_type = (_header(scope, b"content-type") or b"").split(b";")[0].strip().lower()
         if content_type != b"application/json":
             return None
         try:
-            principal = admit(Request(scope), _ROLES)
+            principal = await admit_soon(Request(scope), _ROLES)
             document = orjson.loads(body)
             if not isinstance(document, dict):
                 return None

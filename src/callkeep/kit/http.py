@@ -42,7 +42,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CallkeepError)
     async def _callkeep_error(_request: Request, exc: CallkeepError) -> JSONResponse:
-        return JSONResponse(exc.as_json(), status_code=exc.status_code)
+        return error_response(exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -66,16 +66,30 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = []
-        for err in exc.errors():
-            loc = tuple(err.get("loc", ()))
-            if err.get("type") == "json_invalid":
-                fields.append({"field": "body", "message": "the body is not valid JSON (UTF-8)"})
-                continue
-            fields.append({"field": _field_name(loc), "message": str(err.get("msg", "invalid"))})
-        message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid input"
-        body = {"error": {"code": "invalid_input", "message": message, "fields": fields}}
-        return JSONResponse(body, status_code=422)
+        return error_response(exc)
+
+
+def rendered_error(exc: CallkeepError | RequestValidationError) -> tuple[int, dict[str, Any]]:
+    """The status and JSON body an error leaves with: ``{"error": {"code", "message",
+    "fields"?}}``. The one renderer of errors, for the application's handlers and the check's
+    lane (`checks.lane`) alike."""
+    if isinstance(exc, CallkeepError):
+        return exc.status_code, exc.as_json()
+    fields = []
+    for err in exc.errors():
+        loc = tuple(err.get("loc", ()))
+        if err.get("type") == "json_invalid":
+            fields.append({"field": "body", "message": "the body is not valid JSON (UTF-8)"})
+            continue
+        fields.append({"field": _field_name(loc), "message": str(err.get("msg", "invalid"))})
+    message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid input"
+    return 422, {"error": {"code": "invalid_input", "message": message, "fields": fields}}
+
+
+def error_response(exc: CallkeepError | RequestValidationError) -> JSONResponse:
+    """`rendered_error` as a JSON response."""
+    status, body = rendered_error(exc)
+    return JSONResponse(body, status_code=status)
 
 
 class BodyLimit:
@@ -125,13 +139,12 @@ class BodyLimit:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    err = PayloadTooLarge(f"the request body is over {limit} bytes")
-    response = JSONResponse(err.as_json(), status_code=413)
+    response = error_response(PayloadTooLarge(f"the request body is over {limit} bytes"))
     body = response.body
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": response.status_code,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),

@@ -6,7 +6,7 @@ ten such statements, so that overhead would be most of its time. A `Prepared` st
 written with SQLAlchemy Core (the same SQL on SQLite and PostgreSQL), compiled once per dialect,
 and then run on the session's own DB-API connection inside the session's transaction; parameters
 and results go through the column types' own processors, so values are exactly what the ORM
-would bind and return.
+would bind and return. The private SQLAlchemy calls this needs are in `kit.sqlalchemy_private`.
 
 Use it for small constant statements only: no expanding ``IN`` parameters (one value per
 bind parameter), and no ORM entities in the result.
@@ -22,6 +22,8 @@ from sqlalchemy import Connection, Dialect, event
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.sql import CompoundSelect, Select
 from sqlalchemy.sql.compiler import SQLCompiler
+
+from callkeep.kit import sqlalchemy_private as private
 
 Processor = Callable[[Any], Any]
 _DRIVER = "callkeep.sql.driver"  # session.info key: (dialect, DB-API connection) of its transaction
@@ -81,11 +83,11 @@ class Prepared:
             raise ValueError("a prepared statement takes one value per parameter (no IN lists)")
         binds: dict[str, Processor] = {}
         for bind, name in compiled.bind_names.items():
-            processor = bind.type._cached_bind_processor(dialect)
+            processor = private.bind_processor(bind.type, dialect)
             if processor is not None:
                 binds[name] = processor
         results = tuple(
-            column.type._cached_result_processor(dialect, None)
+            private.result_processor(column.type, dialect)
             for column in self.statement.selected_columns
         )
         form = _Form(
@@ -102,7 +104,7 @@ class Prepared:
         """Every row, each value as the ORM would return it."""
         dialect, driver = driver_of(session)
         form = self._form(dialect)
-        values = form.compiled.construct_params(params or {}, _check=False)
+        values = private.parameters(form.compiled, params or {})
         for name, processor in form.binds.items():
             values[name] = processor(values[name])
         args: Sequence[Any] | Mapping[str, Any] = (

@@ -26,6 +26,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from callkeep.kit.db import UTCDateTime
 from callkeep.kit.sql import driver_of
+from callkeep.kit.sqlalchemy_private import bind_processor
 
 Processor = Callable[[Any], Any]
 
@@ -52,7 +53,7 @@ def _form(table: Table, dialect: Dialect, omitted: frozenset[str]) -> _Form:
     processed = []
     for position, name in enumerate(keys):
         kind = compiled.binds[name].type
-        processor = kind._cached_bind_processor(dialect)
+        processor = bind_processor(kind, dialect)
         if processor is None:
             continue
         if isinstance(kind, UTCDateTime) and dialect.name == "sqlite":

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from callkeep.auth import access, roles
-from callkeep.auth.deps import admit, require
+from callkeep.auth.deps import admit_soon, require
 from callkeep.auth.permissions import admits
 from callkeep.auth.schemas import Principal
 from callkeep.errors import NotFound
@@ -68,7 +68,7 @@ async def create_call(request: Request) -> Response:
     on the event loop when the database's writer is free, together with the calls posted at the
     same moment (group commit, `call_writer`); the answer leaves once its call is committed.
     """
-    principal = admit(request, roles.RECORD_CALLS)
+    principal = await admit_soon(request, roles.RECORD_CALLS)
     call_in, idempotency_key = await call_requests.posted_call(request)
     out, created = await call_writer.write_call(
         request,
@@ -96,7 +96,7 @@ async def create_calls(request: Request) -> Response:
     an earlier record, by the item's `idempotency_key`, else its external id, else its
     content) or its refusal (422 with its fields, 409 for a reused key). Never all-or-nothing:
     a refused item refuses nothing else."""
-    principal = admit(request, roles.RECORD_CALLS)
+    principal = await admit_soon(request, roles.RECORD_CALLS)
     items = await call_batches.posted_items(request)
     out = await call_batches.write_batch(
         request, actor=principal.actor, client=client_of(request, principal.actor), items=items
