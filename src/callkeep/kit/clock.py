@@ -24,6 +24,16 @@ def to_utc_second(moment: datetime, *, field: str = "time") -> datetime:
     return moment.astimezone(UTC).replace(microsecond=0)
 
 
+def instant_to_utc_second(moment: datetime, *, field: str = "time") -> datetime:
+    """`to_utc_second` for a moment whose range an `Instant` field has already checked: the
+    same answer, without checking the range again (a bulk import converts one per record)."""
+    if moment.tzinfo is UTC:
+        return moment.replace(microsecond=0) if moment.microsecond else moment
+    if moment.tzinfo is not None and moment.utcoffset() is not None:
+        return moment.astimezone(UTC).replace(microsecond=0)
+    return to_utc_second(moment, field=field)
+
+
 def parse_instant(text: str, *, field: str = "at") -> datetime:
     """Parses ISO-8601 with a zone (``Z`` or an offset) into UTC to the second."""
     try:
