@@ -10,11 +10,10 @@ from datetime import datetime
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from callkeep.checks.peers import resolve_campaign, resolve_seller
 from callkeep.errors import InvalidInput
-from callkeep.records import amendments, calls, consents, directory, people, queries, sellers
+from callkeep.records import amendments, calls, consents, people, queries, sellers
 from callkeep.records.models import Call
 from callkeep.records.schemas import (
     CallIn,
@@ -66,26 +65,55 @@ def test_a_seller_added_or_amended_elsewhere_is_seen_by_the_next_check(world: Wo
         assert resolve_seller(session=session, ref="cedar").screen_litigators is True
 
 
-def test_one_transaction_reads_the_directory_once_until_it_writes(
-    world: World, monkeypatch: pytest.MonkeyPatch
+def test_a_seller_or_campaign_added_in_the_same_transaction_is_found_by_its_next_check(
+    world: World,
 ) -> None:
-    reads: list[int] = []
-    current = directory._current
-
-    def counted(session: Session) -> directory.Directory:
-        reads.append(1)
-        return current(session)
-
-    monkeypatch.setattr(directory, "_current", counted)
     with world.rt.db.transaction() as session:
         acme = resolve_seller(session=session, ref="acme")
         assert resolve_campaign(session=session, ref="windows", seller=acme) is not None
-        assert len(reads) == 1
+        with pytest.raises(InvalidInput, match="no seller 'cedar'"):
+            resolve_seller(session=session, ref="cedar")
+        sellers.create_seller(
+            session=session, actor="test", seller_in=SellerIn(name="Cedar Roofing", slug="cedar")
+        )
+        cedar = resolve_seller(session=session, ref="cedar")
+        assert cedar.name == "Cedar Roofing"
+        sellers.create_campaign(
+            session=session,
+            actor="test",
+            campaign_in=CampaignIn.model_validate(
+                {"seller": "cedar", "slug": "roofs", "subject": "roofs", "dialing_mode": "manual"}
+            ),
+        )
+        roofs = resolve_campaign(session=session, ref="roofs", seller=cedar)
+        assert roofs is not None and roofs.subject == "roofs"
+        amendments.amend(
+            session=session,
+            actor="test",
+            target_type="sellers",
+            target_id=cedar.id,
+            changes={"screen_litigators": True},
+            reason="the seller asked us to screen litigators",
+        )
+        assert resolve_seller(session=session, ref="cedar").screen_litigators is True
+    with world.rt.db.transaction(read_only=True) as session:
+        assert resolve_seller(session=session, ref="cedar").screen_litigators is True
+
+
+def test_a_seller_added_in_a_transaction_rolled_back_is_not_found_afterwards(
+    world: World,
+) -> None:
+    with pytest.raises(RuntimeError), world.rt.db.transaction() as session:
         sellers.create_seller(
             session=session, actor="test", seller_in=SellerIn(name="Cedar Roofing", slug="cedar")
         )
         assert resolve_seller(session=session, ref="cedar").name == "Cedar Roofing"
-        assert len(reads) == 2
+        raise RuntimeError("the import failed")
+    with (
+        world.rt.db.transaction(read_only=True) as session,
+        pytest.raises(InvalidInput, match="no seller 'cedar'"),
+    ):
+        resolve_seller(session=session, ref="cedar")
 
 
 def test_a_campaign_added_or_amended_elsewhere_is_seen_by_the_next_check(world: World) -> None:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from callkeep.errors import InvalidInput
 from callkeep.kit.bounds import EARLIEST, LATEST, Instant
-from callkeep.kit.clock import parse_instant
+from callkeep.kit.clock import instant_to_utc_second, parse_instant, to_utc_second
 from callkeep.requests.service import parse_bound
 
 offsets = st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59).map(
@@ -78,3 +78,24 @@ def test_a_posted_time_is_a_text_in_range_never_a_number(value: Any) -> None:
 def test_a_number_is_not_a_time(value: Any) -> None:
     with pytest.raises(ValidationError, match="not a number"):
         _Posted.model_validate({"at": value})
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1901, 1, 1),
+        max_value=datetime(9998, 12, 31),
+        timezones=st.one_of(st.none(), st.just(UTC), offsets),
+    )
+)
+def test_an_instant_already_in_range_converts_as_any_time_does(moment: datetime) -> None:
+    def outcome(convert: Any) -> object:
+        try:
+            return convert(moment, field="started_at")
+        except InvalidInput as exc:
+            return ("refused", [(p.field, p.message) for p in exc.fields])
+
+    slow = outcome(to_utc_second)
+    fast = outcome(instant_to_utc_second)
+    assert fast == slow
+    if isinstance(fast, datetime):
+        assert (fast.tzinfo, fast.microsecond) == (UTC, 0)

@@ -256,6 +256,26 @@ def test_a_running_process_sees_a_new_version_at_its_next_look_up(
         assert hits(session, at("2026-03-05"), [A, B])["national"] == [False, True]
 
 
+def test_a_version_imported_in_the_same_transaction_is_seen_by_its_next_look_up(
+    import_file: Importer, write_file: Writer, rt: Runtime
+) -> None:
+    import_file(write_file("v1.txt", f"{A}\n"), as_of=date(2026, 3, 1))
+    with rt.db.transaction() as session:
+        assert hits(session, at("2026-03-05"), [A, B])["national"] == [True, False]
+        imports.import_list(
+            session=session,
+            actor="test:compliance",
+            folder=rt.settings.snapshot_dir,
+            max_unzipped=rt.settings.max_unzipped_bytes,
+            request=imports.ImportRequest(
+                paths=[write_file("v2.txt", f"{B}\n")], list_name="national", as_of=date(2026, 3, 2)
+            ),
+        )
+        assert hits(session, at("2026-03-05"), [A, B])["national"] == [False, True]
+    with rt.db.transaction(read_only=True) as session:
+        assert hits(session, at("2026-03-05"), [A, B])["national"] == [False, True]
+
+
 def test_a_seller_list_with_entries_answers_even_for_numbers_not_on_it(
     sellers: list[str], session: Session
 ) -> None:

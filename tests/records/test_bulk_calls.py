@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
-from callkeep.records import call_checks
+from callkeep.records import call_validation
 from callkeep.records.schemas import CallIn
 
 if TYPE_CHECKING:
@@ -77,9 +77,9 @@ def test_a_call_in_a_batch_is_checked_and_stored_as_one_posted_alone(
             "manual_dial": manual,
         }
     )
-    alone = _outcome(lambda: call_checks.prepare_call(session=session, call_in=call_in))
+    alone = _outcome(lambda: call_validation.prepare_call(session=session, call_in=call_in))
     resolved = (world.seller.id, world.campaign.id)
-    in_batch = _outcome(lambda: call_checks.resolved_row(call_in, resolved, {}))
+    in_batch = _outcome(lambda: call_validation.resolved_row(call_in, resolved, {}))
     assert in_batch[0] == alone[0]
     if alone[0] == "refused":
         assert in_batch[1] == alone[1]
@@ -104,5 +104,5 @@ def test_a_time_without_its_zone_is_refused_in_a_batch_too(world: World) -> None
         }
     )
     with pytest.raises(InvalidInput) as raised:
-        call_checks.resolved_row(call_in, (world.seller.id, world.campaign.id), {})
+        call_validation.resolved_row(call_in, (world.seller.id, world.campaign.id), {})
     assert [p.field for p in raised.value.fields] == ["started_at"]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callkeep.ledger import service as ledger
-from callkeep.records import call_checks, resolve
+from callkeep.records import call_validation, resolve
 from callkeep.records import models as m
 from callkeep.records.directory import Directory, directory
 from callkeep.records.schemas import CallIn
@@ -35,7 +35,7 @@ def checked_row(
 ) -> dict[str, Any]:
     """The call's column values, checked as every call record is (310.5(a)(2) complete,
     E.164, UTC); raises InvalidInput naming each problem. Seller and campaign are resolved."""
-    row = call_checks.resolved_row(call_in, resolved, numbers)
+    row = call_validation.resolved_row(call_in, resolved, numbers)
     row["idempotency_key"] = None
     return row
 

@@ -11,14 +11,15 @@ import base64
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, event, func, inspect, select, text
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import Table, func, inspect, select, text
+from sqlalchemy.orm import Session
 
 from callkeep.kit.canonical import digest
 from callkeep.kit.clock import iso, utcnow
 from callkeep.kit.crypto import Undecryptable
 from callkeep.kit.ids import new_ids
 from callkeep.kit.sql import Prepared
+from callkeep.kit.stamped import forget_at_transaction_end
 from callkeep.ledger.chain import Chain
 from callkeep.ledger.chain import entry_hash as entry_hash  # part of this module's interface
 from callkeep.ledger.checkpoints import Presented
@@ -84,10 +85,7 @@ def lock(*, session: Session) -> None:
     _head(session)
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _forget_head(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_HEAD_KEY, None)
+forget_at_transaction_end(_HEAD_KEY)
 
 
 def _by_id(session: Session, column: Any) -> Any:

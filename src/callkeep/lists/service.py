@@ -8,7 +8,6 @@ A check at time T uses, for each list, the newest version whose as-of date is on
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,13 +16,14 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import bindparam, event, func, select, union_all
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import bindparam, select, union_all
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import CompoundSelect
 
 from callkeep.errors import InvalidInput
 from callkeep.kit.clock import iso, to_utc_second, utcnow
 from callkeep.kit.sql import Prepared
+from callkeep.kit.stamped import StampedCache, stamp_of
 from callkeep.ledger import service as ledger
 from callkeep.lists import index
 from callkeep.lists.models import EntityListEntry, ListVersion
@@ -107,26 +107,6 @@ class VersionRow:
     recorded_at: datetime
 
 
-_CATALOG_LOCK = threading.Lock()
-_CATALOG: dict[str, tuple[tuple[int, str | None], dict[str, VersionRow]]] = {}
-
-
-_SESSION_MEMO = "callkeep.lists.catalog"
-_MARKER = Prepared(select(func.count(ListVersion.id), func.max(ListVersion.id)))
-
-
-@event.listens_for(Session, "after_flush")
-def _forget_catalog_on_new_version(session: Session, _context: object) -> None:
-    if any(isinstance(obj, ListVersion) for obj in session.new):
-        session.info.pop(_SESSION_MEMO, None)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_catalog_at_transaction_end(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_SESSION_MEMO, None)
-
-
 def catalog(*, session: Session) -> dict[str, VersionRow]:
     """Every list version by id; re-read only when a version was added since the last call.
 
@@ -134,23 +114,11 @@ def catalog(*, session: Session) -> dict[str, VersionRow]:
     id) tells whether another process imported a new one: a running server sees it at once.
     Within one transaction the answer is remembered until a version is added in it.
     """
-    memo: dict[str, VersionRow] | None = session.info.get(_SESSION_MEMO)
-    if memo is not None:
-        return memo
-    rows = _catalog(session)
-    session.info[_SESSION_MEMO] = rows
-    return rows
+    return _CATALOG.get(session=session)
 
 
-def _catalog(session: Session) -> dict[str, VersionRow]:
-    key = str(session.get_bind().engine.url)
-    marker = _MARKER.rows(session)[0]
-    stamp = (int(marker[0]), marker[1])
-    with _CATALOG_LOCK:
-        cached = _CATALOG.get(key)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    rows = {
+def _load_catalog(session: Session) -> dict[str, VersionRow]:
+    return {
         v.id: VersionRow(
             id=v.id,
             list_name=v.list_name,
@@ -166,9 +134,14 @@ def _catalog(session: Session) -> dict[str, VersionRow]:
         )
         for v in session.scalars(select(ListVersion))
     }
-    with _CATALOG_LOCK:
-        _CATALOG[key] = (stamp, rows)
-    return rows
+
+
+_CATALOG = StampedCache(
+    "lists.catalog",
+    stamp=stamp_of((ListVersion.__table__, ListVersion.id)),
+    load=_load_catalog,
+    watches=(ListVersion,),
+)
 
 
 def versions_in_force(

@@ -1,7 +1,7 @@
 """What the OpenAPI document says a call requires: what the server requires of it.
 
 `CallIn` leaves every field optional to pydantic so that the call's check
-(`records.call_checks.check_view`) names every missing field in one answer; its JSON schema
+(`records.call_validation.check_view`) names every missing field in one answer; its JSON schema
 (`required_as_checked`) says what that check requires, field by field.
 """
 
@@ -29,7 +29,7 @@ _CALL_TELEMARKETER = ("telemarketer", "employee_id", "telemarketer_name")
 
 def _present(prop: dict[str, Any]) -> dict[str, Any]:
     """A property's schema without `null`, and (for text) not empty: what "required" means
-    to the call's check (`records.call_checks.check_view`)."""
+    to the call's check (`records.call_validation.check_view`)."""
     kinds = [k for k in prop.get("anyOf", [prop]) if k.get("type") != "null"]
     found = {**{k: v for k, v in prop.items() if k not in ("anyOf", "default")}, **kinds[0]}
     if found.get("type") == "string":

@@ -1,6 +1,6 @@
 """Call records (16 CFR 310.5(a)(2)): writing them one by one or in batches, reading them.
 
-A call is checked as `call_checks` says. Dialers retry, so an idempotency key, and separately
+A call is checked as `call_validation` says. Dialers retry, so an idempotency key, and separately
 (seller, external call id), return the first record instead of writing a second one, also when
 two identical posts race. A key belongs to its client and seller (`kit.idempotency`): the same
 client sending the same key for a different call is refused (409), never given the first record.
@@ -23,9 +23,9 @@ from callkeep.kit.ids import new_id
 from callkeep.ledger import service as ledger
 from callkeep.ledger.inserts import collection_paused
 from callkeep.phone.parse import normalize
-from callkeep.records import amendments, call_checks, resolve
+from callkeep.records import amendments, call_validation, resolve
 from callkeep.records import models as m
-from callkeep.records.call_checks import check_view, prepare_call
+from callkeep.records.call_validation import check_view, prepare_call
 from callkeep.records.schemas import CallIn, CallOut
 
 __all__ = [
@@ -238,7 +238,7 @@ def _record_calls(*, session: Session, actor: str, calls: list[CallIn]) -> list[
         key = (call_in.seller or "", call_in.campaign)
         try:
             if key in cache and not call_in.telemarketer:
-                row = call_checks.resolved_row(call_in, cache[key], numbers)
+                row = call_validation.resolved_row(call_in, cache[key], numbers)
             else:
                 row = prepare_call(session=session, call_in=call_in)
                 cache[key] = (row["seller_id"], row["campaign_id"])

@@ -9,21 +9,20 @@ another one sharing the database; only then are they read again.
 A transaction that has itself added a seller, campaign or amendment sees a different count, so it
 reads its own view; other transactions then see a stamp that is not theirs and read theirs.
 Within one transaction (a check resolves its seller, then its campaign) the directory is asked
-once, and again only after the transaction has written a record.
+once, and again only after the transaction has added a seller, campaign or amendment. The
+caching itself is `kit.stamped.StampedCache`, shared with the lists' catalogue.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, func, or_, select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
-from callkeep.kit.sql import Prepared
-from callkeep.ledger import service as ledger
+from callkeep.kit.stamped import StampedCache, stamp_of
 from callkeep.records import amendments
 from callkeep.records import models as m
 
@@ -31,16 +30,6 @@ _AMENDMENTS = (
     select(m.Amendment.id)
     .where(or_(m.Amendment.target_type == "sellers", m.Amendment.target_type == "campaigns"))
     .subquery()
-)
-_STAMP = Prepared(
-    select(
-        select(func.count()).select_from(m.Seller).scalar_subquery(),
-        select(func.max(m.Seller.id)).scalar_subquery(),
-        select(func.count()).select_from(m.Campaign).scalar_subquery(),
-        select(func.max(m.Campaign.id)).scalar_subquery(),
-        select(func.count()).select_from(_AMENDMENTS).scalar_subquery(),
-        select(func.max(_AMENDMENTS.c.id)).scalar_subquery(),
-    )
 )
 
 
@@ -93,40 +82,10 @@ def _match(entries: tuple[_Entry, ...], ref: str, seller_id: str | None) -> _Ent
     return found[0] if found else None
 
 
-_MEMO = "callkeep.records.directory"
-_lock = threading.Lock()
-_cached: dict[str, tuple[tuple[Any, ...], Directory]] = {}
-
-
 def directory(*, session: Session) -> Directory:
     """The sellers and campaigns as this session sees them; one small query when unchanged,
-    none when asked again in a transaction that has written nothing since."""
-    written = ledger.appended(session=session)
-    memo: tuple[tuple[int, str] | None, Directory] | None = session.info.get(_MEMO)
-    if memo is not None and memo[0] == written:
-        return memo[1]
-    found = _current(session)
-    session.info[_MEMO] = (written, found)
-    return found
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_at_transaction_end(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_MEMO, None)
-
-
-def _current(session: Session) -> Directory:
-    stamp = _STAMP.rows(session)[0]
-    key = str(session.get_bind().engine.url)
-    with _lock:
-        cached = _cached.get(key)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    found = _load(session)
-    with _lock:
-        _cached[key] = (stamp, found)
-    return found
+    none when asked again in a transaction that has added no seller, campaign or amendment."""
+    return _DIRECTORY.get(session=session)
 
 
 def _load(session: Session) -> Directory:
@@ -146,3 +105,15 @@ def _load(session: Session) -> Directory:
             _Entry(r.id, r.slug, r.seller_id, campaign_views[r.id]) for r in campaign_rows
         ),
     )
+
+
+_DIRECTORY = StampedCache(
+    "records.directory",
+    stamp=stamp_of(
+        (m.Seller.__table__, m.Seller.id),
+        (m.Campaign.__table__, m.Campaign.id),
+        (_AMENDMENTS, _AMENDMENTS.c.id),
+    ),
+    load=_load,
+    watches=(m.Seller, m.Campaign, m.Amendment),
+)

@@ -22,7 +22,7 @@ from callkeep.kit.clock import iso
 from callkeep.ledger import service as ledger
 from callkeep.records import amendments
 from callkeep.records import models as rm
-from callkeep.records.call_checks import check_view
+from callkeep.records.call_validation import check_view
 from callkeep.reports.models import RecordFinding
 
 CORRECTION_DAYS = 30  # 16 CFR 310.5(d)(4)

@@ -6,13 +6,12 @@ E.164, times in UTC to the second, and every record a call names must exist.
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from callkeep.errors import FieldProblem, InvalidInput
-from callkeep.kit.clock import to_utc_second
+from callkeep.kit.clock import instant_to_utc_second
 from callkeep.phone.parse import normalize
 from callkeep.records import resolve
 from callkeep.records.directory import Directory, directory
@@ -68,6 +67,38 @@ def _number(value: str | None, field: str, problems: list[FieldProblem]) -> str 
         return None
 
 
+def _check_values(
+    row: dict[str, Any],
+    given: dict[str, Any],
+    numbers: dict[str, str | None],
+    problems: list[FieldProblem],
+) -> None:
+    """Puts into `row` the given numbers in E.164 and the start in UTC to the second (its range
+    was checked when the `CallIn` was read), and adds
+    to `problems` what is wrong with them or with the duration. The one check of a call's own
+    values, alone and in a batch; `numbers` caches each spelling's E.164 form (None: not
+    dialable, checked again so that its problem names the right field)."""
+    for field in _NUMBER_FIELDS:
+        raw = given[field]
+        if not raw:
+            row[field] = None
+            continue
+        e164 = numbers.get(raw)
+        if e164 is None:
+            e164 = numbers[raw] = _number(raw, field, problems)
+        row[field] = e164
+    started = given["started_at"]
+    row["started_at"] = None
+    if started is not None:
+        try:
+            row["started_at"] = instant_to_utc_second(started, field="started_at")
+        except InvalidInput as exc:
+            problems.extend(exc.fields)
+    duration = given["duration_seconds"]
+    if duration is not None and duration < 0:
+        problems.append(FieldProblem("duration_seconds", "must be 0 or more"))
+
+
 def prepare_call(
     *, session: Session, call_in: CallIn, parties: Directory | None = None
 ) -> dict[str, Any]:
@@ -108,16 +139,7 @@ def prepare_call(
     ):
         problems.append(FieldProblem("contact_id", f"no contact {call_in.contact_id}"))
     row["contact_id"] = call_in.contact_id
-    for field in _NUMBER_FIELDS:
-        row[field] = _number(getattr(call_in, field), field, problems)
-    row["started_at"] = None
-    if call_in.started_at is not None:
-        try:
-            row["started_at"] = to_utc_second(call_in.started_at, field="started_at")
-        except InvalidInput as exc:
-            problems.extend(exc.fields)
-    if call_in.duration_seconds is not None and call_in.duration_seconds < 0:
-        problems.append(FieldProblem("duration_seconds", "must be 0 or more"))
+    _check_values(row, call_in.__dict__, {}, problems)
     for field in ("script_version_id", "message_version_id"):
         ref = getattr(call_in, field)
         if ref and not resolve.exists(session=session, field=field, ref=ref):
@@ -161,39 +183,18 @@ _UNRESOLVED = ("seller", "campaign", "telemarketer")
 def resolved_row(
     call_in: CallIn, resolved: tuple[str, str | None], numbers: dict[str, str | None]
 ) -> dict[str, Any]:
-    """A call of an already-resolved seller and campaign, checked without further queries.
+    """`prepare_call` for a call whose seller and campaign are already resolved (`resolved`)
+    and that names no employee, contact or script by id: the same checks of its values
+    (`_check_values`) and of its completeness (`check_view`), without a query.
 
     `numbers` caches each spelling's E.164 form across the batch (None: not dialable).
     """
-    problems: list[FieldProblem] | None = None
+    problems: list[FieldProblem] = []
     row = call_in.__dict__.copy()
     for name in _UNRESOLVED:
         del row[name]
     row["seller_id"], row["campaign_id"] = resolved
-    for field in _NUMBER_FIELDS:
-        raw = row[field]
-        if not raw:
-            row[field] = None
-            continue
-        e164 = numbers.get(raw)
-        if e164 is None:
-            problems = problems if problems is not None else []
-            e164 = numbers[raw] = _number(raw, field, problems)
-        row[field] = e164
-    started = row["started_at"]
-    if started is not None and started.tzinfo is not UTC:
-        if started.utcoffset() is not None and not started.microsecond:  # as to_utc_second
-            row["started_at"] = started.astimezone(UTC)
-        else:
-            try:
-                row["started_at"] = to_utc_second(started, field="started_at")
-            except InvalidInput as exc:
-                problems = (problems or []) + exc.fields
-    elif started is not None and started.microsecond:
-        row["started_at"] = started.replace(microsecond=0)
-    duration = row["duration_seconds"]
-    if duration is not None and duration < 0:
-        problems = (problems or []) + [FieldProblem("duration_seconds", "must be 0 or more")]
+    _check_values(row, row, numbers, problems)
     if problems:  # named together with any missing field, as prepare_call names them
         try:
             check_view(row)
