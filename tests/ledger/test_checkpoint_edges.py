@@ -50,7 +50,9 @@ def test_the_command_line_prints_pins_and_proves_checkpoints(rt: Runtime, tmp_pa
     printed = _cli(rt, "audit", "checkpoint")
     assert printed.returncode == 0, printed.stderr
     note = notes.parse_note(printed.stdout)
-    assert note.size == 4
+    with rt.db.engine.connect() as conn:  # the 4 tokens, and the default seller the CLI records
+        entries = conn.execute(text("SELECT count(*) FROM ledger_entries")).scalar_one()
+    assert note.size == entries >= 4
     vkey = _cli(rt, "audit", "checkpoint", "--public-key").stdout.strip()
     assert note.signed_by(notes.Verifier.from_vkey(vkey))
     kept = tmp_path / "kept.txt"
@@ -121,7 +123,9 @@ def test_a_new_dnc_request_is_answered_with_the_checkpoint_in_force(
         "/api/v1/dnc-requests", json={"phone": "+12075550123"}, headers=admin_headers
     )
     assert answer.status_code == 201, answer.text
-    assert answer.json()["checkpoint"] == in_force.model_dump()
+    # the server's own start-up checkpoint may be made at the same size meanwhile: the same tree
+    given = {k: v for k, v in answer.json()["checkpoint"].items() if k != "made_at"}
+    assert given == {k: v for k, v in in_force.model_dump().items() if k != "made_at"}
 
 
 def test_the_public_pages_receipt_shows_the_checkpoint_in_force(

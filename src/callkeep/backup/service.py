@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import logging
 import os
+import secrets
 import shutil
 import tempfile
 import zipfile
@@ -421,7 +422,7 @@ def _record_good(settings: Settings, *, path: Path, result: BackupCheck) -> Last
     )
     target = settings.backup_dir / LAST_GOOD
     target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{LAST_GOOD}.{os.getpid()}.tmp")
+    temp = target.with_name(f".{LAST_GOOD}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     temp.write_text(good.model_dump_json(indent=2))
     os.replace(temp, target)
     return good

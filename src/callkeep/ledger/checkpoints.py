@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -144,7 +145,7 @@ def write_file(folder: Path, checkpoint: Checkpoint) -> Path:
     if target.exists():
         return target
     folder.mkdir(parents=True, exist_ok=True)
-    temp = folder / f".{target.name}.{os.getpid()}.tmp"
+    temp = folder / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"  # one per writer
     with open(temp, "w", encoding="utf-8") as handle:
         handle.write(checkpoint.note)
         handle.flush()

@@ -222,7 +222,8 @@ def load_or_create_signer(path: Path, *, name: str = "") -> Signer:
 
 def _write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # a name of its own per writer: two threads (or processes) may create the key at once
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
@@ -233,4 +234,4 @@ def _write_private(path: Path, text: str) -> None:
     except FileExistsError:
         pass
     finally:
-        temp.unlink()
+        temp.unlink(missing_ok=True)
