@@ -4,14 +4,12 @@ as a new user would set it up."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
-SERVER_PORT = int(os.environ.get("CALLKEEP_TEST_SERVER_PORT", "8108"))
+from serving import free_port, wait_serving
+
 HOST = "127.0.0.1"
 
 
@@ -32,19 +30,13 @@ def callkeep(data_dir: Path, *args: str, stdin: str | None = None) -> str:
     return done.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
 class Server:
     """`callkeep serve` on 127.0.0.1:`port`, stopped on exit."""
 
-    def __init__(self, data_dir: Path, port: int = SERVER_PORT) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None) -> None:
         self.data_dir = data_dir
-        self.port = port
-        self.url = f"http://{HOST}:{port}"
+        self.port = port or free_port()
+        self.url = f"http://{HOST}:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
@@ -56,16 +48,9 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"callkeep serve ended: {self.process.stderr.read()!r}")  # type: ignore[union-attr]
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError("callkeep serve did not answer within 60 s")
+        process = self.process
+        wait_serving(process, self.url, lambda: f"callkeep serve ended: {process.stderr.read()!r}")  # type: ignore[union-attr]
+        return self
 
     def __exit__(self, *_exc: object) -> None:
         assert self.process is not None
