@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from callkeep.errors import InvalidInput, NotFound
 from callkeep.kit.clock import iso, utcnow
 from callkeep.kit.db import Database
+from callkeep.kit.stamped import forget_at_transaction_end
 from callkeep.ledger import service as ledger
 from callkeep.phone.parse import nanp_ten_digits
 from callkeep.requests import peers
@@ -310,6 +311,4 @@ def _wake_dispatchers(session: Session) -> None:
             dispatcher.wake()
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_new_request(session: Session) -> None:
-    session.info.pop(_NEW_REQUEST, None)
+forget_at_transaction_end(_NEW_REQUEST)  # a rolled-back request wakes no one
