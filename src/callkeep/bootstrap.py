@@ -24,27 +24,24 @@ def ensure_default_seller(rt: Runtime) -> bool:
     A new database holds it from its first start, so checks, DNC requests and call records work
     before any setup. Cheap when it exists: one read.
     """
-    from callkeep.records import models as records_models
-    from callkeep.records import sellers
+    from callkeep.records import service as records
 
     with rt.db.transaction(read_only=True) as session:
         slug = session.scalar(
-            select(records_models.Seller.slug).where(
-                records_models.Seller.slug == sellers.DEFAULT_SLUG
-            )
+            select(records.Seller.slug).where(records.Seller.slug == records.DEFAULT_SELLER_SLUG)
         )
     if slug is not None:
         return False
     with rt.db.transaction() as session:
-        return sellers.ensure_default_seller(session=session, actor=BOOT_ACTOR)
+        return records.ensure_default_seller(session=session, actor=BOOT_ACTOR)
 
 
 def reminders(rt: Runtime) -> list[str]:
     """What the operator should still set up, one line each."""
-    from callkeep.records import sellers
+    from callkeep.records import service as records
 
     with rt.db.transaction(read_only=True) as session:
-        unnamed = sellers.default_unnamed(session=session)
+        unnamed = records.default_unnamed(session=session)
     return [UNNAMED_REMINDER] if unnamed else []
 
 
@@ -80,10 +77,10 @@ def prepare(rt: Runtime, *, demo: bool) -> list[str]:
                 f"username: admin\npassword: {password}\napi token: {token}\n",
             )
     if demo:
-        from callkeep.records import demo as demo_data
+        from callkeep.records import service as records
 
         with rt.db.transaction() as session:
-            demo_data.seed_if_empty(session=session)
+            records.seed_demo_if_empty(session=session)
     path = _login_file(rt)
     if path.exists():
         lines = [f"admin login (from {path}):"]

@@ -108,13 +108,13 @@ def users_assign(
     campaign: str | None = typer.Option(None, help="only this campaign of the seller"),
 ) -> None:
     """Lets a supervisor see one seller's (or one campaign's) records."""
-    from callkeep.records import sellers
+    from callkeep.records import service as records
 
     rt = cli_runtime()
     with rt.db.transaction() as session:
-        seller_id = str(sellers.seller_view(session=session, ref=seller)["id"])
+        seller_id = str(records.seller_view(session=session, ref=seller)["id"])
         campaign_id = (
-            sellers.campaign_row(session=session, ref=campaign, seller_id=seller_id).id
+            records.campaign_row(session=session, ref=campaign, seller_id=seller_id).id
             if campaign
             else None
         )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
 from callkeep.lists import service as lists_service
-from callkeep.records import queries as records_queries
+from callkeep.records import service as records
 
 DEFAULT_SELLER_SLUG = "default"
 
@@ -90,7 +90,7 @@ class Coverage:
 def resolve_seller(*, session: Session, ref: str | None) -> Seller:
     """The seller named by id or slug (None: the default seller); unknown is InvalidInput."""
     try:
-        view = records_queries.resolve_seller(session=session, ref=ref or None)
+        view = records.resolve_seller(session=session, ref=ref or None)
     except InvalidInput:
         if ref:
             raise
@@ -105,7 +105,7 @@ def resolve_campaign(*, session: Session, ref: str | None, seller: Seller) -> Ca
     """The seller's campaign named by id or slug (None: no campaign); unknown is InvalidInput."""
     if ref is None or ref == "":
         return None
-    view = records_queries.resolve_campaign(session=session, ref=ref, seller_id=seller.id)
+    view = records.resolve_campaign(session=session, ref=ref, seller_id=seller.id)
     return Campaign(
         id=view.id, slug=view.slug, subject=view.subject, dialing_mode=view.dialing_mode
     )
@@ -120,7 +120,7 @@ def phone_facts(
     phones: Collection[str] | None,
 ) -> Mapping[str, Facts]:
     """The records' facts per E.164 number (phones=None: every number with a fact, for bulk)."""
-    found: Mapping[str, Facts] = records_queries.phone_facts(
+    found: Mapping[str, Facts] = records.phone_facts(
         session=session,
         seller_id=seller.id,
         subject=campaign.subject if campaign else None,

@@ -29,7 +29,7 @@ from callkeep.errors import InvalidInput
 from callkeep.kit.db import Database
 from callkeep.ledger.inserts import collection_paused
 from callkeep.phone.parse import try_normalize
-from callkeep.records.schemas import CallIn
+from callkeep.records import service as records
 
 CHUNK = 5_000
 SHOWN_PROBLEMS = 1_000
@@ -147,7 +147,7 @@ def _dialer_campaign(context: _Context, name: str) -> _Campaign:
     )
 
 
-def _call_in(read: files.FileCall, context: _Context, dialable: dict[str, bool]) -> CallIn:
+def _call_in(read: files.FileCall, context: _Context, dialable: dict[str, bool]) -> records.CallIn:
     """The call record the line makes, completed from the campaign and the options."""
     fields = dict(read.fields)
     dialer_campaign = fields.pop("dialer_campaign", None)
@@ -186,7 +186,7 @@ def _call_in(read: files.FileCall, context: _Context, dialable: dict[str, bool])
         "external_call_id": read.external_id,
         "campaign": campaign.id if campaign else None,
     }
-    return CallIn.model_validate(values)
+    return records.CallIn.model_validate(values)
 
 
 class _Tally:

@@ -10,32 +10,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callkeep.ledger import service as ledger
-from callkeep.records import call_validation, resolve
-from callkeep.records import models as m
-from callkeep.records.directory import Directory, directory
-from callkeep.records.schemas import CallIn
+from callkeep.records import service as records
 
-__all__ = ["Directory", "checked_row", "employee_id_for", "parties", "recorded_external_ids"]
+__all__ = ["checked_row", "employee_id_for", "parties", "recorded_external_ids"]
 
 _IN_CHUNK = 500
 
 
-def parties(*, session: Session) -> Directory:
+def parties(*, session: Session) -> records.Directory:
     """The sellers and campaigns as this session sees them."""
-    return directory(session=session)
+    return records.directory(session=session)
 
 
 def employee_id_for(*, session: Session, ref: str) -> str | None:
     """The employee with this id or fictitious name, if there is one."""
-    return resolve.employee_id_for(session=session, ref=ref)
+    return records.employee_id_for(session=session, ref=ref)
 
 
 def checked_row(
-    call_in: CallIn, resolved: tuple[str, str | None], numbers: dict[str, str | None]
+    call_in: records.CallIn, resolved: tuple[str, str | None], numbers: dict[str, str | None]
 ) -> dict[str, Any]:
     """The call's column values, checked as every call record is (310.5(a)(2) complete,
     E.164, UTC); raises InvalidInput naming each problem. Seller and campaign are resolved."""
-    row = call_validation.resolved_row(call_in, resolved, numbers)
+    row = records.checked_call_row(call_in, resolved, numbers)
     row["idempotency_key"] = None
     return row
 
@@ -52,8 +49,8 @@ def recorded_external_ids(*, session: Session, seller_id: str, ids: Sequence[str
         part = unique[start : start + _IN_CHUNK]
         found.update(
             session.scalars(
-                select(m.Call.external_call_id).where(
-                    m.Call.seller_id == seller_id, m.Call.external_call_id.in_(part)
+                select(records.Call.external_call_id).where(
+                    records.Call.seller_id == seller_id, records.Call.external_call_id.in_(part)
                 )
             )
         )
@@ -62,4 +59,4 @@ def recorded_external_ids(*, session: Session, seller_id: str, ids: Sequence[str
 
 def store_calls(*, session: Session, actor: str, rows: list[dict[str, Any]]) -> list[str]:
     """Stores checked call rows through the ledger's bulk path; returns their ids."""
-    return ledger.record_many(session=session, actor=actor, model=m.Call, rows=rows)
+    return ledger.record_many(session=session, actor=actor, model=records.Call, rows=rows)

@@ -82,9 +82,9 @@ def list_name(text: str, *, session: Session | None = None) -> str:
 
 def resolve_seller_slug(*, session: Session, ref: str | None) -> str:
     """The slug of the seller named by `ref` (slug or id); an unknown seller is InvalidInput."""
-    from callkeep.records import queries  # records reads lists too: import on use
+    from callkeep.records import service as records  # records reads lists too: import on use
 
-    return queries.resolve_seller(session=session, ref=ref or None).slug
+    return records.resolve_seller(session=session, ref=ref or None).slug
 
 
 # --- versions in force --------------------------------------------------------------------

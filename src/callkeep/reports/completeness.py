@@ -1,6 +1,6 @@
 """Which call records are incomplete (16 CFR 310.5(a)(2)), and whether each was corrected in time.
 
-The fields a record must hold are the records domain's rule (`check_view`, the same one that
+The fields a record must hold are the records domain's rule (`records.check_call_view`, the same one that
 refuses an incomplete call when it is written); a record can still lack them when it was
 imported, written before a rule, or lacks what only its campaign can tell: the script or the
 prerecorded message used (310.5(a)(2)(viii)). 310.5(d)(4) excuses an incomplete record that is
@@ -20,9 +20,7 @@ from sqlalchemy.orm import Session
 from callkeep.errors import InvalidInput
 from callkeep.kit.clock import iso
 from callkeep.ledger import service as ledger
-from callkeep.records import amendments
-from callkeep.records import models as rm
-from callkeep.records.call_validation import check_view
+from callkeep.records import service as records
 from callkeep.reports.models import RecordFinding
 
 CORRECTION_DAYS = 30  # 16 CFR 310.5(d)(4)
@@ -34,9 +32,9 @@ class ScriptsOnFile:
     def __init__(self, session: Session) -> None:
         self.first_script: dict[str, datetime] = {}
         rows = session.execute(
-            select(rm.CampaignDocument.campaign_id, rm.CampaignDocument.recorded_at).where(
-                rm.CampaignDocument.kind == "script"
-            )
+            select(
+                records.CampaignDocument.campaign_id, records.CampaignDocument.recorded_at
+            ).where(records.CampaignDocument.kind == "script")
         )
         for campaign_id, recorded_at in rows:
             known = self.first_script.get(campaign_id)
@@ -52,7 +50,7 @@ def missing_fields(view: dict[str, Any], scripts: ScriptsOnFile) -> list[str]:
     """The 310.5(a)(2) fields a call view lacks (empty: complete)."""
     missing: list[str] = []
     try:
-        check_view(view)
+        records.check_call_view(view)
     except InvalidInput as exc:
         missing += [p.field for p in exc.fields]
     if not view.get("script_version_id") and scripts.had_script(
@@ -65,12 +63,12 @@ def missing_fields(view: dict[str, Any], scripts: ScriptsOnFile) -> list[str]:
 
 
 def _completed_at(
-    original: dict[str, Any], changes: list[rm.Amendment], scripts: ScriptsOnFile
+    original: dict[str, Any], changes: list[records.Amendment], scripts: ScriptsOnFile
 ) -> datetime | None:
     """When the amendments made the record complete (None: they have not)."""
     view = dict(original)
     for amendment in changes:
-        amendments.apply_changes(view, "calls", amendment)
+        records.apply_changes(view, "calls", amendment)
         if not missing_fields(view, scripts):
             return amendment.recorded_at
     return None
@@ -99,7 +97,7 @@ def findings(
             select(RecordFinding).where(RecordFinding.call_id.in_(ids[start : start + 500]))
         )
         known.update({row.call_id: row for row in rows})
-    changes = amendments.amendments_for(session=session, target_type="calls", target_ids=ids)
+    changes = records.amendments_for(session=session, target_type="calls", target_ids=ids)
     out = []
     for view, missing in incomplete:
         finding = known.get(view["id"])

@@ -25,9 +25,7 @@ from callkeep.checks.models import Decision
 from callkeep.checks.schemas import DecisionOut
 from callkeep.errors import InvalidInput
 from callkeep.kit.clock import iso, utcnow
-from callkeep.records import amendments
-from callkeep.records import models as rm
-from callkeep.records import queries as records_queries
+from callkeep.records import service as records
 from callkeep.reports import completeness, safeharbor, tallies
 
 CHUNK = 2000
@@ -39,28 +37,28 @@ LINK_CITATIONS = {
     "decision_mismatch": "16 CFR 310.4(b)(3)(iv)",
 }
 _CALL_COLUMNS = (
-    rm.Call.id,
-    rm.Call.recorded_at,
-    rm.Call.seller_id,
-    rm.Call.campaign_id,
-    rm.Call.employee_id,
-    rm.Call.telemarketer_name,
-    rm.Call.subject,
-    rm.Call.consumer_or_business,
-    rm.Call.outbound,
-    rm.Call.prerecorded,
-    rm.Call.manual_dial,
-    rm.Call.calling_number,
-    rm.Call.called_number,
-    rm.Call.started_at,
-    rm.Call.duration_seconds,
-    rm.Call.script_version_id,
-    rm.Call.message_version_id,
-    rm.Call.caller_id_number,
-    rm.Call.caller_id_name,
-    rm.Call.disposition,
-    rm.Call.transfer_to,
-    rm.Call.decision_id,
+    records.Call.id,
+    records.Call.recorded_at,
+    records.Call.seller_id,
+    records.Call.campaign_id,
+    records.Call.employee_id,
+    records.Call.telemarketer_name,
+    records.Call.subject,
+    records.Call.consumer_or_business,
+    records.Call.outbound,
+    records.Call.prerecorded,
+    records.Call.manual_dial,
+    records.Call.calling_number,
+    records.Call.called_number,
+    records.Call.started_at,
+    records.Call.duration_seconds,
+    records.Call.script_version_id,
+    records.Call.message_version_id,
+    records.Call.caller_id_number,
+    records.Call.caller_id_name,
+    records.Call.disposition,
+    records.Call.transfer_to,
+    records.Call.decision_id,
 )
 
 
@@ -101,11 +99,11 @@ def period(
         raise InvalidInput.for_field("from", "the start date is after the end date")
     seller_id = seller_slug = campaign_id = campaign_slug = None
     if seller or campaign:
-        view = records_queries.resolve_seller(session=session, ref=seller or None)
+        view = records.resolve_seller(session=session, ref=seller or None)
         seller_id, seller_slug = view.id, view.slug
     if campaign:
         assert seller_id is not None
-        found = records_queries.resolve_campaign(session=session, ref=campaign, seller_id=seller_id)
+        found = records.resolve_campaign(session=session, ref=campaign, seller_id=seller_id)
         campaign_id, campaign_slug = found.id, found.slug
     return Period(first, last, seller_id, seller_slug, campaign_id, campaign_slug)
 
@@ -122,13 +120,15 @@ class _Pass:
 
 def _chunks(session: Session, scope: Period) -> Iterator[list[dict[str, Any]]]:
     query = select(*_CALL_COLUMNS).where(
-        rm.Call.started_at >= scope.start, rm.Call.started_at < scope.end
+        records.Call.started_at >= scope.start, records.Call.started_at < scope.end
     )
     if scope.seller_id:
-        query = query.where(rm.Call.seller_id == scope.seller_id)
+        query = query.where(records.Call.seller_id == scope.seller_id)
     if scope.campaign_id:
-        query = query.where(rm.Call.campaign_id == scope.campaign_id)
-    query = query.order_by(rm.Call.started_at, rm.Call.id).execution_options(yield_per=CHUNK)
+        query = query.where(records.Call.campaign_id == scope.campaign_id)
+    query = query.order_by(records.Call.started_at, records.Call.id).execution_options(
+        yield_per=CHUNK
+    )
     for part in session.execute(query).partitions():
         yield [row._asdict() for row in part]
 
@@ -247,7 +247,7 @@ def _scan(session: Session, scope: Period) -> _Pass:
     for originals in _chunks(session, scope):
         found.calls += len(originals)
         views = {v["id"]: dict(v) for v in originals}
-        amendments.current_views(session=session, target_type="calls", views=views)
+        records.current_views(session=session, target_type="calls", views=views)
         current = [views[v["id"]] for v in originals]
         decisions = _redecide(session, parties, current)
         linked = _linked(session, current)

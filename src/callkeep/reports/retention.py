@@ -26,8 +26,7 @@ from callkeep.kit.clock import iso, utcnow
 from callkeep.ledger import service as ledger
 from callkeep.ledger.models import Recorded
 from callkeep.phone.parse import normalize
-from callkeep.records import models as rm
-from callkeep.records import queries as records_queries
+from callkeep.records import service as records
 from callkeep.reports.models import LegalHold, LegalHoldRelease, RetentionRun, ServiceContract
 from callkeep.requests.models import DncReference, DncRequest
 
@@ -36,15 +35,15 @@ PURGE_ACTION = "purge"
 MODELS: dict[str, type[Recorded]] = {
     model.__tablename__: model
     for model in (
-        rm.Call,
+        records.Call,
         Decision,
         DncRequest,
-        rm.Consent,
-        rm.ConsentRevocation,
-        rm.Purchase,
-        rm.Inquiry,
-        rm.Interaction,
-        rm.CampaignDocument,
+        records.Consent,
+        records.ConsentRevocation,
+        records.Purchase,
+        records.Inquiry,
+        records.Interaction,
+        records.CampaignDocument,
         ServiceContract,
     )
 }
@@ -119,11 +118,11 @@ def add_hold(
         raise InvalidInput.for_field("reason", "say why the records are held")
     scope = named[0]
     if scope == "seller":
-        value = records_queries.resolve_seller(session=session, ref=seller).id
+        value = records.resolve_seller(session=session, ref=seller).id
     elif scope == "phone":
         value = normalize(str(phone), field="phone")
     else:
-        owner = records_queries.resolve_seller(session=session, ref=None)
+        owner = records.resolve_seller(session=session, ref=None)
         value = _campaign_id(session, str(campaign), owner.id)
     return ledger.record(
         session=session,
@@ -133,15 +132,13 @@ def add_hold(
 
 
 def _campaign_id(session: Session, ref: str, default_seller_id: str) -> str:
-    found = session.scalar(select(rm.Campaign.id).where(rm.Campaign.id == ref))
+    found = session.scalar(select(records.Campaign.id).where(records.Campaign.id == ref))
     if found:
         return found
-    rows = list(session.scalars(select(rm.Campaign.id).where(rm.Campaign.slug == ref)))
+    rows = list(session.scalars(select(records.Campaign.id).where(records.Campaign.slug == ref)))
     if len(rows) == 1:
         return rows[0]
-    return records_queries.resolve_campaign(
-        session=session, ref=ref, seller_id=default_seller_id
-    ).id
+    return records.resolve_campaign(session=session, ref=ref, seller_id=default_seller_id).id
 
 
 def release_hold(*, session: Session, actor: str, hold_id: str) -> LegalHoldRelease:
@@ -220,9 +217,11 @@ def _start_column(model: type[Recorded], rule: Rule) -> Any:
 def _document_last_use(session: Session, cutoff: datetime) -> list[str]:
     """Scripts and messages whose last use (else their recording) is before `cutoff`."""
     used: dict[str, datetime] = {}
-    for column in (rm.Call.script_version_id, rm.Call.message_version_id):
+    for column in (records.Call.script_version_id, records.Call.message_version_id):
         rows = session.execute(
-            select(column, func.max(rm.Call.started_at)).where(column.is_not(None)).group_by(column)
+            select(column, func.max(records.Call.started_at))
+            .where(column.is_not(None))
+            .group_by(column)
         )
         for doc_id, last in rows:
             if doc_id is not None and last is not None and last > used.get(doc_id, last):
@@ -231,7 +230,7 @@ def _document_last_use(session: Session, cutoff: datetime) -> list[str]:
                 used.setdefault(doc_id, last)
     found = []
     for doc_id, recorded_at in session.execute(
-        select(rm.CampaignDocument.id, rm.CampaignDocument.recorded_at)
+        select(records.CampaignDocument.id, records.CampaignDocument.recorded_at)
     ):
         if max(used.get(doc_id, recorded_at), recorded_at) < cutoff:
             found.append(doc_id)
@@ -260,7 +259,9 @@ def _held_by(session: Session) -> dict[str, set[str]]:
     if by_scope["seller"]:  # a seller's hold covers its campaigns' scripts and messages too
         by_scope["campaign"] |= set(
             session.scalars(
-                select(rm.Campaign.id).where(rm.Campaign.seller_id.in_(by_scope["seller"]))
+                select(records.Campaign.id).where(
+                    records.Campaign.seller_id.in_(by_scope["seller"])
+                )
             )
         )
     return by_scope
@@ -312,9 +313,9 @@ def _purge(session: Session, actor: str, record: Recorded) -> int:
     """Removes one record, its amendments and (for a request) its references; tombstones all."""
     followers: list[Recorded] = list(
         session.scalars(
-            select(rm.Amendment).where(
-                rm.Amendment.target_type == record.__tablename__,
-                rm.Amendment.target_id == record.id,
+            select(records.Amendment).where(
+                records.Amendment.target_type == record.__tablename__,
+                records.Amendment.target_id == record.id,
             )
         )
     )
@@ -325,4 +326,4 @@ def _purge(session: Session, actor: str, record: Recorded) -> int:
     for follower in followers:
         ledger.mark_removed(session=session, actor=actor, entity=follower, action=PURGE_ACTION)
     ledger.mark_removed(session=session, actor=actor, entity=record, action=PURGE_ACTION)
-    return sum(1 for f in followers if isinstance(f, rm.Amendment))
+    return sum(1 for f in followers if isinstance(f, records.Amendment))

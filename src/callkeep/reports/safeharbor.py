@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from callkeep.errors import InvalidInput, NotFound
 from callkeep.kit.clock import iso, to_utc_second, utcnow
 from callkeep.ledger import service as ledger
-from callkeep.records import queries as records_queries
+from callkeep.records import service as records
 from callkeep.reports.models import Procedure, ServiceContract, Training
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -92,7 +92,7 @@ def record_training(
     employee_id = None
     name = trainee.strip()
     try:
-        employee = records_queries.resolve_employee(session=session, ref=name)
+        employee = records.resolve_employee(session=session, ref=name)
         employee_id, name = employee.id, employee.name
     except (InvalidInput, NotFound):
         pass
@@ -133,7 +133,7 @@ def add_contract(
     document: str | None,
 ) -> ServiceContract:
     """Records a contract with a service provider that delivers outbound calls (310.5(a)(9))."""
-    view = records_queries.resolve_seller(session=session, ref=seller or None)
+    view = records.resolve_seller(session=session, ref=seller or None)
     if not provider.strip():
         raise InvalidInput.for_field("provider", "name the service provider")
     if not goods.strip():

@@ -38,8 +38,7 @@ from callkeep.ledger import service as ledger
 from callkeep.ledger.models import LedgerEntry
 from callkeep.lists.models import ListVersion
 from callkeep.phone.parse import normalize
-from callkeep.records import models as rm
-from callkeep.records import queries as records_queries
+from callkeep.records import service as records
 from callkeep.reports import package_verify, readme
 from callkeep.reports.models import ExportRecord, Procedure, ServiceContract, Training
 from callkeep.reports.schemas import ExportFilters
@@ -63,11 +62,11 @@ def _scope(session: Session, filters: ExportFilters) -> Scope:
     )
     seller_id = campaign_id = None
     if filters.seller:
-        seller_id = records_queries.resolve_seller(session=session, ref=filters.seller).id
+        seller_id = records.resolve_seller(session=session, ref=filters.seller).id
     if filters.campaign:
         if seller_id is None:
-            seller_id = records_queries.resolve_seller(session=session, ref=None).id
-        campaign_id = records_queries.resolve_campaign(
+            seller_id = records.resolve_seller(session=session, ref=None).id
+        campaign_id = records.resolve_campaign(
             session=session, ref=filters.campaign, seller_id=seller_id
         ).id
     phone = normalize(filters.phone, field="phone") if filters.phone else None
@@ -84,17 +83,22 @@ def _in_range(query: Select[Any], column: Any, scope: Scope) -> Select[Any]:
 
 def _calls_query(scope: Scope) -> Select[Any]:
     query = _in_range(
-        select(rm.Call), func.coalesce(rm.Call.started_at, rm.Call.recorded_at), scope
+        select(records.Call),
+        func.coalesce(records.Call.started_at, records.Call.recorded_at),
+        scope,
     )
     if scope.seller_id:
-        query = query.where(rm.Call.seller_id == scope.seller_id)
+        query = query.where(records.Call.seller_id == scope.seller_id)
     if scope.campaign_id:
-        query = query.where(rm.Call.campaign_id == scope.campaign_id)
+        query = query.where(records.Call.campaign_id == scope.campaign_id)
     if scope.phone:
         query = query.where(
-            or_(rm.Call.called_number == scope.phone, rm.Call.calling_number == scope.phone)
+            or_(
+                records.Call.called_number == scope.phone,
+                records.Call.calling_number == scope.phone,
+            )
         )
-    return query.order_by(rm.Call.started_at, rm.Call.id)
+    return query.order_by(records.Call.started_at, records.Call.id)
 
 
 def _by_seller_phone(model: Any, at_column: Any, scope: Scope) -> Select[Any]:
@@ -132,7 +136,7 @@ def _write_sections(session: Session, scope: Scope, writer: SectionWriter) -> No
     employees: set[str] = set()
     documents: set[str] = set()
     sellers: set[str] = {scope.seller_id} if scope.seller_id else set()
-    for calls in writer.stream(session, "calls", rm.Call, _calls_query(scope)):
+    for calls in writer.stream(session, "calls", records.Call, _calls_query(scope)):
         for call in calls:
             sellers.add(call.seller_id)
             if call.decision_id:
@@ -173,43 +177,46 @@ def _write_sections(session: Session, scope: Scope, writer: SectionWriter) -> No
     writer.write_all(
         session,
         "consents",
-        rm.Consent,
-        [_by_seller_phone(rm.Consent, rm.Consent.recorded_at, scope)],
+        records.Consent,
+        [_by_seller_phone(records.Consent, records.Consent.recorded_at, scope)],
     )
     writer.write_all(
         session,
         "consent_revocations",
-        rm.ConsentRevocation,
-        [_by_seller_phone(rm.ConsentRevocation, rm.ConsentRevocation.recorded_at, scope)],
+        records.ConsentRevocation,
+        [_by_seller_phone(records.ConsentRevocation, records.ConsentRevocation.recorded_at, scope)],
     )
     # The purchases and inquiries behind each established business relationship relied on.
     phones = sorted({phone for _, phone in ebr})
     ebr_queries: dict[str, list[Select[Any]]] = {"purchases": [], "inquiries": []}
     for i in range(0, len(phones), 500):
         part = phones[i : i + 500]
-        for name, model in (("purchases", rm.Purchase), ("inquiries", rm.Inquiry)):
+        for name, model in (("purchases", records.Purchase), ("inquiries", records.Inquiry)):
             query = select(model).where(model.phone.in_(part))
             if sellers:
                 query = query.where(model.seller_id.in_(sorted(sellers)))
             ebr_queries[name].append(query.order_by(model.id))
-    writer.write_all(session, "purchases", rm.Purchase, ebr_queries["purchases"])
-    writer.write_all(session, "inquiries", rm.Inquiry, ebr_queries["inquiries"])
-    writer.write_all(session, "sellers", rm.Seller, _by_ids(rm.Seller, sellers))
-    writer.write_all(session, "campaigns", rm.Campaign, _by_ids(rm.Campaign, campaigns))
-    writer.write_all(session, "employees", rm.Employee, _by_ids(rm.Employee, employees))
+    writer.write_all(session, "purchases", records.Purchase, ebr_queries["purchases"])
+    writer.write_all(session, "inquiries", records.Inquiry, ebr_queries["inquiries"])
+    writer.write_all(session, "sellers", records.Seller, _by_ids(records.Seller, sellers))
+    writer.write_all(session, "campaigns", records.Campaign, _by_ids(records.Campaign, campaigns))
+    writer.write_all(session, "employees", records.Employee, _by_ids(records.Employee, employees))
     writer.write_all(
         session,
         "employee_fictitious_names",
-        rm.FictitiousName,
+        records.FictitiousName,
         [
-            select(rm.FictitiousName)
-            .where(rm.FictitiousName.employee_id.in_(part))
-            .order_by(rm.FictitiousName.id)
+            select(records.FictitiousName)
+            .where(records.FictitiousName.employee_id.in_(part))
+            .order_by(records.FictitiousName.id)
             for part in _parts(employees)
         ],
     )
     writer.write_all(
-        session, "campaign_documents", rm.CampaignDocument, _by_ids(rm.CampaignDocument, documents)
+        session,
+        "campaign_documents",
+        records.CampaignDocument,
+        _by_ids(records.CampaignDocument, documents),
     )
     contracts = select(ServiceContract).order_by(ServiceContract.signed_at, ServiceContract.id)
     if sellers:
@@ -235,13 +242,13 @@ def _write_sections(session: Session, scope: Scope, writer: SectionWriter) -> No
     )
     targets = writer.written_ids()
     queries = [
-        select(rm.Amendment)
-        .where(rm.Amendment.target_type == target_type, rm.Amendment.target_id.in_(part))
-        .order_by(rm.Amendment.recorded_at, rm.Amendment.id)
+        select(records.Amendment)
+        .where(records.Amendment.target_type == target_type, records.Amendment.target_id.in_(part))
+        .order_by(records.Amendment.recorded_at, records.Amendment.id)
         for target_type, ids in sorted(targets.items())
         for part in _parts(ids)
     ]
-    writer.write_all(session, "amendments", rm.Amendment, queries)
+    writer.write_all(session, "amendments", records.Amendment, queries)
 
 
 def _parts(ids: set[str]) -> list[list[str]]:

@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session
 from callkeep.checks import engine
 from callkeep.checks import peers as check_peers
 from callkeep.checks.schemas import DecisionOut
-from callkeep.records import amendments
-from callkeep.records import models as rm
+from callkeep.records import service as records
 from callkeep.requests.deadlines import deadline_end
 from callkeep.requests.models import DncRequest
 
@@ -96,19 +95,19 @@ def _daily(
     sellers = sorted({seller for seller, _ in keys})
     query = (
         select(
-            rm.Call.id,
-            rm.Call.seller_id,
-            rm.Call.campaign_id,
-            rm.Call.started_at,
-            rm.Call.disposition,
+            records.Call.id,
+            records.Call.seller_id,
+            records.Call.campaign_id,
+            records.Call.started_at,
+            records.Call.disposition,
         )
-        .where(rm.Call.seller_id.in_(sellers), rm.Call.outbound.is_(True))
-        .where(rm.Call.started_at >= start, rm.Call.started_at < end)
+        .where(records.Call.seller_id.in_(sellers), records.Call.outbound.is_(True))
+        .where(records.Call.started_at >= start, records.Call.started_at < end)
         .execution_options(yield_per=5000)
     )
     for part in session.execute(query).partitions():
         views = {row.id: {"disposition": row.disposition} for row in part}
-        amendments.current_views(session=session, target_type="calls", views=views)
+        records.current_views(session=session, target_type="calls", views=views)
         for row in part:
             key = (row.seller_id, row.campaign_id)
             if key not in wanted:
@@ -129,14 +128,14 @@ def abandonment(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(each campaign's TSR windows that overlap the period, each one's worst rolling 30 days)."""
     query = (
-        select(rm.Call.seller_id, rm.Call.campaign_id, func.min(rm.Call.started_at))
-        .where(rm.Call.outbound.is_(True), rm.Call.started_at.is_not(None))
-        .group_by(rm.Call.seller_id, rm.Call.campaign_id)
+        select(records.Call.seller_id, records.Call.campaign_id, func.min(records.Call.started_at))
+        .where(records.Call.outbound.is_(True), records.Call.started_at.is_not(None))
+        .group_by(records.Call.seller_id, records.Call.campaign_id)
     )
     if scope.seller_id:
-        query = query.where(rm.Call.seller_id == scope.seller_id)
+        query = query.where(records.Call.seller_id == scope.seller_id)
     if scope.campaign_id:
-        query = query.where(rm.Call.campaign_id == scope.campaign_id)
+        query = query.where(records.Call.campaign_id == scope.campaign_id)
     firsts = {(s, c): first.date() for s, c, first in session.execute(query) if first}
     firsts = {k: d for k, d in firsts.items() if d <= scope.last_day}
     if not firsts:
@@ -207,13 +206,15 @@ def _worst_rolling(
 def _names(session: Session, keys: list[Key]) -> dict[Key, tuple[str, str | None]]:
     sellers = dict(
         session.execute(
-            select(rm.Seller.id, rm.Seller.slug).where(rm.Seller.id.in_({s for s, _ in keys}))
+            select(records.Seller.id, records.Seller.slug).where(
+                records.Seller.id.in_({s for s, _ in keys})
+            )
         ).all()
     )
     campaigns = dict(
         session.execute(
-            select(rm.Campaign.id, rm.Campaign.slug).where(
-                rm.Campaign.id.in_({c for _, c in keys if c})
+            select(records.Campaign.id, records.Campaign.slug).where(
+                records.Campaign.id.in_({c for _, c in keys if c})
             )
         ).all()
     )

@@ -18,7 +18,7 @@ from callkeep.ledger.schemas import CheckpointOut
 from callkeep.lists import service as lists_service
 from callkeep.lists import suppression as lists_suppression
 from callkeep.lists.suppression import Suppression
-from callkeep.records import queries as records_queries
+from callkeep.records import service as records
 
 
 @dataclass(frozen=True)
@@ -40,14 +40,14 @@ class EntityBlock:
 
 def resolve_seller(*, session: Session, ref: str | None) -> Seller:
     """The seller named by id or slug (None: the default seller); unknown is InvalidInput."""
-    view = records_queries.resolve_seller(session=session, ref=ref or None)
+    view = records.resolve_seller(session=session, ref=ref or None)
     return Seller(id=str(view.id), slug=str(view.slug), name=str(view.name))
 
 
 def seller_for_called_number(*, session: Session, phone: str | None) -> Seller:
     """The seller whose campaign caller ID or own number is `phone`; else the default seller."""
     if phone:
-        view = records_queries.seller_for_phone(session=session, phone=phone)
+        view = records.seller_for_phone(session=session, phone=phone)
         if view is not None:
             return Seller(id=str(view.id), slug=str(view.slug), name=str(view.name))
     return resolve_seller(session=session, ref=None)
@@ -56,7 +56,7 @@ def seller_for_called_number(*, session: Session, phone: str | None) -> Seller:
 def employee_name(*, session: Session, ref: str) -> tuple[str | None, str]:
     """(employee id, name) for an employee reference; a free name when no employee matches."""
     try:
-        view = records_queries.resolve_employee(session=session, ref=ref)
+        view = records.resolve_employee(session=session, ref=ref)
     except InvalidInput:
         return None, ref
     return str(view.id), str(view.name)
@@ -64,7 +64,7 @@ def employee_name(*, session: Session, ref: str) -> tuple[str | None, str]:
 
 def phone_of_call(*, session: Session, call_id: str) -> str | None:
     """The number a recorded call went to, if callkeep knows the call."""
-    return records_queries.phone_of_call(session=session, call_id=call_id)
+    return records.phone_of_call(session=session, call_id=call_id)
 
 
 def add_to_entity_list(
@@ -93,7 +93,7 @@ def revoke_consents(
     reference: str,
 ) -> list[str]:
     """Revokes every consent of `phone` for the seller; returns the revocations' ids."""
-    return records_queries.revoke_consents(
+    return records.revoke_consents(
         session=session,
         actor=actor,
         seller_id=seller.id,

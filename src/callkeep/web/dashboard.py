@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from callkeep.checks import stats as check_stats
 from callkeep.lists import ages
 from callkeep.lists.service import SAFE_HARBOR_DAYS
-from callkeep.records import trends
+from callkeep.records import service as records
 from callkeep.requests import service as requests_service
 from callkeep.requests.schemas import RequestStatus
 from callkeep.web.scope import Scope
@@ -50,7 +50,7 @@ def calls_by_disposition(session: Session, scope: Scope) -> Figure:
     unit, bucket = _bucket(scope)
     counted: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     kinds: set[str] = set()
-    for day, disposition, calls in trends.calls_by_day(session=session, where=scope.calls):
+    for day, disposition, calls in records.calls_by_day(session=session, where=scope.calls):
         counted[bucket(day)][disposition] += calls
         kinds.add(disposition)
     series = sorted(kinds)
@@ -135,9 +135,9 @@ def abandonment(session: Session, scope: Scope) -> Figure:
         ["campaign", "answered", "abandoned", "rate %", "over 3%"],
         note="Over the whole period chosen; the TSR counts each campaign's 30-day periods "
         "(see the compliance report).",
-        limit=trends.ABANDONMENT_LIMIT * 100,
+        limit=records.ABANDONMENT_LIMIT * 100,
     )
-    for row in trends.abandonment(session=session, where=scope.calls):
+    for row in records.abandonment(session=session, where=scope.calls):
         figure.rows.append(
             [
                 row.campaign,
@@ -158,7 +158,7 @@ def answer_rate_by_hour(session: Session, scope: Scope) -> Figure:
         ["local hour", "calls", "answered", "rate %"],
         note="Local time by the number's area code (its first time zone).",
     )
-    for row in trends.answer_rate_by_local_hour(session=session, where=scope.calls):
+    for row in records.answer_rate_by_local_hour(session=session, where=scope.calls):
         figure.rows.append(
             [f"{row.hour:02d}:00", row.calls, row.answered, round(row.rate * 100, 1)]
         )
@@ -188,6 +188,6 @@ def outcomes(*, session: Session, scope: Scope) -> Figure:
         "table",
         ["campaign", "agent", "outcome", "calls"],
     )
-    for row in trends.outcomes(session=session, where=scope.calls):
+    for row in records.outcomes(session=session, where=scope.calls):
         figure.rows.append([row.campaign, row.agent, row.outcome, row.calls])
     return figure

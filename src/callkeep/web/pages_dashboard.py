@@ -12,7 +12,7 @@ from callkeep.auth.roles import Role
 from callkeep.auth.sessions import StaffUser
 from callkeep.errors import NotFound
 from callkeep.kit.http import AppRuntime
-from callkeep.records import rollups
+from callkeep.records import service as records
 from callkeep.web import charts, dashboard, scope
 from callkeep.web.staff import StaffRoute, nav_entry, page, staff_page
 
@@ -56,7 +56,7 @@ Asked = Annotated[Filters, Depends(_asked)]
 def _count_days(rt: AppRuntime, chosen: scope.Scope) -> None:
     """Brings the daily roll-ups of the period up to date (a write only when calls changed)."""
     with rt.db.transaction() as session:
-        rollups.refresh(session=session, first=chosen.first, last=chosen.last)
+        records.refresh_rollups(session=session, first=chosen.first, last=chosen.last)
 
 
 @router.get("/")

@@ -16,8 +16,7 @@ from callkeep.checks import service as checks_service
 from callkeep.errors import NotFound
 from callkeep.kit.http import AppRuntime
 from callkeep.phone.parse import try_normalize
-from callkeep.records import calls, people, sellers, timeline, trends
-from callkeep.records.schemas import Preferences
+from callkeep.records import service as records
 from callkeep.web import scope
 from callkeep.web.pages_dashboard import Asked
 from callkeep.web.staff import StaffRoute, form, nav_entry, page, redirect, staff_page
@@ -58,7 +57,7 @@ def contacts_page(
     if typed:
         phone = try_normalize(typed) if any(ch.isdigit() for ch in typed) else None
         with rt.db.transaction(read_only=True) as session:
-            found = people.search_contacts(
+            found = records.search_contacts(
                 session=session,
                 phone=phone,
                 name=None if phone else typed,
@@ -67,7 +66,7 @@ def contacts_page(
             )
             allowed = scope.visible_seller_ids(user)
             if allowed is not None:
-                mine = trends.contacts_called_by(
+                mine = records.contacts_called_by(
                     session=session, contact_ids=[c.id for c in found], seller_ids=allowed
                 )
                 found = [c for c in found if c.id in mine]
@@ -89,7 +88,7 @@ def _may_see_contact(rt: AppRuntime, user: StaffUser, contact_id: str) -> None:
     if allowed is None:
         return
     with rt.db.transaction(read_only=True) as session:
-        mine = trends.contacts_called_by(
+        mine = records.contacts_called_by(
             session=session, contact_ids=[contact_id], seller_ids=allowed
         )
     if contact_id not in mine:
@@ -101,8 +100,8 @@ def contact_page(contact_id: str, rt: AppRuntime, user: ContactReader) -> Respon
     """A contact: details, preferences and per-channel opt-outs, and the timeline."""
     _may_see_contact(rt, user, contact_id)
     with rt.db.transaction(read_only=True) as session:
-        contact = people.get_contact(session=session, contact_id=contact_id)
-        items = timeline.contact_timeline(session=session, contact_id=contact_id)
+        contact = records.get_contact(session=session, contact_id=contact_id)
+        items = records.contact_timeline(session=session, contact_id=contact_id)
     _log(rt, user, "contacts", [contact_id], f"GET /contacts/{contact_id}")
     return staff_page(
         "staff/contact.html",
@@ -128,7 +127,7 @@ def amend_preferences(
     reason: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
     """Records new preferences as an amendment of the contact (the original stays)."""
-    preferences = Preferences.model_validate(
+    preferences = records.Preferences.model_validate(
         {
             "preferred_channel": preferred_channel or None,
             "best_time_to_call": best_time_to_call or None,
@@ -137,8 +136,8 @@ def amend_preferences(
         }
     )
     with rt.db.transaction() as session:
-        people.get_contact(session=session, contact_id=contact_id)
-        people.amend_contact(
+        records.get_contact(session=session, contact_id=contact_id)
+        records.amend_contact(
             session=session,
             actor=user.principal.actor,
             contact_id=contact_id,
@@ -167,7 +166,7 @@ def calls_page(
             first=asked.first,
             last=asked.last,
         )
-        rows, total = trends.recent_calls(
+        rows, total = records.recent_calls(
             session=session, where=chosen.calls, phone=e164, limit=PAGE_SIZE, offset=offset
         )
         names = {s.id: s.slug for s in chosen.sellers}
@@ -224,11 +223,11 @@ FIELDS_310_5 = [
 def call_page(call_id: str, rt: AppRuntime, user: CallReader) -> Response:
     """One call: every 16 CFR 310.5(a)(2) field, its amendments, and the decision behind it."""
     with rt.db.transaction(read_only=True) as session:
-        row = calls.get_call(session=session, call_id=call_id)
+        row = records.get_call(session=session, call_id=call_id)
         allowed = scope.visible_seller_ids(user)
         if allowed is not None and row.seller_id not in allowed:
             raise NotFound(f"no call {call_id}")
-        call = calls.call_out(session=session, call=row)
+        call = records.call_out(session=session, call=row)
         decision = (
             checks_service.get_decision(session=session, decision_id=call.decision_id)
             if call.decision_id
@@ -254,7 +253,7 @@ def campaigns_page(rt: AppRuntime, user: CampaignReader) -> Response:
     with rt.db.transaction(read_only=True) as session:
         chosen = scope.resolve(session=session, user=user)
         documents = {
-            c.id: sellers.list_documents(session=session, campaign_id=c.id)
+            c.id: records.list_documents(session=session, campaign_id=c.id)
             for c in chosen.campaigns
         }
     return staff_page(

@@ -12,9 +12,7 @@ from callkeep.auth.roles import Role
 from callkeep.auth.sessions import StaffUser
 from callkeep.errors import InvalidInput
 from callkeep.kit.clock import utcnow
-from callkeep.records import sellers
-from callkeep.records.schemas import CampaignOut, SellerOut
-from callkeep.records.trends import CallFilter
+from callkeep.records import service as records
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 400
@@ -28,8 +26,8 @@ class Scope:
     last: date
     seller: str  # the slug chosen, "" for all the user may see
     campaign: str
-    sellers: list[SellerOut]
-    campaigns: list[CampaignOut]
+    sellers: list[records.SellerOut]
+    campaigns: list[records.CampaignOut]
     seller_ids: frozenset[str] | None  # None: every seller
     campaign_ids: frozenset[str] | None
 
@@ -42,8 +40,8 @@ class Scope:
         return datetime.combine(self.last + timedelta(days=1), time(), tzinfo=UTC)
 
     @property
-    def calls(self) -> CallFilter:
-        return CallFilter(
+    def calls(self) -> records.CallFilter:
+        return records.CallFilter(
             since=self.since,
             until=self.until,
             seller_ids=self.seller_ids,
@@ -95,8 +93,8 @@ def resolve(
     if (last_day - first_day).days >= MAX_DAYS:
         raise InvalidInput.for_field("from", f"choose at most {MAX_DAYS} days")
     supervised = user.principal.role is Role.SUPERVISOR
-    all_sellers = sellers.list_sellers(session=session)
-    campaigns_all = sellers.list_campaigns(session=session, seller_id=None)
+    all_sellers = records.list_sellers(session=session)
+    campaigns_all = records.list_campaigns(session=session, seller_id=None)
     if supervised:
         by_campaign = {c.id: c for c in campaigns_all if c.id in user.campaign_ids}
         seller_ok = user.seller_ids | {c.seller_id for c in by_campaign.values()}

@@ -1,0 +1,138 @@
+"""The records domain's front door: what every other domain may use of the records.
+
+Other domains import this module alone (`from callkeep.records import service as records`);
+`tests/test_architecture.py` fails on any other import of `callkeep.records`. What is here is
+named for what it does, whichever module of the domain does it:
+
+* the parties: sellers, campaigns and their documents, employees, contacts;
+* calls: writing and reading them, the rule a call record must meet;
+* the facts other domains decide on (a number's contacts, consents, purchases, calls);
+* corrections (amendments) and a person's timeline;
+* the calls in aggregate (trends) and the daily roll-ups behind them;
+* the tables, for the domains that must build SQL over them (reports, the dialer's bulk path).
+"""
+
+from __future__ import annotations
+
+from callkeep.records.amendments import amendments_for, apply_changes, current_views
+from callkeep.records.call_validation import check_view as check_call_view
+from callkeep.records.call_validation import resolved_row as checked_call_row
+from callkeep.records.calls import call_out, get_call
+from callkeep.records.demo import seed_if_empty as seed_demo_if_empty
+from callkeep.records.directory import Directory, directory
+from callkeep.records.models import (
+    Amendment,
+    Call,
+    Campaign,
+    CampaignDocument,
+    Consent,
+    ConsentRevocation,
+    Employee,
+    FictitiousName,
+    Inquiry,
+    Interaction,
+    Purchase,
+    Seller,
+)
+from callkeep.records.people import amend_contact, get_contact, search_contacts
+from callkeep.records.queries import (
+    CampaignView,
+    EmployeeView,
+    PhoneFacts,
+    SellerView,
+    contact_ids_for_phone,
+    phone_facts,
+    phone_of_call,
+    resolve_campaign,
+    resolve_employee,
+    resolve_seller,
+    revoke_consents,
+    seller_for_phone,
+)
+from callkeep.records.resolve import employee_id_for
+from callkeep.records.rollups import refresh as refresh_rollups
+from callkeep.records.schemas import CallIn, CampaignOut, Preferences, SellerOut
+from callkeep.records.sellers import DEFAULT_SLUG as DEFAULT_SELLER_SLUG
+from callkeep.records.sellers import (
+    campaign_row,
+    default_unnamed,
+    ensure_default_seller,
+    list_campaigns,
+    list_documents,
+    list_sellers,
+    seller_view,
+)
+from callkeep.records.timeline import contact_timeline
+from callkeep.records.trends import (
+    ABANDONMENT_LIMIT,
+    CallFilter,
+    abandonment,
+    answer_rate_by_local_hour,
+    calls_by_day,
+    contacts_called_by,
+    outcomes,
+    recent_calls,
+)
+
+__all__ = [
+    "ABANDONMENT_LIMIT",
+    "DEFAULT_SELLER_SLUG",
+    "Amendment",
+    "Call",
+    "CallFilter",
+    "CallIn",
+    "Campaign",
+    "CampaignDocument",
+    "CampaignOut",
+    "CampaignView",
+    "Consent",
+    "ConsentRevocation",
+    "Directory",
+    "Employee",
+    "EmployeeView",
+    "FictitiousName",
+    "Inquiry",
+    "Interaction",
+    "PhoneFacts",
+    "Preferences",
+    "Purchase",
+    "Seller",
+    "SellerOut",
+    "SellerView",
+    "abandonment",
+    "amend_contact",
+    "amendments_for",
+    "answer_rate_by_local_hour",
+    "apply_changes",
+    "call_out",
+    "calls_by_day",
+    "campaign_row",
+    "check_call_view",
+    "checked_call_row",
+    "contact_ids_for_phone",
+    "contact_timeline",
+    "contacts_called_by",
+    "current_views",
+    "default_unnamed",
+    "directory",
+    "employee_id_for",
+    "ensure_default_seller",
+    "get_call",
+    "get_contact",
+    "list_campaigns",
+    "list_documents",
+    "list_sellers",
+    "outcomes",
+    "phone_facts",
+    "phone_of_call",
+    "recent_calls",
+    "refresh_rollups",
+    "resolve_campaign",
+    "resolve_employee",
+    "resolve_seller",
+    "revoke_consents",
+    "search_contacts",
+    "seed_demo_if_empty",
+    "seller_for_phone",
+    "seller_view",
+]
