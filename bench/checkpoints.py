@@ -26,7 +26,7 @@ from callkeep.kit.runtime import Runtime, build_runtime
 from callkeep.ledger import checkpoints, merkle
 from callkeep.ledger import service as ledger
 from callkeep.ledger.models import LedgerEntry
-from callkeep.records.models import Seller
+from callkeep.records.parties.models import Seller
 
 
 def _append(rt: Runtime, count: int, start: int) -> None:

@@ -35,9 +35,11 @@ from sqlalchemy import func, select
 
 from callkeep.dialer import imports
 from callkeep.ledger import service as ledger
-from callkeep.records import calls, people, sellers
+from callkeep.records import calls
 from callkeep.records import models as m
-from callkeep.records.schemas import CallIn, CampaignIn, EmployeeIn
+from callkeep.records.parties import people, sellers
+from callkeep.records.parties.schemas import CampaignIn, EmployeeIn
+from callkeep.records.schemas import CallIn
 
 EXCHANGES = (784, 783, 774, 942, 786, 795)
 

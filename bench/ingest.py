@@ -43,9 +43,11 @@ import worlds
 from callkeep.auth import service as auth_service
 from callkeep.kit.runtime import Runtime
 from callkeep.ledger import service as ledger
-from callkeep.records import calls, sellers
+from callkeep.records import calls
 from callkeep.records import models as m
-from callkeep.records.schemas import CallIn, CampaignIn
+from callkeep.records.parties import sellers
+from callkeep.records.parties.schemas import CampaignIn
+from callkeep.records.schemas import CallIn
 
 T0 = datetime(2026, 7, 1, 13, 0, tzinfo=UTC)
 HOST = "127.0.0.1"

@@ -43,9 +43,10 @@ from callkeep.kit.clock import iso
 from callkeep.kit.ids import new_ids
 from callkeep.kit.runtime import Runtime
 from callkeep.ledger import service as ledger
-from callkeep.records import amendments, sellers
+from callkeep.records import amendments
 from callkeep.records import models as m
-from callkeep.records.schemas import CampaignIn
+from callkeep.records.parties import sellers
+from callkeep.records.parties.schemas import CampaignIn
 from callkeep.reports import compliance, package_verify
 from callkeep.reports import service as packages
 from callkeep.reports.schemas import ExportFilters

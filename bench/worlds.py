@@ -15,8 +15,8 @@ from callkeep.config import Settings
 from callkeep.kit.runtime import Runtime, build_runtime
 from callkeep.lists import imports
 from callkeep.lists.schemas import ImportReport
-from callkeep.records import sellers
-from callkeep.records.schemas import SellerIn
+from callkeep.records.parties import sellers
+from callkeep.records.parties.schemas import SellerIn
 
 
 def fresh_runtime(data_dir: Path, database_url: str = "") -> Runtime:

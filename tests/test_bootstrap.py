@@ -36,7 +36,8 @@ def test_the_demo_calls_are_the_ones_their_decisions_allowed(rt: Runtime) -> Non
     from callkeep.bootstrap import reminders
     from callkeep.checks.models import Decision
     from callkeep.records import models as m
-    from callkeep.records import sellers
+    from callkeep.records.parties import models as pm
+    from callkeep.records.parties import sellers
 
     prepare(rt, demo=True)
     with rt.db.transaction(read_only=True) as session:
@@ -46,7 +47,7 @@ def test_the_demo_calls_are_the_ones_their_decisions_allowed(rt: Runtime) -> Non
             )
         )
         calls = session.scalar(select(func.count()).select_from(m.Call))
-        slugs = set(session.scalars(select(m.Seller.slug)))
+        slugs = set(session.scalars(select(pm.Seller.slug)))
         default = sellers.seller_view(session=session, ref=None)
     assert calls == len(pairs) == 300  # every call names its decision
     for call, decision in pairs:

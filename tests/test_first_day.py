@@ -24,8 +24,8 @@ from callkeep.errors import InvalidInput
 from callkeep.kit import cli as kit_cli
 from callkeep.kit.runtime import Runtime, build_runtime
 from callkeep.ledger import service as ledger
-from callkeep.records import models as m
-from callkeep.records import sellers
+from callkeep.records.parties import models as pm
+from callkeep.records.parties import sellers
 
 PG_URL = os.environ.get("CALLKEEP_TEST_POSTGRES_URL", "")
 # tomorrow, 15:00 UTC (10 or 11 a.m. in Maine): after the requests below are made
@@ -60,7 +60,7 @@ def test_db_upgrade_records_the_default_seller_once_in_the_ledger(
         assert ensure_default_seller(rt) is True
         assert ensure_default_seller(rt) is False  # every later start finds it
         with rt.db.transaction(read_only=True) as session:
-            rows = list(session.scalars(select(m.Seller)))
+            rows = list(session.scalars(select(pm.Seller)))
             default = sellers.seller_view(session=session, ref=None)
             report = ledger.verify(session=session)
         assert [(r.slug, r.name) for r in rows] == [("default", "My business")]
@@ -80,16 +80,18 @@ def test_the_default_seller_is_renamed_by_an_amendment(rt: Runtime) -> None:
     assert view["name"] == "Auburn Heat Pumps" and view["slug"] == "default"
     assert reminders(rt) == []
     with rt.db.transaction(read_only=True) as session:
-        assert session.scalar(select(m.Seller.name)) == "My business"  # the original stays
+        assert session.scalar(select(pm.Seller.name)) == "My business"  # the original stays
         assert sellers.seller_view(session=session, ref=None)["name"] == "Auburn Heat Pumps"
         assert ledger.verify(session=session).intact
 
 
 def test_sellers_rename_on_the_command_line(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     from callkeep.records import cli as records_cli
+    from callkeep.records.parties import cli as parties_cli
 
     ensure_default_seller(rt)
     monkeypatch.setattr(records_cli, "cli_runtime", lambda: rt)
+    monkeypatch.setattr(parties_cli, "cli_runtime", lambda: rt)
     done = CliRunner().invoke(app, ["sellers", "rename", "default", "Lewiston Solar"])
     assert done.exit_code == 0, done.output
     assert "Lewiston Solar" in done.output
@@ -147,7 +149,7 @@ def test_a_new_database_takes_checks_and_dnc_requests_on_every_channel(rt: Runti
         monkey.undo()
     assert done.exit_code == 0, done.output
     with rt.db.transaction(read_only=True) as session:
-        assert [s.slug for s in session.scalars(select(m.Seller))] == ["default"]
+        assert [s.slug for s in session.scalars(select(pm.Seller))] == ["default"]
         assert ledger.verify(session=session).intact
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from callkeep.kit.runtime import Runtime
-from callkeep.records import schemas, sellers
+from callkeep.records.parties import schemas as parties_schemas
+from callkeep.records.parties import sellers
 
 SELLERS = (
     ("Acme Home Services", "acme", "+12075559999", True),
@@ -18,7 +19,7 @@ def seed_sellers(runtime: Runtime) -> None:
             sellers.create_seller(
                 session=s,
                 actor="test",
-                seller_in=schemas.SellerIn(
+                seller_in=parties_schemas.SellerIn(
                     name=name, slug=slug, phone=phone, is_default=is_default
                 ),
             )

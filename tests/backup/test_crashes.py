@@ -18,8 +18,8 @@ from callkeep.backup import service as backup
 from callkeep.kit.runtime import Runtime
 from callkeep.lists.models import ListVersion
 from callkeep.records import models as records_models
-from callkeep.records import sellers
-from callkeep.records.schemas import CampaignIn, SellerIn
+from callkeep.records.parties import sellers
+from callkeep.records.parties.schemas import CampaignIn, SellerIn
 
 HERE = Path(__file__).parent
 CALLKEEP = str(Path(sys.executable).parent / "callkeep")

@@ -16,8 +16,8 @@ from callkeep.checks.engine import Context
 from callkeep.checks.schemas import DecisionOut
 from callkeep.kit.runtime import Runtime
 from callkeep.lists import imports
-from callkeep.records import sellers
-from callkeep.records.schemas import CampaignIn, SellerIn
+from callkeep.records.parties import sellers
+from callkeep.records.parties.schemas import CampaignIn, SellerIn
 from callkeep.rules.catalog import catalog
 
 ME_NUMBER = "+12075550123"  # Maine

@@ -13,17 +13,11 @@ from sqlalchemy import select
 
 from callkeep.checks.peers import resolve_campaign, resolve_seller
 from callkeep.errors import InvalidInput
-from callkeep.records import amendments, calls, consents, people, queries, sellers
+from callkeep.records import amendments, calls, consents, queries
 from callkeep.records.models import Call
-from callkeep.records.schemas import (
-    CallIn,
-    CampaignIn,
-    ConsentIn,
-    ContactIn,
-    InquiryIn,
-    PurchaseIn,
-    SellerIn,
-)
+from callkeep.records.parties import people, sellers
+from callkeep.records.parties.schemas import CampaignIn, ContactIn, SellerIn
+from callkeep.records.schemas import CallIn, ConsentIn, InquiryIn, PurchaseIn
 from tests.checks.conftest import World
 
 AT = datetime.fromisoformat("2026-07-06T13:00:00+00:00")

@@ -9,8 +9,10 @@ from datetime import date, datetime
 from fastapi.testclient import TestClient
 
 from callkeep.checks import scrub, service
-from callkeep.records import consents, people
-from callkeep.records.schemas import ConsentIn, ContactIn, PurchaseIn
+from callkeep.records import consents
+from callkeep.records.parties import people
+from callkeep.records.parties.schemas import ContactIn
+from callkeep.records.schemas import ConsentIn, PurchaseIn
 from tests.checks.conftest import ME_NUMBER, World
 
 FRESH = date(2026, 7, 1)

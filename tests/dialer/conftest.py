@@ -10,8 +10,8 @@ import pytest
 
 from callkeep.dialer import imports
 from callkeep.kit.runtime import Runtime
-from callkeep.records import people, sellers
-from callkeep.records.schemas import CampaignIn, EmployeeIn, SellerIn
+from callkeep.records.parties import people, sellers
+from callkeep.records.parties.schemas import CampaignIn, EmployeeIn, SellerIn
 
 
 @pytest.fixture

@@ -68,8 +68,8 @@ def import_file(rt: Runtime) -> Importer:
 @pytest.fixture
 def sellers(rt: Runtime) -> list[str]:
     """Two sellers: `default` (the default one) and `acme`."""
-    from callkeep.records import sellers as records_sellers
-    from callkeep.records.schemas import SellerIn
+    from callkeep.records.parties import sellers as records_sellers
+    from callkeep.records.parties.schemas import SellerIn
 
     with rt.db.transaction() as session:
         for slug, name in (("default", "Auburn Home Services"), ("acme", "Acme Windows")):

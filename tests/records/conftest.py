@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from callkeep.kit.runtime import Runtime
-from callkeep.records import models as m
-from callkeep.records import people, sellers
-from callkeep.records.schemas import CampaignIn, ContactIn, EmployeeIn, SellerIn
+from callkeep.records.parties import models as pm
+from callkeep.records.parties import people, sellers
+from callkeep.records.parties.schemas import CampaignIn, ContactIn, EmployeeIn, SellerIn
 
 JANE = "+12077841234"
 JANE_WORK = "+12077845678"
@@ -22,11 +22,11 @@ STRANGER = "+16175551234"
 
 @dataclass(frozen=True)
 class World:
-    seller: m.Seller
-    other_seller: m.Seller
-    campaign: m.Campaign
-    employee: m.Employee
-    jane: m.Contact
+    seller: pm.Seller
+    other_seller: pm.Seller
+    campaign: pm.Campaign
+    employee: pm.Employee
+    jane: pm.Contact
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from callkeep.errors import InvalidInput
 from callkeep.ledger import service as ledger
 from callkeep.records import calls, demo, queries
 from callkeep.records import models as m
+from callkeep.records.parties import models as pm
 from callkeep.records.schemas import CallIn
 
 if TYPE_CHECKING:
@@ -49,9 +50,9 @@ def test_the_demo_seeds_an_empty_database_once_and_verifies(session: Session) ->
     assert not demo.seed_if_empty(session=session)
     seller = queries.resolve_seller(session=session, ref=None)
     assert (seller.slug, seller.name) == ("androscoggin-energy", "Androscoggin Home Energy")
-    assert session.scalar(select(func.count()).select_from(m.Contact)) == 40
+    assert session.scalar(select(func.count()).select_from(pm.Contact)) == 40
     assert session.scalar(select(func.count()).select_from(m.Call)) == 300
-    campaigns = {c.dialing_mode for c in session.scalars(select(m.Campaign))}
+    campaigns = {c.dialing_mode for c in session.scalars(select(pm.Campaign))}
     assert campaigns == {"manual", "predictive"}
     assert ledger.verify(session=session).intact
     facts = queries.phone_facts(

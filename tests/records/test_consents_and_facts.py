@@ -305,8 +305,8 @@ def test_the_timeline_lists_everything_in_time_order(
 def test_a_shared_number_counts_calls_to_every_number_of_each_person_holding_it(
     session: Session, world: World
 ) -> None:
-    from callkeep.records import people
-    from callkeep.records.schemas import ContactIn
+    from callkeep.records.parties import people
+    from callkeep.records.parties.schemas import ContactIn
 
     people.create_contact(
         session=session,

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
 from callkeep.kit.runtime import Runtime
-from callkeep.records import people, queries
-from callkeep.records.schemas import ContactIn
+from callkeep.records import queries
+from callkeep.records.parties import people
+from callkeep.records.parties.schemas import ContactIn
 
 if TYPE_CHECKING:
     from tests.records.conftest import World

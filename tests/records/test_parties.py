@@ -12,8 +12,10 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from callkeep.errors import Conflict, InvalidInput
-from callkeep.records import amendments, calls, queries, sellers
-from callkeep.records.schemas import CallIn, SellerIn
+from callkeep.records import amendments, calls, queries
+from callkeep.records.parties import sellers
+from callkeep.records.parties.schemas import SellerIn
+from callkeep.records.schemas import CallIn
 
 if TYPE_CHECKING:
     from tests.records.conftest import World

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from callkeep.cli import app, main
 from callkeep.kit.runtime import Runtime
 from callkeep.records import cli as records_cli
+from callkeep.records.parties import cli as parties_cli
 
 if TYPE_CHECKING:
     from tests.records.conftest import World
@@ -21,6 +22,7 @@ runner = CliRunner()
 @pytest.fixture(autouse=True)
 def cli_on_test_database(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(records_cli, "cli_runtime", lambda: rt)
+    monkeypatch.setattr(parties_cli, "cli_runtime", lambda: rt)
 
 
 def _exit_code(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:

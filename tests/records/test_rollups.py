@@ -10,9 +10,11 @@ from sqlalchemy import delete
 
 from callkeep.kit.clock import utcnow
 from callkeep.kit.runtime import Runtime
-from callkeep.records import calls, rollups, sellers, trends
+from callkeep.records import calls, rollups, trends
 from callkeep.records.models import CallDayCounted
-from callkeep.records.schemas import CallIn, SellerIn
+from callkeep.records.parties import sellers
+from callkeep.records.parties.schemas import SellerIn
+from callkeep.records.schemas import CallIn
 
 DISPOSITIONS = (
     "answered_person",

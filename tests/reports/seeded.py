@@ -29,9 +29,11 @@ from callkeep.checks.schemas import CheckIn
 from callkeep.kit.runtime import Runtime
 from callkeep.ledger import service as ledger
 from callkeep.lists import imports
-from callkeep.records import calls, sellers
-from callkeep.records import models as rm
-from callkeep.records.schemas import CallIn, CampaignIn, SellerIn
+from callkeep.records import calls
+from callkeep.records.parties import models as pm
+from callkeep.records.parties import sellers
+from callkeep.records.parties.schemas import CampaignIn, SellerIn
+from callkeep.records.schemas import CallIn
 
 ON_REGISTRY = "+12075550111"
 
@@ -113,7 +115,7 @@ def seed(rt: Runtime) -> Seeded:
         script = ledger.record(
             session=s,
             actor="t",
-            entity=rm.CampaignDocument(
+            entity=pm.CampaignDocument(
                 campaign_id=campaign.id,
                 kind="script",
                 name="opening",

@@ -14,8 +14,10 @@ from fastapi.testclient import TestClient
 
 from callkeep.kit.runtime import Runtime
 from callkeep.ledger import service as ledger
-from callkeep.records import calls, sellers
-from callkeep.records.schemas import CallIn, CampaignIn, SellerIn
+from callkeep.records import calls
+from callkeep.records.parties import sellers
+from callkeep.records.parties.schemas import CampaignIn, SellerIn
+from callkeep.records.schemas import CallIn
 from callkeep.reports import service
 from callkeep.reports.csvsafe import cell
 from callkeep.reports.schemas import ExportFilters

@@ -25,8 +25,10 @@ H = dict[str, dict[str, str]]
 @pytest.fixture
 def ann(rt: Runtime) -> dict[str, str]:
     """Ann, a contact of Acme's who gave written consent; Claire, who calls as "Claire F."."""
-    from callkeep.records import consents, people
-    from callkeep.records.schemas import ConsentIn, ContactIn, EmployeeIn
+    from callkeep.records import consents
+    from callkeep.records.parties import people
+    from callkeep.records.parties.schemas import ContactIn, EmployeeIn
+    from callkeep.records.schemas import ConsentIn
 
     with rt.db.transaction() as s:
         claire = people.create_employee(

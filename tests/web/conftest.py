@@ -121,7 +121,7 @@ def staff_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]
     """A first start with the demo data (as `callkeep serve --demo`), and a user per role."""
     from callkeep import bootstrap
     from callkeep.auth import service
-    from callkeep.records import sellers
+    from callkeep.records.parties import sellers
 
     data = tmp_path_factory.mktemp("staff") / "data"
     runtime = build_runtime(Settings(data_dir=Path(data)))

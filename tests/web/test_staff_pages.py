@@ -13,7 +13,8 @@ from callkeep.auth import service
 from callkeep.auth.models import AccessRecord, ApiToken
 from callkeep.kit.clock import utcnow
 from callkeep.kit.runtime import Runtime
-from callkeep.records import calls, sellers
+from callkeep.records import calls
+from callkeep.records.parties import sellers
 from callkeep.records.schemas import CallIn
 
 
@@ -119,8 +120,8 @@ def test_an_upload_of_the_wrong_kind_gets_a_clear_page(client: TestClient, rt: R
 
 
 def test_reading_a_contact_is_in_the_access_log(client: TestClient, rt: Runtime) -> None:
-    from callkeep.records import people
-    from callkeep.records.schemas import ContactIn
+    from callkeep.records.parties import people
+    from callkeep.records.parties.schemas import ContactIn
 
     with rt.db.transaction() as s:
         contact = people.create_contact(

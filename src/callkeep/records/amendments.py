@@ -20,6 +20,7 @@ from callkeep.ledger import service as ledger
 from callkeep.ledger.models import Recorded
 from callkeep.phone.parse import normalize
 from callkeep.records import models as m
+from callkeep.records.parties import models as pm
 from callkeep.records.schemas import AmendmentOut
 
 # kind of each amendable field: text, phone, instant, count, bool, json, strlist, or "enum:a|b|c";
@@ -111,10 +112,10 @@ AMENDABLE: dict[str, dict[str, str]] = {
 MODELS: dict[str, type[Recorded]] = {
     model.__tablename__: model
     for model in (
-        m.Seller,
-        m.Campaign,
-        m.Employee,
-        m.Contact,
+        pm.Seller,
+        pm.Campaign,
+        pm.Employee,
+        pm.Contact,
         m.Call,
         m.Interaction,
         m.Consent,

@@ -14,7 +14,7 @@ from callkeep.errors import FieldProblem, InvalidInput
 from callkeep.kit.clock import instant_to_utc_second
 from callkeep.phone.parse import normalize
 from callkeep.records import resolve
-from callkeep.records.directory import Directory, directory
+from callkeep.records.parties.directory import Directory, directory
 from callkeep.records.schemas import CallIn
 
 _NUMBER_FIELDS = ("calling_number", "called_number", "caller_id_number")

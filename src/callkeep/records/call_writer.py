@@ -17,7 +17,7 @@ from callkeep.errors import CallkeepError
 from callkeep.kit.batches import GroupCommit, for_this_loop
 from callkeep.kit.http import runtime
 from callkeep.records import calls
-from callkeep.records.directory import directory
+from callkeep.records.parties.directory import directory
 from callkeep.records.schemas import CallIn, CallOut
 
 Outcome = tuple[CallOut, bool] | CallkeepError

@@ -26,6 +26,7 @@ from callkeep.phone.parse import normalize
 from callkeep.records import amendments, call_validation, resolve
 from callkeep.records import models as m
 from callkeep.records.call_validation import check_view, prepare_call
+from callkeep.records.parties import models as pm
 from callkeep.records.schemas import CallIn, CallOut
 
 __all__ = [
@@ -254,10 +255,10 @@ def _record_calls(*, session: Session, actor: str, calls: list[CallIn]) -> list[
 def _check_references(session: Session, rows: list[dict[str, Any]]) -> None:
     """Refuses a batch naming an employee, contact or script version that does not exist."""
     checks: list[tuple[str, Any]] = [
-        ("employee_id", m.Employee.id),
-        ("contact_id", m.Contact.id),
-        ("script_version_id", m.CampaignDocument.id),
-        ("message_version_id", m.CampaignDocument.id),
+        ("employee_id", pm.Employee.id),
+        ("contact_id", pm.Contact.id),
+        ("script_version_id", pm.CampaignDocument.id),
+        ("message_version_id", pm.CampaignDocument.id),
     ]
     for field, column in checks:
         wanted = {row[field] for row in rows if row.get(field)}
@@ -350,11 +351,11 @@ def amend_call(
     """Records a correction of a call; the amended call must still be a complete record."""
     get_call(session=session, call_id=call_id)
     references: dict[str, type[Any]] = {
-        "employee_id": m.Employee,
-        "campaign_id": m.Campaign,
-        "contact_id": m.Contact,
-        "script_version_id": m.CampaignDocument,
-        "message_version_id": m.CampaignDocument,
+        "employee_id": pm.Employee,
+        "campaign_id": pm.Campaign,
+        "contact_id": pm.Contact,
+        "script_version_id": pm.CampaignDocument,
+        "message_version_id": pm.CampaignDocument,
     }
 
     def check(view: dict[str, Any]) -> None:

@@ -11,8 +11,10 @@ from callkeep.errors import InvalidInput, NotFound
 from callkeep.kit.clock import to_utc_second, utcnow
 from callkeep.ledger import service as ledger
 from callkeep.phone.parse import normalize
-from callkeep.records import amendments, sellers
+from callkeep.records import amendments
 from callkeep.records import models as m
+from callkeep.records.parties import models as pm
+from callkeep.records.parties import sellers
 from callkeep.records.schemas import (
     ConsentIn,
     ConsentOut,
@@ -24,7 +26,7 @@ from callkeep.records.schemas import (
 
 
 def _contact_or_none(session: Session, contact_id: str | None, field: str = "contact_id") -> None:
-    if contact_id and session.get(m.Contact, contact_id) is None:
+    if contact_id and session.get(pm.Contact, contact_id) is None:
         raise InvalidInput.for_field(field, f"no contact {contact_id}")
 
 

@@ -20,20 +20,19 @@ from sqlalchemy.orm import Session
 
 from callkeep.kit.clock import iso, utcnow
 from callkeep.phone.parse import try_normalize
-from callkeep.records import calls, consents, people, sellers
+from callkeep.records import calls, consents
 from callkeep.records import models as m
-from callkeep.records.schemas import (
-    CallIn,
+from callkeep.records.parties import models as pm
+from callkeep.records.parties import people, sellers
+from callkeep.records.parties.schemas import (
     CampaignIn,
-    ConsentIn,
     ContactIn,
     DocumentIn,
     EmployeeIn,
-    InquiryIn,
     Preferences,
-    PurchaseIn,
     SellerIn,
 )
+from callkeep.records.schemas import CallIn, ConsentIn, InquiryIn, PurchaseIn
 
 DEMO_ACTOR = "system:demo"
 DEMO_CALLS = 300
@@ -77,10 +76,10 @@ def _phone(rng: random.Random, area: int, exchange: int) -> str:
 
 def _is_empty(session: Session) -> bool:
     """No seller but the built-in default, and no contact or call yet."""
-    others = select(m.Seller.id).where(m.Seller.slug != sellers.DEFAULT_SLUG).limit(1)
+    others = select(pm.Seller.id).where(pm.Seller.slug != sellers.DEFAULT_SLUG).limit(1)
     return all(
         session.scalar(query) is None
-        for query in (others, select(m.Contact.id).limit(1), select(m.Call.id).limit(1))
+        for query in (others, select(pm.Contact.id).limit(1), select(m.Call.id).limit(1))
     )
 
 

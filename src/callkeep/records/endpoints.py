@@ -22,12 +22,11 @@ from callkeep.records import (
     calls,
     consents,
     interactions,
-    people,
-    sellers,
 )
 from callkeep.records import models as m
 from callkeep.records.batch_schemas import CallBatchOut
-from callkeep.records.endpoints_parties import router as parties_router
+from callkeep.records.parties import people, sellers
+from callkeep.records.parties.endpoints import router as parties_router
 from callkeep.records.schemas import (
     AmendmentIn,
     AmendmentOut,

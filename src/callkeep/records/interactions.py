@@ -7,8 +7,10 @@ from sqlalchemy.orm import Session
 from callkeep.errors import InvalidInput
 from callkeep.kit.clock import to_utc_second
 from callkeep.ledger import service as ledger
-from callkeep.records import amendments, people, sellers
+from callkeep.records import amendments
 from callkeep.records import models as m
+from callkeep.records.parties import models as pm
+from callkeep.records.parties import people, sellers
 from callkeep.records.schemas import InteractionIn, InteractionOut
 
 
@@ -27,7 +29,7 @@ def record_interaction(
         if found is None:
             raise InvalidInput.for_field("employee", f"no employee {interaction_in.employee!r}")
         employee_id = found.id
-    if interaction_in.contact_id and session.get(m.Contact, interaction_in.contact_id) is None:
+    if interaction_in.contact_id and session.get(pm.Contact, interaction_in.contact_id) is None:
         raise InvalidInput.for_field("contact_id", f"no contact {interaction_in.contact_id}")
     row = m.Interaction(
         kind=interaction_in.kind,

@@ -19,8 +19,10 @@ from sqlalchemy.sql.elements import BindParameter
 from callkeep.errors import InvalidInput
 from callkeep.kit.clock import to_utc_second
 from callkeep.kit.sql import Prepared
-from callkeep.records import amendments, consents, directory, people
+from callkeep.records import amendments, consents
 from callkeep.records import models as m
+from callkeep.records.parties import directory, people
+from callkeep.records.parties import models as pm
 
 _CHUNK = 500
 COMPLETED = ("answered_person", "transferred")
@@ -103,10 +105,10 @@ def contact_ids_for_phone(*, session: Session, phone: str) -> list[str]:
 
 def seller_for_phone(*, session: Session, phone: str) -> SellerView | None:
     """The seller whose own number or campaign caller ID is `phone`, if any."""
-    seller_id = session.scalar(select(m.Seller.id).where(m.Seller.phone == phone).limit(1))
+    seller_id = session.scalar(select(pm.Seller.id).where(pm.Seller.phone == phone).limit(1))
     if seller_id is None:
         seller_id = session.scalar(
-            select(m.Campaign.seller_id).where(m.Campaign.caller_id_number == phone).limit(1)
+            select(pm.Campaign.seller_id).where(pm.Campaign.caller_id_number == phone).limit(1)
         )
     return resolve_seller(session=session, ref=seller_id) if seller_id else None
 
@@ -180,21 +182,21 @@ def _contact_rows(
     """(phone -> contacts, contact -> phones, contact -> (state, zip)) around `phones`."""
     by_phone: dict[str, set[str]] = {}
     contact_ids: set[str] = set()
-    for cond in _where_in(m.ContactPhone.phone, phones):
+    for cond in _where_in(pm.ContactPhone.phone, phones):
         for contact_id, phone in session.execute(
-            select(m.ContactPhone.contact_id, m.ContactPhone.phone).where(cond)
+            select(pm.ContactPhone.contact_id, pm.ContactPhone.phone).where(cond)
         ):
             by_phone.setdefault(phone, set()).add(contact_id)
             contact_ids.add(contact_id)
     by_contact: dict[str, set[str]] = {}
     place: dict[str, tuple[str | None, str | None]] = {}
-    for cond in _where_in(m.ContactPhone.contact_id, sorted(contact_ids)):
+    for cond in _where_in(pm.ContactPhone.contact_id, sorted(contact_ids)):
         for contact_id, phone, state, zip5 in session.execute(
             select(
-                m.ContactPhone.contact_id,
-                m.ContactPhone.phone,
-                m.ContactPhone.state,
-                m.ContactPhone.zip,
+                pm.ContactPhone.contact_id,
+                pm.ContactPhone.phone,
+                pm.ContactPhone.state,
+                pm.ContactPhone.zip,
             ).where(cond)
         ):
             by_contact.setdefault(contact_id, set()).add(phone)
@@ -400,7 +402,7 @@ _KINDS = ("contact", "consent", "purchase", "inquiry", "call")
 def _fact_kinds_query(phone_is: Callable[[Any], Any]) -> Select[*tuple[Any, ...]]:
     seller: BindParameter[str] = bindparam("seller_id")
     return select(
-        exists().where(phone_is(m.ContactPhone.phone)),
+        exists().where(phone_is(pm.ContactPhone.phone)),
         exists().where(m.Consent.seller_id == seller, phone_is(m.Consent.phone)),
         exists().where(phone_is(m.Purchase.phone), _tested_only(m.Purchase.seller_id) == seller),
         exists().where(phone_is(m.Inquiry.phone), _tested_only(m.Inquiry.seller_id) == seller),

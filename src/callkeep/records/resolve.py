@@ -14,16 +14,17 @@ from sqlalchemy.orm import Session
 
 from callkeep.kit.sql import Prepared
 from callkeep.records import models as m
+from callkeep.records.parties import models as pm
 
-_EMPLOYEE = Prepared(select(m.Employee.id).where(m.Employee.id == bindparam("ref")))
+_EMPLOYEE = Prepared(select(pm.Employee.id).where(pm.Employee.id == bindparam("ref")))
 _BY_FICTITIOUS_NAME = Prepared(
-    select(m.FictitiousName.employee_id).where(m.FictitiousName.name_key == bindparam("key"))
+    select(pm.FictitiousName.employee_id).where(pm.FictitiousName.name_key == bindparam("key"))
 )
 _EXISTS = {
     "employee_id": _EMPLOYEE,
-    "contact_id": Prepared(select(m.Contact.id).where(m.Contact.id == bindparam("ref"))),
+    "contact_id": Prepared(select(pm.Contact.id).where(pm.Contact.id == bindparam("ref"))),
     "script_version_id": Prepared(
-        select(m.CampaignDocument.id).where(m.CampaignDocument.id == bindparam("ref"))
+        select(pm.CampaignDocument.id).where(pm.CampaignDocument.id == bindparam("ref"))
     ),
 }
 _EXISTS["message_version_id"] = _EXISTS["script_version_id"]

@@ -4,7 +4,8 @@ Other domains import this module alone (`from callkeep.records import service as
 `tests/test_architecture.py` fails on any other import of `callkeep.records`. What is here is
 named for what it does, whichever module of the domain does it:
 
-* the parties: sellers, campaigns and their documents, employees, contacts;
+* the parties: sellers, campaigns and their documents, employees, contacts (their own front
+  door is `records/parties/service.py`);
 * calls: writing and reading them, the rule a call record must meet;
 * the facts other domains decide on (a number's contacts, consents, purchases, calls);
 * corrections (amendments) and a person's timeline;
@@ -19,22 +20,38 @@ from callkeep.records.call_validation import check_view as check_call_view
 from callkeep.records.call_validation import resolved_row as checked_call_row
 from callkeep.records.calls import call_out, get_call
 from callkeep.records.demo import seed_if_empty as seed_demo_if_empty
-from callkeep.records.directory import Directory, directory
 from callkeep.records.models import (
     Amendment,
     Call,
-    Campaign,
-    CampaignDocument,
     Consent,
     ConsentRevocation,
-    Employee,
-    FictitiousName,
     Inquiry,
     Interaction,
     Purchase,
-    Seller,
 )
-from callkeep.records.people import amend_contact, get_contact, search_contacts
+from callkeep.records.parties.service import (
+    DEFAULT_SELLER_SLUG,
+    Campaign,
+    CampaignDocument,
+    CampaignOut,
+    Directory,
+    Employee,
+    FictitiousName,
+    Preferences,
+    Seller,
+    SellerOut,
+    amend_contact,
+    campaign_row,
+    default_unnamed,
+    directory,
+    ensure_default_seller,
+    get_contact,
+    list_campaigns,
+    list_documents,
+    list_sellers,
+    search_contacts,
+    seller_view,
+)
 from callkeep.records.queries import (
     CampaignView,
     EmployeeView,
@@ -51,17 +68,7 @@ from callkeep.records.queries import (
 )
 from callkeep.records.resolve import employee_id_for
 from callkeep.records.rollups import refresh as refresh_rollups
-from callkeep.records.schemas import CallIn, CampaignOut, Preferences, SellerOut
-from callkeep.records.sellers import DEFAULT_SLUG as DEFAULT_SELLER_SLUG
-from callkeep.records.sellers import (
-    campaign_row,
-    default_unnamed,
-    ensure_default_seller,
-    list_campaigns,
-    list_documents,
-    list_sellers,
-    seller_view,
-)
+from callkeep.records.schemas import CallIn
 from callkeep.records.timeline import contact_timeline
 from callkeep.records.trends import (
     ABANDONMENT_LIMIT,

@@ -12,8 +12,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from callkeep.phone.parse import normalize
-from callkeep.records import amendments, people
+from callkeep.records import amendments
 from callkeep.records import models as m
+from callkeep.records.parties import people
 from callkeep.records.schemas import TimelineItem
 
 _PRIVATE = {"idempotency_key"}

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from callkeep.kit.clock import utcnow
 from callkeep.phone import geo
 from callkeep.records import rollups
-from callkeep.records.models import Call, CallDayCount, CallHourCount, Campaign
+from callkeep.records.models import Call, CallDayCount, CallHourCount
+from callkeep.records.parties.models import Campaign
 
 ANSWERED = ("answered_person", "transferred")  # a person answered (the TSR's "answered")
 ABANDONED = ("dropped", "abandoned")

@@ -21,8 +21,15 @@ from callkeep.ledger import service as ledger
 from callkeep.phone.geo import state_code
 from callkeep.phone.parse import normalize, try_normalize
 from callkeep.records import amendments
-from callkeep.records import models as m
-from callkeep.records.schemas import ContactIn, ContactOut, EmployeeIn, EmployeeOut, Preferences
+from callkeep.records import models as rm
+from callkeep.records.parties import models as m
+from callkeep.records.parties.schemas import (
+    ContactIn,
+    ContactOut,
+    EmployeeIn,
+    EmployeeOut,
+    Preferences,
+)
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _ZIP = re.compile(r"^\d{5}(-?\d{4})?$")
@@ -307,7 +314,7 @@ def contact_ids_for(*, session: Session, phone: str) -> list[str]:
 
 def amend_contact(
     *, session: Session, actor: str, contact_id: str, changes: dict[str, Any], reason: str
-) -> m.Amendment:
+) -> rm.Amendment:
     """Records a correction of a contact and re-indexes its phones, state, ZIP and names."""
     if session.get(m.Contact, contact_id) is None:
         raise NotFound(f"no contact {contact_id}")

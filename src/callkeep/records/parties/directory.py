@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 from callkeep.errors import InvalidInput
 from callkeep.kit.stamped import StampedCache, stamp_of
 from callkeep.records import amendments
-from callkeep.records import models as m
+from callkeep.records import models as rm
+from callkeep.records.parties import models as m
 
 _AMENDMENTS = (
-    select(m.Amendment.id)
-    .where(or_(m.Amendment.target_type == "sellers", m.Amendment.target_type == "campaigns"))
+    select(rm.Amendment.id)
+    .where(or_(rm.Amendment.target_type == "sellers", rm.Amendment.target_type == "campaigns"))
     .subquery()
 )
 
@@ -115,5 +116,5 @@ _DIRECTORY = StampedCache(
         (_AMENDMENTS, _AMENDMENTS.c.id),
     ),
     load=_load,
-    watches=(m.Seller, m.Campaign, m.Amendment),
+    watches=(m.Seller, m.Campaign, rm.Amendment),
 )

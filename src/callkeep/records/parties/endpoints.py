@@ -11,8 +11,9 @@ from callkeep.auth.deps import require
 from callkeep.auth.schemas import Principal
 from callkeep.kit.bounds import INT32_MAX
 from callkeep.kit.http import AppRuntime, DbSession
-from callkeep.records import amendments, people, sellers, timeline
-from callkeep.records.schemas import (
+from callkeep.records import amendments, timeline
+from callkeep.records.parties import people, sellers
+from callkeep.records.parties.schemas import (
     CampaignIn,
     CampaignOut,
     ContactIn,
@@ -24,8 +25,8 @@ from callkeep.records.schemas import (
     FictitiousNameIn,
     SellerIn,
     SellerOut,
-    TimelineItem,
 )
+from callkeep.records.schemas import TimelineItem
 
 router = APIRouter(tags=["records"])
 

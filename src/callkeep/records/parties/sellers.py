@@ -13,8 +13,9 @@ from callkeep.kit.clock import to_utc_second
 from callkeep.ledger import service as ledger
 from callkeep.phone.parse import normalize
 from callkeep.records import amendments
-from callkeep.records import models as m
-from callkeep.records.schemas import (
+from callkeep.records import models as rm
+from callkeep.records.parties import models as m
+from callkeep.records.parties.schemas import (
     CampaignIn,
     CampaignOut,
     DocumentIn,
@@ -238,8 +239,8 @@ def list_documents(*, session: Session, campaign_id: str) -> list[DocumentOut]:
     )
     ids = [d.id for d in docs]
     used: dict[str, tuple[Any, Any]] = {}
-    when = func.coalesce(m.Call.started_at, m.Call.recorded_at)
-    for column in (m.Call.script_version_id, m.Call.message_version_id):
+    when = func.coalesce(rm.Call.started_at, rm.Call.recorded_at)
+    for column in (rm.Call.script_version_id, rm.Call.message_version_id):
         for doc_id, first, last in session.execute(
             select(column, func.min(when), func.max(when)).where(column.in_(ids)).group_by(column)
         ):
