@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from callkeep.checks import service
 from callkeep.checks.engine import ebr_basis, months_before
+from callkeep.errors import InvalidInput
 from callkeep.kit.runtime import Runtime
 from callkeep.lists import service as lists_service
 from tests.checks.conftest import (
@@ -238,9 +240,21 @@ def test_adding_a_list_entry_never_turns_a_block_into_an_allow(
     assert before.allowed or not after.allowed
 
 
-def test_with_no_seller_set_up_the_check_still_decides(rt: Runtime) -> None:
+def test_on_a_database_as_db_upgrade_leaves_it_the_check_decides_for_the_default_seller(
+    rt: Runtime,
+) -> None:
+    from callkeep.bootstrap import ensure_default_seller
+
+    ensure_default_seller(rt)
     with rt.db.transaction() as session:
         ctx = service.context(session=session, seller=None, campaign=None, at=None, phones=None)
         decision = service.decide(session=session, ctx=ctx, inputs=["nope"])[0]
-    assert ctx.seller.slug == "default"
+    assert (ctx.seller.slug, ctx.seller.name) == ("default", "My business")
     assert [r.code for r in decision.reasons] == ["invalid_number"]
+
+
+def test_with_no_seller_on_record_the_check_is_refused_naming_the_seller(rt: Runtime) -> None:
+    with rt.db.transaction() as session, pytest.raises(InvalidInput) as raised:
+        service.context(session=session, seller=None, campaign=None, at=None, phones=None)
+    assert raised.value.fields[0].field == "seller"
+    assert "db upgrade" in raised.value.fields[0].message

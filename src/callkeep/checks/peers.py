@@ -1,8 +1,9 @@
 """The other domains a decision reads, each behind one small function.
 
 Sellers, campaigns and the facts about a number (addresses, consents, purchases, calls) belong to
-`records`; the lists to `lists`. Before any seller is set up, decisions are made for a built-in
-default seller.
+`records`; the lists to `lists`. A database holds its default seller from `db upgrade` on, so a
+decision naming no seller is made for that one; with no seller at all it is refused, never made
+for a seller that is not on record.
 """
 
 from __future__ import annotations
@@ -16,11 +17,8 @@ from typing import Protocol
 import numpy as np
 from sqlalchemy.orm import Session
 
-from callkeep.errors import InvalidInput
 from callkeep.lists import service as lists_service
 from callkeep.records import service as records
-
-DEFAULT_SELLER_SLUG = "default"
 
 
 @dataclass(frozen=True)
@@ -89,13 +87,7 @@ class Coverage:
 
 def resolve_seller(*, session: Session, ref: str | None) -> Seller:
     """The seller named by id or slug (None: the default seller); unknown is InvalidInput."""
-    try:
-        view = records.resolve_seller(session=session, ref=ref or None)
-    except InvalidInput:
-        if ref:
-            raise
-        # No seller set up yet: decide for "this business" rather than refuse to decide.
-        return Seller(DEFAULT_SELLER_SLUG, DEFAULT_SELLER_SLUG, "this business", False)
+    view = records.resolve_seller(session=session, ref=ref or None)
     return Seller(
         id=view.id, slug=view.slug, name=view.name, screen_litigators=view.screen_litigators
     )

@@ -56,7 +56,8 @@ class Directory:
         if ref is None or not ref.strip():
             if not self.sellers:
                 raise InvalidInput.for_field(
-                    "seller", "no seller is set up yet; add one with 'callkeep sellers add'"
+                    "seller",
+                    "no seller is set up: 'callkeep db upgrade' records the default seller",
                 )
             marked = [e.view for e in self.sellers if e.view["is_default"]]
             return marked[-1] if marked else self.sellers[0].view

@@ -41,7 +41,8 @@ def seller_view(*, session: Session, ref: str | None) -> dict[str, Any]:
         views = _seller_views(session)
         if not views:
             raise InvalidInput.for_field(
-                "seller", "no seller is set up yet; add one with 'callkeep sellers add'"
+                "seller",
+                "no seller is set up: 'callkeep db upgrade' records the default seller",
             )
         marked = [v for v in views if v["is_default"]]
         return marked[-1] if marked else views[0]
