@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from callkeep.backup import service as backup_service
+from callkeep.bootstrap import ensure_default_seller
 from callkeep.kit.clock import utcnow
 from callkeep.kit.observability import JsonLines
 from callkeep.kit.runtime import Runtime
@@ -107,8 +108,9 @@ def _samples(text: str) -> dict[str, float]:
 
 
 def test_metrics_count_checks_by_result_and_reason_and_time_them(
-    client: TestClient, tokens: dict[str, str]
+    rt: Runtime, client: TestClient, tokens: dict[str, str]
 ) -> None:
+    ensure_default_seller(rt)  # as `db upgrade` leaves the database: checks need a seller
     _import_national(client, tokens, days_old=2)  # in force now, when the checks ask
     dialer = _bearer(tokens, "dialer")
     client.post("/api/v1/checks", json={"phone": "+12075550134"}, headers=dialer)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from callkeep.phone.geo import STATE_ZONES
+from callkeep.phone.states import STATE_ZONES
 from callkeep.rules.catalog import catalog
 from callkeep.rules.hours import judge_time
 

@@ -22,93 +22,9 @@ import numpy as np
 import phonenumbers
 from phonenumbers import timezone as pn_timezone
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+from callkeep.phone.states import STATE_NAMES, STATE_ZONES, US_ZONES
 
-# Candidate zones of a state when only the state is known (every zone part of it keeps).
-STATE_ZONES: dict[str, tuple[str, ...]] = {
-    "AL": ("America/Chicago",),
-    "AK": ("America/Anchorage", "America/Adak"),
-    "AZ": ("America/Phoenix",),
-    "AR": ("America/Chicago",),
-    "CA": ("America/Los_Angeles",),
-    "CO": ("America/Denver",),
-    "CT": ("America/New_York",),
-    "DE": ("America/New_York",),
-    "DC": ("America/New_York",),
-    "FL": ("America/New_York", "America/Chicago"),
-    "GA": ("America/New_York",),
-    "HI": ("Pacific/Honolulu",),
-    "ID": ("America/Boise", "America/Los_Angeles"),
-    "IL": ("America/Chicago",),
-    "IN": ("America/Indiana/Indianapolis", "America/Chicago"),
-    "IA": ("America/Chicago",),
-    "KS": ("America/Chicago", "America/Denver"),
-    "KY": ("America/New_York", "America/Chicago"),
-    "LA": ("America/Chicago",),
-    "ME": ("America/New_York",),
-    "MD": ("America/New_York",),
-    "MA": ("America/New_York",),
-    "MI": ("America/Detroit", "America/Menominee"),
-    "MN": ("America/Chicago",),
-    "MS": ("America/Chicago",),
-    "MO": ("America/Chicago",),
-    "MT": ("America/Denver",),
-    "NE": ("America/Chicago", "America/Denver"),
-    "NV": ("America/Los_Angeles",),
-    "NH": ("America/New_York",),
-    "NJ": ("America/New_York",),
-    "NM": ("America/Denver",),
-    "NY": ("America/New_York",),
-    "NC": ("America/New_York",),
-    "ND": ("America/Chicago", "America/Denver"),
-    "OH": ("America/New_York",),
-    "OK": ("America/Chicago",),
-    "OR": ("America/Los_Angeles", "America/Boise"),
-    "PA": ("America/New_York",),
-    "RI": ("America/New_York",),
-    "SC": ("America/New_York",),
-    "SD": ("America/Chicago", "America/Denver"),
-    "TN": ("America/Chicago", "America/New_York"),
-    "TX": ("America/Chicago", "America/Denver"),
-    "UT": ("America/Denver",),
-    "VT": ("America/New_York",),
-    "VA": ("America/New_York",),
-    "WA": ("America/Los_Angeles",),
-    "WV": ("America/New_York",),
-    "WI": ("America/Chicago",),
-    "WY": ("America/Denver",),
-    "PR": ("America/Puerto_Rico",),
-    "VI": ("America/St_Thomas",),
-    "GU": ("Pacific/Guam",),
-    "MP": ("Pacific/Saipan",),
-    "AS": ("Pacific/Pago_Pago",),
-}
-STATE_NAMES: dict[str, str] = {
-    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
-    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "district of columbia": "DC",
-    "washington dc": "DC", "washington d.c.": "DC", "florida": "FL", "georgia": "GA",
-    "hawaii": "HI", "idaho": "ID", "illinois": "IL", "indiana": "IN", "iowa": "IA",
-    "kansas": "KS", "kentucky": "KY", "louisiana": "LA", "maine": "ME", "maryland": "MD",
-    "massachusetts": "MA", "michigan": "MI", "minnesota": "MN", "mississippi": "MS",
-    "missouri": "MO", "montana": "MT", "nebraska": "NE", "nevada": "NV", "new hampshire": "NH",
-    "new jersey": "NJ", "new mexico": "NM", "new york": "NY", "north carolina": "NC",
-    "north dakota": "ND", "ohio": "OH", "oklahoma": "OK", "oregon": "OR", "pennsylvania": "PA",
-    "rhode island": "RI", "south carolina": "SC", "south dakota": "SD", "tennessee": "TN",
-    "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA", "washington": "WA",
-    "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY", "puerto rico": "PR",
-    "virgin islands": "VI", "u.s. virgin islands": "VI", "us virgin islands": "VI",
-    "guam": "GU", "northern mariana islands": "MP", "american samoa": "AS",
-}  # fmt: skip
-# A US number with no place at all (non-geographic codes such as 800) may ring in any of these.
-US_ZONES = (
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Phoenix",
-    "America/Los_Angeles",
-    "America/Anchorage",
-    "Pacific/Honolulu",
-)
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 @dataclass(frozen=True)
