@@ -92,7 +92,7 @@ def seed_history(rt: Runtime, rng: np.random.Generator) -> None:
     from callkeep.kit.clock import utcnow
     from callkeep.ledger import service as ledger
     from callkeep.lists.models import EntityListEntry
-    from callkeep.records import calls
+    from callkeep.records.calls import service as calls
     from callkeep.records.schemas import CallIn
 
     now = utcnow()

@@ -35,8 +35,8 @@ from sqlalchemy import func, select
 
 from callkeep.dialer import imports
 from callkeep.ledger import service as ledger
-from callkeep.records import calls
 from callkeep.records import models as m
+from callkeep.records.calls import service as calls
 from callkeep.records.parties import people, sellers
 from callkeep.records.parties.schemas import CampaignIn, EmployeeIn
 from callkeep.records.schemas import CallIn

@@ -43,8 +43,8 @@ import worlds
 from callkeep.auth import service as auth_service
 from callkeep.kit.runtime import Runtime
 from callkeep.ledger import service as ledger
-from callkeep.records import calls
 from callkeep.records import models as m
+from callkeep.records.calls import service as calls
 from callkeep.records.parties import sellers
 from callkeep.records.parties.schemas import CampaignIn
 from callkeep.records.schemas import CallIn

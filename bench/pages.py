@@ -42,8 +42,8 @@ from callkeep.auth import sessions
 from callkeep.kit.db import Base
 from callkeep.kit.runtime import Runtime
 from callkeep.phone import geo
-from callkeep.records import calls
 from callkeep.records import models as m
+from callkeep.records.calls import service as calls
 from callkeep.records.parties import sellers
 from callkeep.records.parties.schemas import CampaignIn
 from callkeep.records.schemas import CallIn

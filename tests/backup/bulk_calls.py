@@ -6,7 +6,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from callkeep.kit.cli import cli_runtime
-from callkeep.records import calls
+from callkeep.records.calls import service as calls
 from callkeep.records.schemas import CallIn
 
 BASE = {

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from callkeep.checks.peers import resolve_campaign, resolve_seller
 from callkeep.errors import InvalidInput
-from callkeep.records import amendments, calls, consents, queries
+from callkeep.records import amendments, consents, queries
+from callkeep.records.calls import service as calls
 from callkeep.records.models import Call
 from callkeep.records.parties import people, sellers
 from callkeep.records.parties.schemas import CampaignIn, ContactIn, SellerIn

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
 from callkeep.ledger import service as ledger
-from callkeep.records import calls, demo, queries
+from callkeep.records import demo, queries
 from callkeep.records import models as m
+from callkeep.records.calls import service as calls
 from callkeep.records.parties import models as pm
 from callkeep.records.schemas import CallIn
 

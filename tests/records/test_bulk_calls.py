@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
-from callkeep.records import call_validation
+from callkeep.records.calls import validation as call_validation
 from callkeep.records.schemas import CallIn
 
 if TYPE_CHECKING:

@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
-from callkeep.records import calls, consents, queries
+from callkeep.records import consents, queries
+from callkeep.records.calls import service as calls
 from callkeep.records.schemas import CallIn, ConsentIn, InquiryIn, PurchaseIn
 from tests.records.conftest import JANE, JANE_WORK, STRANGER
 

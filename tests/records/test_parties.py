@@ -12,7 +12,8 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from callkeep.errors import Conflict, InvalidInput
-from callkeep.records import amendments, calls, queries
+from callkeep.records import amendments, queries
+from callkeep.records.calls import service as calls
 from callkeep.records.parties import sellers
 from callkeep.records.parties.schemas import SellerIn
 from callkeep.records.schemas import CallIn

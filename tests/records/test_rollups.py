@@ -10,7 +10,8 @@ from sqlalchemy import delete
 
 from callkeep.kit.clock import utcnow
 from callkeep.kit.runtime import Runtime
-from callkeep.records import calls, rollups, trends
+from callkeep.records import rollups, trends
+from callkeep.records.calls import service as calls
 from callkeep.records.models import CallDayCounted
 from callkeep.records.parties import sellers
 from callkeep.records.parties.schemas import SellerIn

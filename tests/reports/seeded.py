@@ -29,7 +29,7 @@ from callkeep.checks.schemas import CheckIn
 from callkeep.kit.runtime import Runtime
 from callkeep.ledger import service as ledger
 from callkeep.lists import imports
-from callkeep.records import calls
+from callkeep.records.calls import service as calls
 from callkeep.records.parties import models as pm
 from callkeep.records.parties import sellers
 from callkeep.records.parties.schemas import CampaignIn, SellerIn

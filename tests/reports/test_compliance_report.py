@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from callkeep.kit.clock import utcnow
 from callkeep.kit.runtime import Runtime
 from callkeep.ledger import service as ledger
-from callkeep.records import calls
+from callkeep.records.calls import service as calls
 from callkeep.reports import charts, compliance, pdf
 from callkeep.reports.models import RecordFinding
 from tests.reports.seeded import seed

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from callkeep.kit.runtime import Runtime
 from callkeep.ledger import service as ledger
-from callkeep.records import calls
+from callkeep.records.calls import service as calls
 from callkeep.records.parties import sellers
 from callkeep.records.parties.schemas import CampaignIn, SellerIn
 from callkeep.records.schemas import CallIn

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from callkeep.kit.runtime import Runtime
 from callkeep.ledger import merkle
 from callkeep.ledger.models import LedgerEntry
-from callkeep.records import calls
+from callkeep.records.calls import service as calls
 from callkeep.reports import safeharbor, service
 from callkeep.reports.schemas import ExportFilters
 from tests.reports.seeded import seed

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from callkeep.kit.runtime import Runtime
 from callkeep.ledger import service as ledger
 from callkeep.ledger.models import LedgerEntry
-from callkeep.records import calls
 from callkeep.records import models as rm
+from callkeep.records.calls import service as calls
 from callkeep.records.parties import sellers
 from callkeep.records.parties.schemas import SellerIn
 from callkeep.records.schemas import CallIn

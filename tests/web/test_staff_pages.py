@@ -13,7 +13,7 @@ from callkeep.auth import service
 from callkeep.auth.models import AccessRecord, ApiToken
 from callkeep.kit.clock import utcnow
 from callkeep.kit.runtime import Runtime
-from callkeep.records import calls
+from callkeep.records.calls import service as calls
 from callkeep.records.parties import sellers
 from callkeep.records.schemas import CallIn
 

@@ -11,7 +11,8 @@ from callkeep.auth import access
 from callkeep.errors import InvalidInput
 from callkeep.kit.cli import cli_actor, cli_runtime, console, print_json
 from callkeep.kit.clock import iso, parse_instant
-from callkeep.records import calls, consents
+from callkeep.records import consents
+from callkeep.records.calls import service as calls
 from callkeep.records.command_input import changes_from, instant_or_none, parsed
 from callkeep.records.parties import cli as parties_cli
 from callkeep.records.parties import sellers

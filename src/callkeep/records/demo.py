@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from callkeep.kit.clock import iso, utcnow
 from callkeep.phone.parse import try_normalize
-from callkeep.records import calls, consents
+from callkeep.records import consents
 from callkeep.records import models as m
+from callkeep.records.calls import service as calls
 from callkeep.records.parties import models as pm
 from callkeep.records.parties import people, sellers
 from callkeep.records.parties.schemas import (

@@ -14,17 +14,11 @@ from callkeep.errors import NotFound
 from callkeep.kit.bounds import INT32_MAX, Instant
 from callkeep.kit.http import AppRuntime, DbSession
 from callkeep.kit.idempotency import client_of
-from callkeep.records import (
-    amendments,
-    call_batches,
-    call_requests,
-    call_writer,
-    calls,
-    consents,
-    interactions,
-)
+from callkeep.records import amendments, consents, interactions
 from callkeep.records import models as m
-from callkeep.records.batch_schemas import CallBatchOut
+from callkeep.records.calls import batches, group_commit, posted
+from callkeep.records.calls import service as calls
+from callkeep.records.calls.batch_schemas import CallBatchOut
 from callkeep.records.parties import people, sellers
 from callkeep.records.parties.endpoints import router as parties_router
 from callkeep.records.schemas import (
@@ -55,7 +49,7 @@ Caller = Annotated[Principal, Depends(require(roles.RECORD_CALLS))]
     "/calls",
     response_model=CallOut,
     status_code=status.HTTP_201_CREATED,
-    openapi_extra=call_requests.OPENAPI,
+    openapi_extra=posted.OPENAPI,
 )
 @admits(roles.RECORD_CALLS)
 async def create_call(request: Request) -> Response:
@@ -63,13 +57,13 @@ async def create_call(request: Request) -> Response:
     first record back (200).
 
     Every call a dialer makes is posted here, so it is lean: the role is checked first, on the
-    event loop (`Caller`'s roles); the body and header are read by `call_requests`; the write runs
+    event loop (`Caller`'s roles); the body and header are read by `posted`; the write runs
     on the event loop when the database's writer is free, together with the calls posted at the
-    same moment (group commit, `call_writer`); the answer leaves once its call is committed.
+    same moment (group commit, `group_commit`); the answer leaves once its call is committed.
     """
     principal = await admit_soon(request, roles.RECORD_CALLS)
-    call_in, idempotency_key = await call_requests.posted_call(request)
-    out, created = await call_writer.write_call(
+    call_in, idempotency_key = await posted.posted_call(request)
+    out, created = await group_commit.write_call(
         request,
         actor=principal.actor,
         client=client_of(request, principal.actor),
@@ -86,7 +80,7 @@ async def create_call(request: Request) -> Response:
 @router.post(
     "/calls/batch",
     response_model=CallBatchOut,
-    openapi_extra=call_batches.OPENAPI,
+    openapi_extra=batches.OPENAPI,
     responses={413: {"description": "more than 1,000 calls"}},
 )
 @admits(roles.RECORD_CALLS)
@@ -96,8 +90,8 @@ async def create_calls(request: Request) -> Response:
     content) or its refusal (422 with its fields, 409 for a reused key). Never all-or-nothing:
     a refused item refuses nothing else."""
     principal = await admit_soon(request, roles.RECORD_CALLS)
-    items = await call_batches.posted_items(request)
-    out = await call_batches.write_batch(
+    items = await batches.posted_items(request)
+    out = await batches.write_batch(
         request, actor=principal.actor, client=client_of(request, principal.actor), items=items
     )
     return Response(out.model_dump_json(), media_type="application/json")

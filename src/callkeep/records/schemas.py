@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from callkeep.kit.bounds import CallSeconds, Cents, Instant
-from callkeep.records.call_requirements import required_as_checked
+from callkeep.records.calls.requirements import required_as_checked
 from callkeep.records.parties.schemas import Channel
 
 Disposition = Literal[

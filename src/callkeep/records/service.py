@@ -16,9 +16,10 @@ named for what it does, whichever module of the domain does it:
 from __future__ import annotations
 
 from callkeep.records.amendments import amendments_for, apply_changes, current_views
-from callkeep.records.call_validation import check_view as check_call_view
-from callkeep.records.call_validation import resolved_row as checked_call_row
-from callkeep.records.calls import call_out, get_call
+from callkeep.records.calls.lookups import employee_id_for
+from callkeep.records.calls.service import call_out, get_call
+from callkeep.records.calls.validation import check_view as check_call_view
+from callkeep.records.calls.validation import resolved_row as checked_call_row
 from callkeep.records.demo import seed_if_empty as seed_demo_if_empty
 from callkeep.records.models import (
     Amendment,
@@ -66,7 +67,6 @@ from callkeep.records.queries import (
     revoke_consents,
     seller_for_phone,
 )
-from callkeep.records.resolve import employee_id_for
 from callkeep.records.rollups import refresh as refresh_rollups
 from callkeep.records.schemas import CallIn
 from callkeep.records.timeline import contact_timeline

@@ -2,7 +2,7 @@
 
 A batch is never all-or-nothing: each item is validated alone (a bad item is its own 422, naming
 its fields as a single post would), and the good ones go through the same group commit as single
-posts (`call_writer`), so one item the database refuses is refused alone too. Each item is
+posts (`group_commit`), so one item the database refuses is refused alone too. Each item is
 idempotent: by its own `idempotency_key`, else its `external_call_id`, else its content, so a
 dialer that sends a batch again, whole or in part, gets 200 for what was already recorded.
 """
@@ -19,8 +19,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from callkeep.errors import CallkeepError, FieldProblem, InvalidInput, PayloadTooLarge
-from callkeep.records import call_writer
-from callkeep.records.batch_schemas import (
+from callkeep.records.calls import group_commit
+from callkeep.records.calls.batch_schemas import (
     MAX_CALL_BATCH,
     CallBatchIn,
     CallBatchItem,
@@ -85,7 +85,7 @@ async def write_batch(
 
     async def one(item: CallBatchItem) -> tuple[CallOut, bool]:
         key = item.idempotency_key or None
-        return await call_writer.write_call(
+        return await group_commit.write_call(
             request,
             actor=actor,
             client=client,

@@ -1,6 +1,6 @@
 """Call records (16 CFR 310.5(a)(2)): writing them one by one or in batches, reading them.
 
-A call is checked as `call_validation` says. Dialers retry, so an idempotency key, and separately
+A call is checked as `validation` says. Dialers retry, so an idempotency key, and separately
 (seller, external call id), return the first record instead of writing a second one, also when
 two identical posts race. A key belongs to its client and seller (`kit.idempotency`): the same
 client sending the same key for a different call is refused (409), never given the first record.
@@ -23,9 +23,10 @@ from callkeep.kit.ids import new_id
 from callkeep.ledger import service as ledger
 from callkeep.ledger.inserts import collection_paused
 from callkeep.phone.parse import normalize
-from callkeep.records import amendments, call_validation, resolve
+from callkeep.records import amendments
 from callkeep.records import models as m
-from callkeep.records.call_validation import check_view, prepare_call
+from callkeep.records.calls import lookups, validation
+from callkeep.records.calls.validation import check_view, prepare_call
 from callkeep.records.parties import models as pm
 from callkeep.records.schemas import CallIn, CallOut
 
@@ -155,7 +156,7 @@ def write_prepared_calls(
                 written.append(_key_reused(sent))
                 continue
         if found is None and external is not None:
-            earlier = resolve.call_by_external_id(
+            earlier = lookups.call_by_external_id(
                 session=session, seller_id=external[0], external_id=external[1]
             )
             found = WrittenCall(earlier, False, None) if earlier else by_external.get(external)
@@ -185,7 +186,7 @@ def _by_key(
     if in_group is not None:
         assert in_group.stored is not None
         return in_group, _same_call(call.row, in_group.stored)
-    earlier = resolve.call_by_key(session=session, key=key) or resolve.call_by_key(
+    earlier = lookups.call_by_key(session=session, key=key) or lookups.call_by_key(
         session=session, key=sent, seller_id=call.row["seller_id"], recorded_by=call.actor
     )
     if earlier is None:
@@ -239,7 +240,7 @@ def _record_calls(*, session: Session, actor: str, calls: list[CallIn]) -> list[
         key = (call_in.seller or "", call_in.campaign)
         try:
             if key in cache and not call_in.telemarketer:
-                row = call_validation.resolved_row(call_in, cache[key], numbers)
+                row = validation.resolved_row(call_in, cache[key], numbers)
             else:
                 row = prepare_call(session=session, call_in=call_in)
                 cache[key] = (row["seller_id"], row["campaign_id"])

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from callkeep.errors import FieldProblem, InvalidInput
 from callkeep.kit.clock import instant_to_utc_second
 from callkeep.phone.parse import normalize
-from callkeep.records import resolve
+from callkeep.records.calls import lookups
 from callkeep.records.parties.directory import Directory, directory
 from callkeep.records.schemas import CallIn
 
@@ -125,16 +125,16 @@ def prepare_call(
     employee_id = call_in.employee_id
     name = call_in.telemarketer_name
     if call_in.telemarketer and not employee_id:
-        found = resolve.employee_id_for(session=session, ref=call_in.telemarketer)
+        found = lookups.employee_id_for(session=session, ref=call_in.telemarketer)
         if found is not None:
             employee_id = found
         elif not name:
             name = call_in.telemarketer
-    if employee_id and not resolve.exists(session=session, field="employee_id", ref=employee_id):
+    if employee_id and not lookups.exists(session=session, field="employee_id", ref=employee_id):
         problems.append(FieldProblem("employee_id", f"no employee {employee_id}"))
     row["employee_id"] = employee_id
     row["telemarketer_name"] = name
-    if call_in.contact_id and not resolve.exists(
+    if call_in.contact_id and not lookups.exists(
         session=session, field="contact_id", ref=call_in.contact_id
     ):
         problems.append(FieldProblem("contact_id", f"no contact {call_in.contact_id}"))
@@ -142,7 +142,7 @@ def prepare_call(
     _check_values(row, call_in.__dict__, {}, problems)
     for field in ("script_version_id", "message_version_id"):
         ref = getattr(call_in, field)
-        if ref and not resolve.exists(session=session, field=field, ref=ref):
+        if ref and not lookups.exists(session=session, field=field, ref=ref):
             problems.append(FieldProblem(field, f"no script or message version {ref}"))
     for field in _AS_GIVEN:
         row[field] = getattr(call_in, field)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from callkeep.errors import CallkeepError
 from callkeep.kit.batches import GroupCommit, for_this_loop
 from callkeep.kit.http import runtime
-from callkeep.records import calls
+from callkeep.records.calls import service as calls
 from callkeep.records.parties.directory import directory
 from callkeep.records.schemas import CallIn, CallOut
 
