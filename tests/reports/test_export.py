@@ -13,6 +13,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from callkeep.kit.runtime import Runtime
+from callkeep.ledger import checkpoints
 from callkeep.ledger import service as ledger
 from callkeep.records import calls, sellers
 from callkeep.records.schemas import CallIn, CampaignIn, SellerIn
@@ -76,7 +77,11 @@ def _package(rt: Runtime, tmp_path: Path, **filters: Any) -> tuple[Path, dict[st
     out = tmp_path / "package.zip"
     with rt.db.transaction() as s:
         _, manifest = service.build(
-            session=s, actor="regulator-request", filters=ExportFilters(**filters), out=out
+            session=s,
+            actor="regulator-request",
+            filters=ExportFilters(**filters),
+            out=out,
+            signer=checkpoints.signer_for(rt.settings),
         )
     return out, manifest
 
