@@ -235,3 +235,18 @@ def test_the_standard_library_consistency_check_is_the_ledgers(
     assert package_verify.consistent(old_tree, new_tree, proof) == merkle.verify_consistency(
         old_size=old, new_size=size, old_root=old_tree[1], new_root=new_tree[1], proof=proof
     )
+
+
+def test_a_package_whose_signed_checkpoint_was_removed_is_said_to_be_unsigned(
+    rt: Runtime, package: Path
+) -> None:
+    def unsign(files: dict[str, bytes]) -> None:
+        del files["checkpoint.txt"]
+        manifest = json.loads(files["manifest.json"])
+        del manifest["files"]["checkpoint.txt"]
+        files["manifest.json"] = json.dumps(manifest).encode()
+
+    altered = _resealed(package, unsign)
+    intact, _, _, problems = service.check(path=altered)
+    assert not intact
+    assert problems == ["checkpoint.txt: missing, so the checkpoint is not signed"]

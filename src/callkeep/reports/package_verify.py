@@ -383,7 +383,7 @@ def verify(
         try:
             checkpoint = json.loads(source.read(CHECKPOINT))
             tree = (int(checkpoint["size"]), bytes.fromhex(checkpoint["root"]))
-            key = public_key or str(checkpoint["key"])
+            key = public_key or str(checkpoint.get("key", ""))
         except (KeyError, ValueError, TypeError) as exc:
             problems.append(f"{CHECKPOINT}: unreadable ({exc})")
         else:
