@@ -7,6 +7,7 @@ so only the signature, the proofs and the digests can catch them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callkeep.kit.runtime import Runtime
-from callkeep.ledger import checkpoints, notes
+from callkeep.ledger import checkpoints, merkle, notes
 from callkeep.ledger import service as ledger
 from callkeep.reports import consistency, package_verify, service
 from callkeep.reports.schemas import ExportFilters
@@ -52,7 +53,7 @@ def _resealed(path: Path, change: Callable[[dict[str, bytes]], None]) -> Path:
     change(files)
     manifest = json.loads(files["manifest.json"])
     for name in manifest["files"]:
-        manifest["files"][name] = package_verify.hashlib.sha256(files[name]).hexdigest()
+        manifest["files"][name] = hashlib.sha256(files[name]).hexdigest()
     files["manifest.json"] = package_verify.manifest_bytes(manifest)
     out = path.with_name("resealed.zip")
     with zipfile.ZipFile(out, "w") as dst:
@@ -156,29 +157,45 @@ def test_a_proof_that_does_not_match_the_checkpoint_is_named(rt: Runtime, packag
 def test_a_record_altered_with_its_hashes_and_a_new_signature_fails_the_pinned_key(
     rt: Runtime, package: Path
 ) -> None:
-    """The forger recomputes the digest, the entry hash, the tree and signs with a key of their
-    own: only the pinned key tells the package apart from the sender's."""
+    """A record altered: first as is (its digest no longer matches), then by a forger who
+    recomputes every digest, entry hash, proof and the tree, and signs it with a key of their
+    own. Every hash then agrees: only the pinned key tells the package from the sender's."""
+
+    def alter(line: dict[str, object]) -> None:
+        line["content"] = {**line["content"], "recorded_by": "someone else"}  # type: ignore[dict-item]
+
+    plain = _resealed(package, lambda files: _jsonl(files, alter))
+    intact, _, _, problems = service.check(path=plain, public_key=_vkey(rt))
+    assert not intact and any("line 1" in p and "digest" in p for p in problems), problems
     forger = notes.Signer(name="forger", private_key=Ed25519PrivateKey.generate())
 
     def forge(files: dict[str, bytes]) -> None:
-        def change(line: dict[str, object]) -> None:
-            content = dict(line["content"])  # type: ignore[call-overload]
-            content["recorded_by"] = "someone else"
-            line["content"] = content
-            entry = dict(line["ledger"])  # type: ignore[call-overload]
-            entry["digest"] = package_verify.hashlib.sha256(
-                package_verify.canonical(content)
-            ).hexdigest()
-            line["ledger"] = entry
+        lines = [json.loads(x) for x in files["records.jsonl"].splitlines()]
+        alter(lines[0])
+        described = json.loads(files["checkpoint.json"])
+        leaves = [b"\x00" * 32] * described["size"]
+        for line in lines:
+            entry = line["ledger"]
+            entry["digest"] = hashlib.sha256(package_verify.canonical(line["content"])).hexdigest()
+            entry["hash"] = package_verify.entry_hash(line, entry)
+            leaves[entry["seq"] - 1] = bytes.fromhex(entry["hash"])
+        tree = merkle.levels(leaves)
+        for line in lines:
+            proof = merkle.inclusion_proof_from_levels(tree, line["ledger"]["seq"] - 1)
+            line["proof"] = [node.hex() for node in proof]
+        files["records.jsonl"] = b"".join(json.dumps(x).encode() + b"\n" for x in lines)
+        root = tree[-1][0]
+        described.update(root=root.hex(), key=forger.verifier.vkey)
+        files["checkpoint.json"] = json.dumps(described).encode()
+        text = notes.checkpoint_text(origin=forger.name, size=len(leaves), root_hash=root)
+        files["checkpoint.txt"] = forger.sign(text).encode()
 
-        _jsonl(files, change)
-        files["checkpoint.txt"] = b"not signed\n"
-
-    altered = _resealed(package, forge)
-    run = _verify_py(altered, "--public-key", _vkey(rt))
-    assert run.returncode == 1
-    assert "line 1" in run.stdout and "checkpoint.txt" in run.stdout
-    assert forger.verifier.vkey not in run.stdout
+    forged = _resealed(package, forge)
+    assert _verify_py(forged).returncode == 0  # whole and self-consistent, signed by the forger
+    run = _verify_py(forged, "--public-key", _vkey(rt))
+    assert run.returncode == 1 and "checkpoint.txt: no valid signature" in run.stdout
+    intact, _, _, problems = service.check(path=forged, public_key=_vkey(rt))
+    assert not intact and problems == [f"checkpoint.txt: no valid signature by {_name(rt)}"]
 
 
 def test_a_newer_checkpoint_is_consistent_with_the_package(
@@ -223,8 +240,6 @@ def test_the_standard_library_consistency_check_is_the_ledgers(
     size: int, data: st.DataObject
 ) -> None:
     """verify.py keeps its own copy (it imports nothing of callkeep): it answers as merkle does."""
-    from callkeep.ledger import merkle
-
     old = data.draw(st.integers(min_value=1, max_value=size))
     leaves = [bytes([i]) * 32 for i in range(size)]
     proof = merkle.consistency_proof(leaves, old)
