@@ -42,6 +42,7 @@ from callkeep.checks.schemas import CheckIn
 from callkeep.kit.clock import iso
 from callkeep.kit.ids import new_ids
 from callkeep.kit.runtime import Runtime
+from callkeep.ledger import checkpoints
 from callkeep.ledger import service as ledger
 from callkeep.records import amendments
 from callkeep.records import models as m
@@ -209,7 +210,11 @@ def bench_export(rt: Runtime, folder: Path) -> tuple[float, int, float]:
     start = time.perf_counter()
     with rt.db.transaction() as session:
         _, manifest = packages.build(
-            session=session, actor="bench", filters=ExportFilters(**period()), out=out
+            session=session,
+            actor="bench",
+            filters=ExportFilters(**period()),
+            out=out,
+            signer=checkpoints.signer_for(rt.settings),
         )
     built = time.perf_counter() - start
     start = time.perf_counter()

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from callkeep.kit.runtime import Runtime
+from callkeep.ledger import checkpoints
 from callkeep.ledger import service as ledger
 from callkeep.records.calls import service as calls
 from callkeep.records.parties import sellers
@@ -78,7 +79,11 @@ def _package(rt: Runtime, tmp_path: Path, **filters: Any) -> tuple[Path, dict[st
     out = tmp_path / "package.zip"
     with rt.db.transaction() as s:
         _, manifest = service.build(
-            session=s, actor="regulator-request", filters=ExportFilters(**filters), out=out
+            session=s,
+            actor="regulator-request",
+            filters=ExportFilters(**filters),
+            out=out,
+            signer=checkpoints.signer_for(rt.settings),
         )
     return out, manifest
 
@@ -160,7 +165,8 @@ def test_the_api_returns_a_package_for_compliance_only(
     assert response.headers["content-type"] == "application/zip"
     path = tmp_path / "api.zip"
     path.write_bytes(response.content)
-    assert service.check(path=path)[0]
+    # signed by the server's checkpoint key, which is the key the recipient pins
+    assert service.check(path=path, public_key=checkpoints.verifier_for(rt.settings).vkey)[0]
     refused = client.post(
         "/api/v1/exports", json={}, headers={"Authorization": f"Bearer {tokens['dialer']}"}
     )

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from callkeep.kit.runtime import Runtime
-from callkeep.ledger import merkle
+from callkeep.ledger import checkpoints, merkle
 from callkeep.ledger.models import LedgerEntry
 from callkeep.records.calls import service as calls
 from callkeep.reports import safeharbor, service
@@ -46,6 +46,7 @@ EXPECTED_FILES = {
     "amendments.csv",
     "records.jsonl",
     "checkpoint.json",
+    "checkpoint.txt",
     "manifest.json",
     "README.txt",
     "verify.py",
@@ -55,7 +56,13 @@ EXPECTED_FILES = {
 def _export(rt: Runtime, tmp_path: Path, **filters: str) -> Path:
     out = tmp_path / "package.zip"
     with rt.db.transaction() as s:
-        service.build(session=s, actor="regulator", filters=ExportFilters(**filters), out=out)
+        service.build(
+            session=s,
+            actor="regulator",
+            filters=ExportFilters(**filters),
+            out=out,
+            signer=checkpoints.signer_for(rt.settings),
+        )
     return out
 
 
@@ -300,6 +307,7 @@ def test_the_readme_describes_every_field_of_every_file() -> None:
     assert set(tables) | {
         "records.jsonl",
         "checkpoint.json",
+        "checkpoint.txt",
         "manifest.json",
         "verify.py",
         "README.txt",

@@ -13,7 +13,8 @@ from fastapi.responses import Response
 from callkeep.auth import roles
 from callkeep.auth.deps import require
 from callkeep.auth.schemas import Principal
-from callkeep.kit.http import DbSession
+from callkeep.kit.http import AppRuntime, DbSession
+from callkeep.ledger import checkpoints
 from callkeep.reports import compliance, retention, safeharbor, service
 from callkeep.reports.schemas import ExportFilters, HoldIn, ProcedureIn, TrainingIn
 
@@ -29,12 +30,20 @@ router = APIRouter(prefix="/api/v1", tags=["exports"])
 def create_export(
     filters: ExportFilters,
     session: DbSession,
+    rt: AppRuntime,
     principal: Annotated[Principal, Depends(require(roles.COMPLIANCE))],
 ) -> Response:
-    """Builds a production package for the filters and returns it (application/zip)."""
+    """Builds a production package for the filters and returns it (application/zip), its
+    checkpoint signed by the checkpoint key."""
     with tempfile.TemporaryDirectory(prefix="callkeep-export-") as folder:
         path = Path(folder) / "callkeep-export.zip"
-        record, _ = service.build(session=session, actor=principal.actor, filters=filters, out=path)
+        record, _ = service.build(
+            session=session,
+            actor=principal.actor,
+            filters=filters,
+            out=path,
+            signer=checkpoints.signer_for(rt.settings),
+        )
         body = path.read_bytes()
     return Response(
         body,

@@ -3,6 +3,7 @@
 
     python3 verify.py                 (in the unpacked folder)
     python3 verify.py PACKAGE.zip     (the zip as received)
+    python3 verify.py PACKAGE.zip --public-key KEY [--newer CONSISTENCY.json]
 
 Exit 0: intact. Exit 1: something was altered, each problem named with its file. It checks:
 
@@ -10,13 +11,22 @@ Exit 0: intact. Exit 1: something was altered, each problem named with its file.
 2. every line of records.jsonl: SHA-256 of the record's canonical JSON equals its ledger
    entry's digest, and the entry's own hash recomputes from its fields;
 3. every entry's RFC 6962 inclusion proof against the Merkle tree root in checkpoint.json, so
-   the records are shown to be in the ledger of that size and no other.
+   the records are shown to be in the ledger of that size and no other;
+4. checkpoint.txt, the ledger's checkpoint as a C2SP signed note: its size and root are
+   checkpoint.json's, and its Ed25519 signature checks against the key (`--public-key`, the
+   verifier key the sender gave you by another channel; without it, the key the package names,
+   which proves nothing about who made it);
+5. with `--newer FILE` (from `callkeep export consistency`): a newer signed checkpoint of the
+   same ledger and the RFC 6962 consistency proof that the package's ledger is its prefix.
 
 callkeep's own `callkeep export verify` runs this very file's checks.
 """
 
 from __future__ import annotations
 
+import argparse
+import base64
+import binascii
 import hashlib
 import json
 import sys
@@ -28,6 +38,7 @@ from typing import Any
 MANIFEST = "manifest.json"
 RECORDS = "records.jsonl"
 CHECKPOINT = "checkpoint.json"
+NOTE = "checkpoint.txt"
 
 
 def canonical(value: Any) -> bytes:
@@ -88,6 +99,133 @@ def included(leaf: bytes, index: int, size: int, proof: list[bytes], root: bytes
     return sn == 0 and r == root
 
 
+def consistent(old: tuple[int, bytes], new: tuple[int, bytes], proof: list[bytes]) -> bool:
+    """RFC 9162 §2.1.4.2: whether `proof` shows the tree `old` (size, root) is a prefix of `new`."""
+    (m, old_root), (n, new_root) = old, new
+    if m < 1 or m > n:
+        return False
+    if m == n:
+        return not proof and old_root == new_root
+    path = [old_root, *proof] if m & (m - 1) == 0 else list(proof)
+    if not path:
+        return False
+    fn, sn = m - 1, n - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = _node(c, fr), _node(c, sr)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = _node(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == old_root and sr == new_root
+
+
+# Ed25519 verification (RFC 8032 §5.1.7, after its reference code): slow, plain, enough for one
+# signature, and no library to install.
+_P = 2**255 - 19
+_L = 2**252 + 27742317777372353535851937790883648493
+_D = -121665 * pow(121666, _P - 2, _P) % _P
+_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+_Point = tuple[int, int, int, int]
+
+
+def _add(a: _Point, b: _Point) -> _Point:
+    x = (a[1] - a[0]) * (b[1] - b[0]) % _P
+    y = (a[1] + a[0]) * (b[1] + b[0]) % _P
+    c, z = 2 * a[3] * b[3] * _D % _P, 2 * a[2] * b[2] % _P
+    e, f, g, h = y - x, z - c, z + c, y + x
+    return (e * f % _P, g * h % _P, f * g % _P, e * h % _P)
+
+
+def _times(s: int, point: _Point) -> _Point:
+    found = (0, 1, 1, 0)
+    while s > 0:
+        if s & 1:
+            found = _add(found, point)
+        point = _add(point, point)
+        s >>= 1
+    return found
+
+
+def _x_of(y: int, sign: int) -> int | None:
+    if y >= _P:
+        return None
+    x2 = (y * y - 1) * pow(_D * y * y + 1, _P - 2, _P)
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (_P + 3) // 8, _P)
+    if (x * x - x2) % _P:
+        x = x * _SQRT_M1 % _P
+    if (x * x - x2) % _P:
+        return None
+    return _P - x if (x & 1) != sign else x
+
+
+def _point(raw: bytes) -> _Point | None:
+    if len(raw) != 32:
+        return None
+    y = int.from_bytes(raw, "little")
+    sign, y = y >> 255, y & ((1 << 255) - 1)
+    x = _x_of(y, sign)
+    return None if x is None else (x, y, 1, x * y % _P)
+
+
+_GY = 4 * pow(5, _P - 2, _P) % _P
+_GX = _x_of(_GY, 0) or 0
+_BASE = (_GX, _GY, 1, _GX * _GY % _P)
+
+
+def ed25519_valid(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """Whether `signature` is `public_key`'s Ed25519 signature of `message`."""
+    a, r = _point(public_key), _point(signature[:32])
+    s = int.from_bytes(signature[32:], "little")
+    if a is None or r is None or len(signature) != 64 or s >= _L:
+        return False
+    h = int.from_bytes(hashlib.sha512(signature[:32] + public_key + message).digest(), "little")
+    left, right = _times(s, _BASE), _add(r, _times(h % _L, a))
+    return (left[0] * right[2] - right[0] * left[2]) % _P == 0 and (
+        left[1] * right[2] - right[1] * left[2]
+    ) % _P == 0
+
+
+def signed_checkpoint(note: str, vkey: str) -> tuple[int, bytes] | str:
+    """(size, root) of a C2SP signed checkpoint note signed by the verifier key `vkey`
+    (``name+hash+base64(0x01 || key)``), or why not."""
+    try:
+        name, key_id, encoded = vkey.strip().split("+", 2)
+        key = base64.b64decode(encoded, validate=True)
+        text, sep, signed = note.partition("\n\n")
+        origin, size, root = text.split("\n")[:3]
+        tree = (int(size), base64.b64decode(root, validate=True))
+    except (ValueError, binascii.Error):
+        return "not a signed checkpoint, or not a verifier key"
+    if not sep or not origin or len(key) != 33 or key[0] != 1 or len(tree[1]) != 32:
+        return "not a signed checkpoint, or not an Ed25519 verifier key"
+    for line in signed.splitlines():
+        parts = line.split(" ")
+        if len(parts) != 3 or parts[0] != "\u2014" or parts[1] != name:
+            continue
+        try:
+            blob = base64.b64decode(parts[2], validate=True)
+        except binascii.Error:
+            continue
+        if blob[:4].hex() == key_id.lower() and ed25519_valid(
+            key[1:], text.encode() + b"\n", blob[4:]
+        ):
+            return tree
+    return f"no valid signature by {name}"
+
+
 class _Source:
     """The package's files, in a zip or in a folder."""
 
@@ -117,6 +255,14 @@ class _Source:
         with self.open(name) as handle:
             data: bytes = handle.read()
         return data
+
+
+def read_member(path: Path, name: str) -> bytes:
+    """One file of a package (zip or folder)."""
+    try:
+        return _Source(path).read(name)
+    except (KeyError, zipfile.BadZipFile) as exc:
+        raise OSError(str(exc)) from None
 
 
 def _sha256(source: _Source, name: str) -> str:
@@ -157,8 +303,46 @@ def _check_line(number: int, raw: bytes, tree: tuple[int, bytes] | None) -> list
     return problems
 
 
-def verify(path: Path, *, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Checks the package at `path` (zip or folder): {intact, files, records, problems}."""
+def _signature(source: _Source, names: set[str], tree: tuple[int, bytes], key: str) -> list[str]:
+    """The problems with checkpoint.txt: unsigned by `key`, or another tree than checkpoint.json's."""
+    if NOTE not in names:
+        return [f"{NOTE}: missing, so the checkpoint is not signed"]
+    signed = signed_checkpoint(source.read(NOTE).decode("utf-8", "replace"), key)
+    if isinstance(signed, str):
+        return [f"{NOTE}: {signed}"]
+    if signed != tree:
+        return [f"{NOTE}: signs another ledger than {CHECKPOINT} describes"]
+    return []
+
+
+def _newer(tree: tuple[int, bytes], key: str, raw: str) -> list[str]:
+    """The problems with a newer checkpoint and its consistency proof (callkeep export consistency)."""
+    where = "newer checkpoint"
+    try:
+        given = json.loads(raw)
+        signed = signed_checkpoint(given["checkpoint"], key)
+        proof = [bytes.fromhex(p) for p in given["proof"]]
+    except (ValueError, KeyError, TypeError):
+        return [f"{where}: unreadable (a JSON with checkpoint and proof)"]
+    if isinstance(signed, str):
+        return [f"{where}: {signed}"]
+    if not consistent(tree, signed, proof):
+        return [
+            f"{where}: the package's ledger of {tree[0]} entries is not its prefix (consistency)"
+        ]
+    return []
+
+
+def verify(
+    path: Path,
+    *,
+    public_key: str | None = None,
+    newer: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Checks the package at `path` (zip or folder): {intact, files, records, problems, key,
+    pinned}. `public_key` is the verifier key the recipient pins; `newer` the text of a newer
+    checkpoint with its consistency proof."""
     try:
         source = _Source(path)
     except (OSError, zipfile.BadZipFile) as exc:
@@ -194,12 +378,19 @@ def verify(path: Path, *, progress: Callable[[int], None] | None = None) -> dict
             problems.append(f"{name}: damaged, cannot be read ({exc})")
             damaged.add(name)
     tree: tuple[int, bytes] | None = None
+    key = public_key or ""
     if CHECKPOINT in names and CHECKPOINT not in damaged:
         try:
             checkpoint = json.loads(source.read(CHECKPOINT))
             tree = (int(checkpoint["size"]), bytes.fromhex(checkpoint["root"]))
+            key = public_key or str(checkpoint.get("key", ""))
         except (KeyError, ValueError, TypeError) as exc:
             problems.append(f"{CHECKPOINT}: unreadable ({exc})")
+        else:
+            if NOTE not in damaged:
+                problems += _signature(source, names, tree, key)
+            if newer is not None:
+                problems += _newer(tree, key, newer)
     elif RECORDS in names:
         problems.append(f"{CHECKPOINT}: missing, so no record can be shown to be in the ledger")
     records = 0
@@ -209,14 +400,35 @@ def verify(path: Path, *, progress: Callable[[int], None] | None = None) -> dict
             problems += _check_line(number, raw, tree)
             if progress is not None and records % 100_000 == 0:
                 progress(records)
-    return {"intact": not problems, "files": len(listed), "records": records, "problems": problems}
+    return {
+        "intact": not problems,
+        "files": len(listed),
+        "records": records,
+        "problems": problems,
+        "key": key,
+        "pinned": public_key is not None,
+    }
 
 
 def main(argv: list[str]) -> int:
-    target = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parent
-    result = verify(target)
+    parser = argparse.ArgumentParser(description="Checks a callkeep production package.")
+    parser.add_argument("package", nargs="?", default=str(Path(__file__).resolve().parent))
+    parser.add_argument("--public-key", help="the sender's checkpoint verifier key, as pinned")
+    parser.add_argument("--newer", help="a newer checkpoint with its consistency proof (JSON)")
+    args = parser.parse_args(argv[1:])
+    target = Path(args.package)
+    try:
+        newer = Path(args.newer).read_text(encoding="utf-8") if args.newer else None
+    except OSError as exc:
+        print(f"cannot read {args.newer}: {exc.strerror or exc}")
+        return 2
+    result = verify(target, public_key=args.public_key, newer=newer)
     if result["intact"]:
         print(f"intact: {result['files']} files, {result['records']} records")
+        if not result["pinned"]:
+            print(
+                f"  signed by {result['key'] or 'no key'}: pass --public-key to check it is the sender's"
+            )
         return 0
     print(f"ALTERED: {target}")
     for problem in result["problems"]:

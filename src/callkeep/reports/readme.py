@@ -37,7 +37,11 @@ FILES = {
     "action, digest, prev_hash, hash) and proof (the entry's RFC 6962 inclusion proof, hex, from "
     "the leaf upwards).",
     "checkpoint.json": "The ledger when the package was made: size (entries), root (RFC 6962 "
-    "Merkle tree hash over the entries' hashes, hex), head_hash, made_at.",
+    "Merkle tree hash over the entries' hashes, hex), head_hash, made_at, key (the verifier key "
+    "that signed checkpoint.txt).",
+    "checkpoint.txt": "The same checkpoint as a C2SP signed note (origin, size, base64 root, a "
+    "blank line, an Ed25519 signature line) signed by the installation's checkpoint key; "
+    "`callkeep audit verify --checkpoint checkpoint.txt` proves the ledger still holds it.",
     "manifest.json": "The filters, counts per section, the checkpoint, and the SHA-256 of every "
     "other file.",
     "verify.py": "The verifier: Python 3 standard library only.",
@@ -244,6 +248,15 @@ def text(columns: dict[str, list[str]], counts: dict[str, int]) -> str:
         "canonical JSON of the entry's fields (seq, at, actor, action, entity_type, entity_id,",
         "digest, prev_hash) equals `ledger.hash`; and `proof` shows that hash as leaf seq - 1 of",
         "the RFC 6962 tree whose size and root are in checkpoint.json.",
+        "",
+        "The checkpoint is signed: checkpoint.txt carries an Ed25519 signature over that size",
+        "and root. Ask the sender for their checkpoint verifier key by another channel (they",
+        "print it with `callkeep audit checkpoint --public-key`) and run",
+        "`python3 verify.py PACKAGE.zip --public-key KEY`; without it, the key named in",
+        "checkpoint.json is used, which proves the package is whole but not who made it. Later,",
+        "`callkeep export consistency PACKAGE.zip --out newer.json` gives a newer signed",
+        "checkpoint and the RFC 6962 consistency proof that this package's ledger is its prefix:",
+        "`python3 verify.py PACKAGE.zip --public-key KEY --newer newer.json` checks both.",
         "",
         "Files",
         "-----",

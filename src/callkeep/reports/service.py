@@ -36,6 +36,7 @@ from callkeep.kit.clock import iso, utcnow
 from callkeep.ledger import merkle
 from callkeep.ledger import service as ledger
 from callkeep.ledger.models import LedgerEntry
+from callkeep.ledger.notes import Signer, checkpoint_text
 from callkeep.lists.models import ListVersion
 from callkeep.phone.parse import normalize
 from callkeep.records import service as records
@@ -257,9 +258,10 @@ def _parts(ids: set[str]) -> list[list[str]]:
 
 
 def build(
-    *, session: Session, actor: str, filters: ExportFilters, out: Path
+    *, session: Session, actor: str, filters: ExportFilters, out: Path, signer: Signer
 ) -> tuple[ExportRecord, dict[str, Any]]:
-    """Writes the production package for `filters` to `out` (mode 0600) and records it."""
+    """Writes the production package for `filters` to `out` (mode 0600) and records it, with
+    the ledger's checkpoint at that moment signed by `signer` (the checkpoint key)."""
     scope = _scope(session, filters)
     tree = _tree(session)
     size = len(tree[0])
@@ -279,8 +281,12 @@ def build(
             "made_at": iso(utcnow()),
             "how": "RFC 6962 Merkle tree hash over the ledger entries' hashes (32 bytes each), "
             "in sequence order; leaf index = seq - 1",
+            "key": signer.verifier.vkey,
+            "signed_note": package_verify.NOTE,
         }
         writer.add_file(CHECKPOINT, json.dumps(checkpoint, indent=2, sort_keys=True).encode())
+        note = signer.sign(checkpoint_text(origin=signer.name, size=size, root_hash=root))
+        writer.add_file(package_verify.NOTE, note.encode())
         writer.add_file("README.txt", readme.text(writer.columns, writer.counts).encode())
         writer.add_file("verify.py", Path(package_verify.__file__).read_bytes())
         manifest = {
@@ -290,7 +296,7 @@ def build(
             "filters": filters.model_dump(mode="json"),
             "counts": writer.counts,
             "records": writer.records,
-            "checkpoint": {"size": size, "root": root.hex()},
+            "checkpoint": {"size": size, "root": root.hex(), "key": signer.verifier.vkey},
             "files": dict(sorted(writer.hashes.items())),
             "how_to_verify": "python3 verify.py (in the unpacked folder) or python3 verify.py "
             "PACKAGE.zip; see README.txt",
@@ -326,10 +332,13 @@ def build(
     return record, manifest
 
 
-def check(*, path: Path) -> tuple[bool, int, int, list[str]]:
-    """Recomputes every hash of a package, exactly as its own `verify.py` does:
-    (intact, files, records, problems)."""
+def check(
+    *, path: Path, public_key: str | None = None, newer: str | None = None
+) -> tuple[bool, int, int, list[str]]:
+    """Recomputes every hash of a package and checks its signed checkpoint, exactly as its own
+    `verify.py` does (against the pinned `public_key`, and a `newer` checkpoint with its
+    consistency proof if given): (intact, files, records, problems)."""
     if not path.exists():
         raise InvalidInput.for_field("file", f"{path} does not exist")
-    found = package_verify.verify(path)
+    found = package_verify.verify(path, public_key=public_key, newer=newer)
     return found["intact"], found["files"], found["records"], found["problems"]
