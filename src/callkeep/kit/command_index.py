@@ -9,12 +9,11 @@ to `callkeep.cli.main`.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import os
 import sys
-import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,9 @@ def source_key() -> str:
     typer_spec = importlib.util.find_spec("typer")  # found, not imported
     typer_origin = typer_spec.origin if typer_spec and typer_spec.origin else ""
     typer_stamp = os.stat(typer_origin).st_mtime_ns if typer_origin else 0
-    digest = hashlib.sha256(f"{sys.version}|{typer_origin}|{typer_stamp}|{PACKAGE}".encode())
+    # a cache key, not a proof: two checksums, because hashlib alone takes longer to import
+    # than the rest of `--help`
+    head = f"{sys.version}|{typer_origin}|{typer_stamp}|{PACKAGE}"
     stack = [PACKAGE]
     entries = []
     while stack:
@@ -43,8 +44,8 @@ def source_key() -> str:
                         entries.append(f"{entry.path}|{stat.st_mtime_ns}|{stat.st_size}")
         except OSError:
             continue
-    digest.update("\n".join(sorted(entries)).encode())
-    return digest.hexdigest()
+    text = "\n".join([head, *sorted(entries)]).encode()
+    return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}{len(text):x}"
 
 
 def index_paths() -> list[Path]:
@@ -67,6 +68,8 @@ def read_index(key: str) -> dict[str, Any] | None:
 
 def write_index(stored: dict[str, Any]) -> None:
     """Keeps `stored` in the first index path that can be written (atomically replaced)."""
+    import tempfile
+
     text = json.dumps(stored)
     for path in index_paths():
         try:
@@ -83,9 +86,17 @@ def write_index(stored: dict[str, Any]) -> None:
 
 def help_width() -> str:
     """The width the root help is wrapped at in this terminal, as the index names it."""
-    import shutil
-
-    return str(min(shutil.get_terminal_size().columns, HELP_WIDTH))
+    # as shutil.get_terminal_size, which click asks, answers (shutil is slower to import)
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return str(min(columns or 80, HELP_WIDTH))
 
 
 def stored_root_help(key: str) -> str | None:
