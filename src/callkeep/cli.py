@@ -200,6 +200,13 @@ def command_line() -> LazyRoot:
     return group
 
 
+def root_help() -> str:
+    """The root help exactly as `callkeep --help` prints it (kept in the command index, from
+    which the installed command prints it without importing this module)."""
+    group = command_line()
+    return group.get_help(_click.Context(group, info_name="callkeep")) + "\n"
+
+
 def _context_of(args: list[str]) -> _click.Context:
     """The context of the deepest command `args` name, for a usage error raised without one."""
     command: _click.Command = command_line()

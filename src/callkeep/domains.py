@@ -35,6 +35,11 @@ def domain_modules(kind: str) -> list[ModuleType]:
     return found
 
 
-def load_models() -> None:
-    """Imports every domain's tables so the metadata and the ledger know them all."""
-    domain_modules("models")
+def load_models(*domains: str) -> None:
+    """Imports every domain's tables so the metadata and the ledger know them all; or, when
+    `domains` are named, only theirs (no foreign key leaves a domain, so their set is closed)."""
+    if not domains:
+        domain_modules("models")
+        return
+    for domain in domains:
+        importlib.import_module(f"callkeep.{domain}.models")

@@ -11,7 +11,17 @@ import typer
 from callkeep.checks import service
 from callkeep.checks.schemas import CheckIn, DecisionOut, ScrubSummary
 from callkeep.errors import InvalidInput
-from callkeep.kit.cli import cli_actor, cli_runtime, console, print_json, wrapping_table
+from callkeep.kit.cli import (
+    cli_actor,
+    cli_runtime,
+    console,
+    print_json,
+    uses_tables_of,
+    wrapping_table,
+)
+
+# what a decision reads and writes: the lists, the records of a number, the ledger, decisions
+TABLES = ("ledger", "records", "lists", "checks")
 
 
 def register(root: typer.Typer) -> None:
@@ -57,6 +67,7 @@ def check(
     """May PHONE be called now? Exit 0 allowed, 1 blocked (incl. an invalid number), 2 bad usage."""
     if at is not None:
         service.moment(at)  # a zone-less time is bad usage before anything is opened
+    uses_tables_of(*TABLES)
     rt = cli_runtime()
     with rt.db.transaction() as session:
         decision = service.check(
@@ -121,6 +132,7 @@ def scrub(
 
     from callkeep.checks import scrub as scrub_module
 
+    uses_tables_of(*TABLES)
     rt = cli_runtime()
     size = source.stat().st_size
     show = sys.stderr.isatty() or sys.stdout.isatty()

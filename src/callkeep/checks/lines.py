@@ -150,10 +150,9 @@ def plan(block: bytes, layout: Layout, eof: bool, limit: int) -> Plan | None:
     fields than `layout.width`, or one is longer than `limit` (the csv module's field limit):
     the csv module then reads the same bytes and says what is wrong, so both paths agree.
 
-    The parity of the quotes before each byte is one running XOR over the chunk; it is set as
-    the high bit of each byte, so a delimiter, CR or LF inside quotes no longer equals itself
-    (they are ASCII; a byte of a multi-byte character has that bit set already and equals none
-    of them).
+    The parity of the quotes up to each byte is one running XOR over the chunk; the
+    delimiters, CRs and LFs are found with one comparison each over the bytes and kept where
+    that parity is even (a gather over the few found, not another pass over the chunk).
     """
     arr = np.frombuffer(block, dtype=np.uint8)
     size = len(arr)
@@ -161,12 +160,13 @@ def plan(block: bytes, layout: Layout, eof: bool, limit: int) -> Plan | None:
     quoting = layout.quoting and b'"' in block
     if quoting:
         is_quote = arr == QUOTE
-        tagged = np.bitwise_xor.accumulate(is_quote.view(np.uint8))
-        np.left_shift(tagged, 7, out=tagged)
-        np.bitwise_or(tagged, arr, out=tagged)
+        parity = np.bitwise_xor.accumulate(is_quote.view(np.uint8))  # 1: inside quotes
+    every_lf = np.flatnonzero(arr == LF)
+    if quoting:
+        structural = parity[every_lf] == 0
+        newlines, inner_at = every_lf[structural], every_lf[~structural]
     else:
-        tagged = arr
-    newlines = np.flatnonzero(tagged == LF)
+        newlines, inner_at = every_lf, every_lf[:0]
     if eof:
         cut = size
     elif len(newlines):
@@ -174,10 +174,9 @@ def plan(block: bytes, layout: Layout, eof: bool, limit: int) -> Plan | None:
     else:
         return None
     if cut < size:
-        arr, tagged = arr[:cut], tagged[:cut]
-    # newlines inside quoted fields (an LF byte tagged; 0x8A alone is also a UTF-8 continuation)
-    inner = (arr == LF) & (tagged == LF | 0x80) if quoting else None
-    inner_count = int(np.count_nonzero(inner)) if inner is not None else 0
+        arr = arr[:cut]
+    inner_at = inner_at[inner_at < cut]  # the newlines inside quoted fields
+    inner_count = len(inner_at)
     has_cr = b"\r" in block
     masked = False
     if quoting:
@@ -200,9 +199,11 @@ def plan(block: bytes, layout: Layout, eof: bool, limit: int) -> Plan | None:
             return None
         if inner_count:
             arr = arr.copy()
-            arr[inner] = MASK
+            arr[inner_at] = MASK
             masked = True
-    delimiters = np.flatnonzero(tagged == d)
+    delimiters = np.flatnonzero(arr == d)
+    if quoting:
+        delimiters = delimiters[parity[delimiters] == 0]
     starts = np.concatenate((np.zeros(1, dtype=np.int64), newlines + 1))
     ends = np.concatenate((newlines, np.array([cut], dtype=np.int64)))
     if starts[-1] == cut:  # the block ends with a newline: no last partial record
@@ -210,7 +211,9 @@ def plan(block: bytes, layout: Layout, eof: bool, limit: int) -> Plan | None:
     lines = len(newlines) + 1
     crlf = (ends > starts) & (arr[np.maximum(ends - 1, 0)] == CR)
     # a CR outside quotes ends its line: it is the CR before a record's LF (or the file's end)
-    if has_cr and np.count_nonzero(tagged == CR) != np.count_nonzero(crlf):
+    if has_cr and _outside(np.flatnonzero(arr == CR), parity if quoting else None) != int(
+        np.count_nonzero(crlf)
+    ):
         return None
     crlf_count = int(np.count_nonzero(crlf[: len(newlines)]))
     separator = b"\r\n" if crlf_count == len(newlines) else b"\n" if crlf_count == 0 else None
@@ -253,6 +256,11 @@ def plan(block: bytes, layout: Layout, eof: bool, limit: int) -> Plan | None:
         f_end=f_end,
         quoted=quoted,
     )
+
+
+def _outside(at: np.ndarray, parity: np.ndarray | None) -> int:
+    """How many of the positions `at` lie outside quotes."""
+    return len(at) if parity is None else int(np.count_nonzero(parity[at] == 0))
 
 
 def read_numbers(

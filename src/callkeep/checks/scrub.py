@@ -8,7 +8,8 @@ of valid NPA-NXX prefixes built from its metadata says which are dialable; prefi
 depends on later digits, and every other field, take the exact path through
 `phone.parse.try_normalize`). A stretch `lines.plan` cannot read exactly, and every bad line, are
 read with the csv module (`lead_reading`), keeping each record's original bytes; the two paths are
-held equal by property tests. Formats: `lead_formats`.
+held equal by property tests. Formats: `lead_formats`; the phone column: `lead_columns`; each
+chunk's or batch's rows: `scrub_rows`; this module streams the file and keeps the scrub's record.
 """
 
 from __future__ import annotations
@@ -18,116 +19,26 @@ import hashlib
 import io
 import json
 import os
-import re
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
 
-import numpy as np
 from sqlalchemy.orm import Session
 
 from callkeep.checks import engine, lead_formats, lead_reading, lines, service
 from callkeep.checks.engine import BIT, REASONS, Context
+from callkeep.checks.lead_columns import find_phone_column as find_phone_column  # its interface
 from callkeep.checks.models import ScrubRun
-from callkeep.checks.peers import ListHits
 from callkeep.checks.schemas import ListOut, ScrubSummary
+from callkeep.checks.scrub_rows import Tally, scrub_batch, scrub_chunk
 from callkeep.errors import InvalidInput
 from callkeep.ledger import service as ledger
-from callkeep.phone.parse import try_normalize
 
 CHUNK_BYTES = 8 << 20
 SLOW_BATCH = 20_000
 BOM = lead_formats.BOM
-# Column names tried, in order, when none is named (compared lower-case, letters and digits only).
-PHONE_COLUMN_GUESSES = (
-    "phone",
-    "phonenumber",
-    "phone_number",
-    "telephone",
-    "telephonenumber",
-    "mobile",
-    "mobilephone",
-    "mobilenumber",
-    "cell",
-    "cellphone",
-    "cellnumber",
-    "number",
-    "tel",
-    "phoneno",
-    "primaryphone",
-    "homephone",
-    "contactnumber",
-)
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-def find_phone_column(columns: list[str], wanted: str | None) -> int:
-    """The index of the phone column: the one named (exactly, else ignoring case and
-    punctuation), else the first common phone column name; InvalidInput naming the columns seen."""
-    seen = ", ".join(repr(c) for c in columns) or "(none)"
-    if wanted:
-        if wanted in columns:
-            return columns.index(wanted)
-        normalized = [_norm(c) for c in columns]
-        if _norm(wanted) in normalized:
-            return normalized.index(_norm(wanted))
-        raise InvalidInput.for_field(
-            "phone_column", f"no column {wanted!r}; the file's columns are {seen}"
-        )
-    normalized = [_norm(c) for c in columns]
-    for guess in PHONE_COLUMN_GUESSES:
-        if _norm(guess) in normalized:
-            return normalized.index(_norm(guess))
-    raise InvalidInput.for_field(
-        "phone_column",
-        f"no phone column found (name it with --phone-column); the file's columns are {seen}",
-    )
-
-
-@dataclass
-class Tally:
-    """Counts kept while scrubbing."""
-
-    rows: int = 0
-    by_bits: dict[int, int] = field(default_factory=dict)
-    lists: list[ListHits] | None = None
-
-    def add(self, bits: np.ndarray) -> None:
-        counts = np.bincount(bits)
-        for value in np.flatnonzero(counts).tolist():
-            self.by_bits[value] = self.by_bits.get(value, 0) + int(counts[value])
-        self.rows += len(bits)
-
-
-def _decide(session: Session, ctx: Context, rows: lines.Rows, tally: Tally) -> np.ndarray:
-    """Reason bits per row (invalid_number where no number was read)."""
-    values = rows.values
-    bits = np.full(len(values), BIT["invalid_number"], dtype=np.uint16)
-    nanp = np.flatnonzero(values >= 0)
-    if len(nanp):
-        verdicts = engine.judge_nanp(session=session, ctx=ctx, numbers=values[nanp])
-        bits[nanp] = verdicts.bits
-        if tally.lists is None:
-            tally.lists = verdicts.lists
-    for row, e164 in rows.others.items():
-        bits[row] = engine.judge_other(ctx=ctx, e164=e164)[0]
-    tally.add(bits)
-    return bits
-
-
-def _exact(text: str) -> tuple[int, str | None]:
-    """(10-digit NANP value or -1, E.164 outside NANP or None) through libphonenumber."""
-    e164 = try_normalize(text)
-    if e164 is None:
-        return -1, None
-    if e164.startswith("+1") and len(e164) == 12:
-        return int(e164[2:]), None
-    return -1, e164
 
 
 @dataclass(frozen=True)
@@ -139,75 +50,6 @@ class Scrubbed:
     input_sha256: str
     output_sha256: str
     file_format: str
-
-
-def _fast_chunk(
-    block: bytes,
-    plan: lines.Plan,
-    layout: lines.Layout,
-    session: Session,
-    ctx: Context,
-    tally: Tally,
-    labels: lines.Labels,
-) -> bytes:
-    """Scrubs the whole records `plan` found at the start of `block`."""
-    if len(plan.ends) == 0:
-        return block[: plan.cut]
-    values, fast, digits = lines.read_numbers(plan.arr, plan.f_start, plan.f_end)
-    empty = plan.f_end == plan.f_start
-    others: dict[int, str] = {}
-    for row in np.flatnonzero(~fast & ~empty).tolist():
-        raw = block[int(plan.f_start[row]) : int(plan.f_end[row])]
-        value, other = _exact(layout.phone_text(raw, bool(plan.quoted[row])))
-        values[row] = value
-        if other is not None:
-            others[row] = other
-    rows = lines.Rows(values=values, others=others, digits=digits)
-    bits = _decide(session, ctx, rows, tally)
-    body = plan.arr.tobytes() if plan.masked else block[: plan.cut]
-    joined = lines.join_lines(body, plan, rows, bits, labels)
-    return joined.replace(bytes([lines.MASK]), b"\n") if plan.masked else joined
-
-
-def _slow_batch(
-    batch: list[lead_reading.Record],
-    layout: lines.Layout,
-    session: Session,
-    ctx: Context,
-    tally: Tally,
-    labels: lines.Labels,
-) -> bytes:
-    kept = [record.fields for record in batch if record.fields]
-    values = np.full(len(kept), -1, dtype=np.int64)
-    others: dict[int, str] = {}
-    for row, fields in enumerate(kept):
-        text = fields[layout.column] if layout.column < len(fields) else ""
-        if not layout.quoting:  # as VICIdial's loader reads its lines
-            text = text.replace('"', "").replace("'", "")
-        values[row], other = _exact(text) if text else (-1, None)
-        if other is not None:
-            others[row] = other
-    rows = lines.Rows(values=values, others=others)
-    bits = _decide(session, ctx, rows, tally) if len(kept) else np.zeros(0, dtype=np.uint16)
-    if len(kept):
-        suffix, suffix_len = lines.suffixes(rows, bits, labels)
-    else:
-        suffix, suffix_len = np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64)
-    pieces: list[bytes] = []
-    offsets = np.concatenate((np.zeros(1, dtype=np.int64), np.cumsum(suffix_len)))
-    suffix_bytes = suffix.astype(np.uint8).tobytes()
-    row = 0
-    for record in batch:
-        raw = record.raw
-        if not record.fields:
-            pieces.append(raw)
-            continue
-        body = raw.rstrip(b"\r\n")
-        pieces.append(body)
-        pieces.append(suffix_bytes[offsets[row] : offsets[row + 1]])
-        pieces.append(raw[len(body) :])
-        row += 1
-    return b"".join(pieces)
 
 
 def _layout(
@@ -305,16 +147,16 @@ def scrub_stream(
             break
         plan = lines.plan(block, layout, reader.eof, limit)
         if plan is not None and lead_reading.is_utf8(block, plan.cut):
-            write(_fast_chunk(block, plan, layout, session, ctx, tally, labels))
+            write(scrub_chunk(block, plan, layout, session, ctx, tally, labels))
             reader.take(plan.cut, plan.newlines)
         else:  # the csv module reads at least this chunk, and says what is wrong in it
             batch: list[lead_reading.Record] = []
             for record in lead_reading.csv_records(reader, kind, layout.width, len(block)):
                 batch.append(record)
                 if len(batch) >= SLOW_BATCH:
-                    write(_slow_batch(batch, layout, session, ctx, tally, labels))
+                    write(scrub_batch(batch, layout, session, ctx, tally, labels))
                     batch = []
-            write(_slow_batch(batch, layout, session, ctx, tally, labels))
+            write(scrub_batch(batch, layout, session, ctx, tally, labels))
         if progress is not None:
             progress(reader.read_bytes)
     return Scrubbed(

@@ -21,17 +21,29 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
+_tables_of: tuple[str, ...] = ()  # the domains this command's tables belong to; () is every one
+
+
+def uses_tables_of(*domains: str) -> None:
+    """Declares, before `cli_runtime`, that this command reads and writes only the tables of
+    `domains`, so that only their models are loaded. Commands that read every table (audit
+    verify, backups, key rotation) declare nothing."""
+    global _tables_of
+    _tables_of = domains
+
+
 @lru_cache(maxsize=1)
 def cli_runtime() -> Runtime:
     """The runtime for this command, built on first use from the environment: the database
-    migrated if it is behind, and the default seller recorded if it is not yet."""
+    migrated if it is behind, and the default seller recorded if it is not yet. The models
+    loaded are every domain's, or those `uses_tables_of` named."""
     from callkeep import migrations
     from callkeep.bootstrap import ensure_default_seller
     from callkeep.config import get_settings
     from callkeep.domains import load_models
     from callkeep.kit.runtime import build_runtime
 
-    load_models()
+    load_models(*_tables_of)
     runtime = build_runtime(get_settings())
     migrations.ensure_current(runtime.settings.database_url)
     ensure_default_seller(runtime)

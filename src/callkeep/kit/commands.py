@@ -9,12 +9,6 @@ index; running a command imports only the domain that owns it.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -22,8 +16,7 @@ import typer.main
 from typer import _click
 from typer.core import TyperCommand, TyperGroup
 
-PACKAGE = Path(__file__).resolve().parent.parent
-INDEX_NAME = "commands-index.json"
+from callkeep.kit.command_index import read_index, source_key, write_index
 
 
 def domain_groups() -> list[tuple[str, TyperGroup]]:
@@ -36,32 +29,6 @@ def domain_groups() -> list[tuple[str, TyperGroup]]:
         module.register(holder)
         found.append((module.__name__, typer.main.get_group(holder)))
     return found
-
-
-def _source_key() -> str:
-    """Changes whenever a source file of callkeep (or the Python running it) changes."""
-    digest = hashlib.sha256(f"{sys.version}|{typer.__version__}|{PACKAGE}".encode())
-    stack = [PACKAGE]
-    entries = []
-    while stack:
-        folder = stack.pop()
-        try:
-            with os.scandir(folder) as it:
-                for entry in it:
-                    if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
-                        stack.append(Path(entry.path))
-                    elif entry.name.endswith(".py"):
-                        stat = entry.stat()
-                        entries.append(f"{entry.path}|{stat.st_mtime_ns}|{stat.st_size}")
-        except OSError:
-            continue
-    digest.update("\n".join(sorted(entries)).encode())
-    return digest.hexdigest()
-
-
-def _index_paths() -> list[Path]:
-    cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return [PACKAGE / "__pycache__" / INDEX_NAME, Path(cache_home) / "callkeep" / INDEX_NAME]
 
 
 def _text(value: object) -> str | None:
@@ -90,29 +57,13 @@ def build_index() -> dict[str, dict[str, Any]]:
 
 def load_index() -> dict[str, dict[str, Any]]:
     """The index for the code as it is now: read when current, else rebuilt and kept."""
-    key = _source_key()
-    paths = _index_paths()
-    for path in paths:
-        try:
-            stored = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        if isinstance(stored, dict) and stored.get("key") == key:
-            commands: dict[str, dict[str, Any]] = stored["commands"]
-            return commands
+    key = source_key()
+    stored = read_index(key)
+    if stored is not None:
+        commands: dict[str, dict[str, Any]] = stored["commands"]
+        return commands
     commands = build_index()
-    text = json.dumps({"key": key, "commands": commands})
-    for path in paths:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(
-                "w", dir=path.parent, prefix=".commands-", delete=False
-            ) as out:
-                out.write(text)
-            os.replace(out.name, path)
-            break
-        except OSError:
-            continue
+    write_index({"key": key, "commands": commands})
     return commands
 
 

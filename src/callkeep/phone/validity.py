@@ -54,12 +54,12 @@ def prefix_refusals() -> npt.NDArray[np.int8]:
     """Indexed by NPA-NXX (``npa * 1000 + nxx``): why its numbers are refused, 0 if dialable."""
     import numpy as np
 
-    prefixes = np.arange(_PREFIXES, dtype=np.int64)
-    npa, nxx = prefixes // 1000, prefixes % 1000
-    found = np.zeros(_PREFIXES, dtype=np.int8)
-    found[(nxx < 200) | _n11(nxx)] = NO_EXCHANGE
-    found[~area_codes_in_service()[npa]] = NO_AREA_CODE
-    return found
+    # one row of 1,000 exchanges per area code: the exchange's verdict unless the area code's
+    codes = np.arange(1000, dtype=np.int64)
+    exchange = np.where((codes < 200) | _n11(codes), NO_EXCHANGE, DIALABLE).astype(np.int8)
+    in_service = area_codes_in_service()[:, None]
+    found: npt.NDArray[np.int8] = np.where(in_service, exchange[None, :], np.int8(NO_AREA_CODE))
+    return found.astype(np.int8, copy=False).reshape(_PREFIXES)
 
 
 @lru_cache(maxsize=1)
