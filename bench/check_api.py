@@ -209,7 +209,8 @@ def served(database_url: str, *, workers: int = 1, port: int = 0) -> Iterator[Se
     )
     try:
         token_file = work / "token"
-        loadgen.wait_until_up(HOST, port, token_file.exists)
+        # seeding a PostgreSQL database on a loaded machine can take minutes
+        loadgen.wait_until_up(HOST, port, token_file.exists, seconds=900)
         yield Served(port, token_file.read_text().strip(), server.pid)
     finally:
         server.terminate()
