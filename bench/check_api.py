@@ -22,6 +22,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -184,40 +187,66 @@ def main() -> None:
         measure(args, "")
 
 
-def measure(args: argparse.Namespace, database_url: str) -> None:
-    """Starts the server, sends the load, prints the figures."""
+@dataclass(frozen=True)
+class Served:
+    """A bench server: its port, its dialer token, its process id."""
+
+    port: int
+    token: str
+    pid: int
+
+
+@contextmanager
+def served(database_url: str, *, workers: int = 1, port: int = 0) -> Iterator[Served]:
+    """A seeded server in its own process, as `callkeep serve` runs it; stopped (and its data
+    folder removed) on leaving."""
     work = Path(tempfile.mkdtemp(prefix="callkeep-bench-api-"))
-    port = args.port or free_port()
+    port = port or free_port()
     server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(work), str(port), "--workers", str(args.workers)],
+        [sys.executable, __file__, "--serve", str(work), str(port), "--workers", str(workers)],
         env={**os.environ, "CALLKEEP_DATABASE_URL": database_url},
         stdout=subprocess.DEVNULL,
     )
     try:
         token_file = work / "token"
-        loadgen.wait_until_up(HOST, port, token_file.exists)
-        headers = {"Authorization": f"Bearer {token_file.read_text().strip()}"}
+        # seeding a PostgreSQL database on a loaded machine can take minutes
+        loadgen.wait_until_up(HOST, port, token_file.exists, seconds=900)
+        yield Served(port, token_file.read_text().strip(), server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def check_requests(token: str, count: int, recalled: float, seed: int = 5) -> list[bytes]:
+    """`count` encoded `POST /api/v1/checks`, a share `recalled` of numbers called today."""
+    headers = {"Authorization": f"Bearer {token}"}
+    rng = np.random.default_rng(seed)
+    numbers = rng.integers(2_000_000, 10_000_000, size=count) + 2_070_000_000
+    # one check in ten is a number called earlier today, which has facts to read
+    again = rng.random(count) < recalled
+    numbers[again] = rng.choice(called_numbers(), size=int(again.sum()))
+    return [
+        loadgen.encode_request("POST", "/api/v1/checks", body={"phone": f"+1{n}"}, headers=headers)
+        for n in numbers.tolist()
+    ]
+
+
+def measure(args: argparse.Namespace, database_url: str) -> None:
+    """Starts the server, sends the load, prints the figures."""
+    with served(database_url, workers=args.workers, port=args.port) as server:
+        port, pid = server.port, server.pid
         total = args.seconds * args.rate
-        rng = np.random.default_rng(5)
-        numbers = rng.integers(2_000_000, 10_000_000, size=total + 1000) + 2_070_000_000
-        # one check in ten is a number called earlier today, which has facts to read
-        again = rng.random(total + 1000) < args.recalled
-        numbers[again] = rng.choice(called_numbers(), size=int(again.sum()))
-        requests = [
-            loadgen.encode_request(
-                "POST", "/api/v1/checks", body={"phone": f"+1{n}"}, headers=headers
-            )
-            for n in numbers.tolist()
-        ]
+        requests = check_requests(server.token, total + 1000, args.recalled)
         # warm-up: the first requests load the list index and fill the caches
         loadgen.run(HOST, port, requests[total:], connections=4)
         health = [loadgen.encode_request("GET", "/healthz", headers={})] * min(total, 10_000)
         baseline = loadgen.run(HOST, port, health, rate=args.rate, connections=args.connections)
-        cpu_before = cpu_seconds(server.pid)
+        cpu_before = cpu_seconds(pid)
         result = loadgen.run(
             HOST, port, requests[:total], rate=args.rate, connections=args.connections
         )
-        cpu = cpu_seconds(server.pid) - cpu_before
+        cpu = cpu_seconds(pid) - cpu_before
         engine = "PostgreSQL" if database_url else "SQLite"
         print(
             f"POST /api/v1/checks at {args.rate}/s for {args.seconds} s, decisions persisted "
@@ -229,12 +258,11 @@ def measure(args: argparse.Namespace, database_url: str) -> None:
             print(f"  server CPU (from /proc): {cpu / total * 1000:.2f} ms a check")
         print(f"baseline GET /healthz at the same rate, same server:\n  {baseline.summary()}")
         p99 = float(np.percentile(result.latencies * 1000, 99))
-        met = p99 <= 10 and result.errors == 0
-        print(f"budget p99 <= 10 ms at {args.rate}/s, no errors: {'met' if met else 'NOT met'}")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
+        budget = 15 if database_url else 10
+        met = p99 <= budget and result.errors == 0
+        print(
+            f"budget p99 <= {budget} ms at {args.rate}/s, no errors: {'met' if met else 'NOT met'}"
+        )
 
 
 if __name__ == "__main__":

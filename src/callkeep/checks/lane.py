@@ -42,6 +42,8 @@ _ROLES = frozenset(roles.RECORD_CALLS)
 # Decisions are made in the group's transaction (on SQLite on the event loop): a group of 16
 # holds both for about 10 ms at most.
 _MOST_PER_GROUP = 16
+# On PostgreSQL: groups written at once, each on a connection of its own (the pool holds 10).
+_PARALLEL_GROUPS = 4
 
 
 async def store_inline(state: Any, actor: str, check_in: CheckIn) -> DecisionOut:
@@ -52,7 +54,9 @@ async def store_inline(state: Any, actor: str, check_in: CheckIn) -> DecisionOut
     writer: GroupCommit[tuple[str, CheckIn], DecisionOut] = for_this_loop(
         state,
         "check_writers",
-        lambda: GroupCommit(db, service.decide_and_store, most=_MOST_PER_GROUP),
+        lambda: GroupCommit(
+            db, service.decide_and_store, most=_MOST_PER_GROUP, parallel=_PARALLEL_GROUPS
+        ),
     )
     decision = await writer.submit((actor, check_in))
     metrics = metrics_of(state)

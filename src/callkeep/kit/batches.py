@@ -97,25 +97,35 @@ class GroupCommit(Generic[Item, Result]):
     """Writes the items of one event loop's requests in groups; see the module's docstring.
 
     `write(session, items)` returns one outcome per item, in order: its result, or the
-    exception that refuses it. A group holds at most `most` items.
+    exception that refuses it. A group holds at most `most` items. On SQLite one group is
+    written at a time (there is one writer). On PostgreSQL up to `parallel` groups are written
+    at once, each in its own transaction on its own connection: what a group reads overlaps
+    with the commit of the one before it, while the appends themselves still take turns on the
+    ledger's append lock; items arriving meanwhile wait for the next free writer and are grouped.
     """
 
     def __init__(
-        self, db: Database, write: Write[Item, Result], *, most: int = _MOST_PER_GROUP
+        self,
+        db: Database,
+        write: Write[Item, Result],
+        *,
+        most: int = _MOST_PER_GROUP,
+        parallel: int = 1,
     ) -> None:
         self._db = db
         self._write = write
         self._most = most
+        self._parallel = 1 if db.writes_inline else max(1, parallel)
         self._waiting: list[_Waiting[Item, Result]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._flushers: set[asyncio.Task[None]] = set()
 
     async def submit(self, item: Item) -> Result:
         """Writes `item` with the others of its group; returns its outcome once committed."""
         loop = asyncio.get_running_loop()
         waiting: _Waiting[Item, Result] = _Waiting(item, loop.create_future())
         self._waiting.append(waiting)
-        if self._flusher is None:
-            self._flusher = loop.create_task(self._flush())
+        if len(self._flushers) < self._parallel:
+            self._flushers.add(loop.create_task(self._flush()))
         return await waiting.answer
 
     async def _flush(self) -> None:
@@ -140,13 +150,15 @@ class GroupCommit(Generic[Item, Result]):
                         waiting.answer.set_exception(outcome)
                     else:
                         waiting.answer.set_result(outcome)
-        finally:
-            self._flusher = None
+        except BaseException:
             # Cancelled (the server stops): no request may wait for an answer that will not come.
             for waiting in (*group, *self._waiting):
                 if not waiting.answer.done():
                     waiting.answer.cancel()
             self._waiting.clear()
+            raise
+        finally:  # at once, not by a callback: an item submitted next must find a writer free
+            self._flushers.discard(asyncio.current_task())
 
     async def _isolated(self, items: list[Item]) -> Sequence[Result | Exception]:
         """One outcome per item: all of them written in one transaction if that succeeds, else
