@@ -14,6 +14,8 @@ from datetime import datetime
 from callkeep.kit.canonical import ObjectWriter, Unusual, canonical_bytes
 from callkeep.kit.clock import iso
 
+GENESIS = "0" * 64  # the `prev_hash` of the first entry
+
 
 def entry_hash(
     *,
