@@ -78,11 +78,27 @@ def _null_everywhere(table: Table, rows: Sequence[Mapping[str, Any]]) -> frozens
         )
     first = rows[0]
     candidates = [key for key in leavable if first.get(key) is None]
-    if len(rows) == 1:
+    if len(rows) == 1 or not candidates:
         return frozenset(candidates)
-    return frozenset(
-        key for key in candidates if [row.get(key) for row in rows].count(None) == len(rows)
-    )
+    # one C call a row while every candidate stays null; a row where one is not narrows them
+    nulls = (None,) * len(candidates)
+    pick = operator.itemgetter(*candidates)
+    for row in rows:
+        try:
+            values = pick(row)
+        except KeyError:  # a row without the key: null there too
+            values = tuple(row.get(key) for key in candidates)
+        if len(candidates) == 1:
+            values = (values,)
+        if values != nulls:
+            candidates = [
+                key for key, value in zip(candidates, values, strict=True) if value is None
+            ]
+            if not candidates:
+                return frozenset()
+            nulls = (None,) * len(candidates)
+            pick = operator.itemgetter(*candidates)
+    return frozenset(candidates)
 
 
 def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
