@@ -108,6 +108,9 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     if not rows:
         return
     dialect, dbapi_connection = driver_of(session)
+    if dialect.name == "postgresql" and dialect.driver == "psycopg" and len(rows) > 1:
+        _copy(dialect, dbapi_connection, table, rows)
+        return
     if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
         session.execute(table.insert(), list(rows))
         return
@@ -122,6 +125,46 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         ) from exc
     finally:
         cursor.close()
+
+
+def _copy(
+    dialect: Dialect, connection: Any, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """`rows` into `table` on PostgreSQL by one ``COPY … FROM STDIN`` (psycopg), each value
+    through its column's bind processor as SQLAlchemy binds it: for thousands of rows far less
+    work in Python than SQLAlchemy's multi-row INSERTs, and one statement for the server."""
+    form = _copy_form(table, dialect)
+    values = _bound_values(form, rows)
+    try:
+        with connection.cursor() as cursor, cursor.copy(form.sql) as copy:
+            for row in values:
+                copy.write_row(row)
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(
+            form.sql, None, exc, dialect.loaded_dbapi.Error, dialect=dialect, ismulti=True
+        ) from exc
+
+
+def _copy_form(table: Table, dialect: Dialect) -> _Form:
+    """The COPY of every column of `table`, with the bind processors of their types."""
+    found = _FORMS.get((table.name, "copy", frozenset()))
+    if found is not None:
+        return found
+    preparer = dialect.identifier_preparer
+    columns = list(table.columns)
+    names = ", ".join(preparer.quote(c.name) for c in columns)
+    processed = []
+    for position, column in enumerate(columns):
+        processor = bind_processor(column.type, dialect)
+        if processor is not None:
+            processed.append((position, processor))
+    found = _Form(
+        sql=f"COPY {preparer.format_table(table)} ({names}) FROM STDIN",
+        keys=tuple(c.key for c in columns),
+        processed=tuple(processed),
+    )
+    _FORMS[(table.name, "copy", frozenset())] = found
+    return found
 
 
 def _bound_values(form: _Form, rows: Sequence[Mapping[str, Any]]) -> Sequence[Sequence[Any]]:
