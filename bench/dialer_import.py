@@ -1,8 +1,9 @@
 """`calls import` of an Asterisk Master.csv, twice, against a plain executemany baseline.
 
-    .venv/bin/python bench/dialer_import.py [--lines 100000] [--rounds 1]
+    .venv/bin/python bench/dialer_import.py [--lines 100000] [--postgres SERVER_URL]
 
-SQLite in a temporary folder. Writes a Master.csv of `--lines` CDRs as `cdr/cdr_csv.c` writes
+SQLite in a temporary folder (or a scratch database on the PostgreSQL server of `--postgres`,
+e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres; the baseline stays SQLite's). Writes a Master.csv of `--lines` CDRs as `cdr/cdr_csv.c` writes
 them (every string quoted, integers bare, the answer time of an unanswered call empty, uniqueid
 on), then, in one process:
 
@@ -22,6 +23,7 @@ not assert them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import sqlite3
@@ -84,8 +86,8 @@ def write_master(path: Path, lines: int, rng: random.Random) -> None:
             out.write(",".join(fields) + "\n")
 
 
-def setup(folder: Path):  # type: ignore[no-untyped-def]
-    rt = worlds.fresh_runtime(folder)
+def setup(folder: Path, database_url: str = ""):  # type: ignore[no-untyped-def]
+    rt = worlds.fresh_runtime(folder, database_url)
     worlds.add_seller(rt, name="Androscoggin Home Energy", slug="andro")
     with rt.db.transaction() as session:
         sellers.create_campaign(
@@ -183,13 +185,16 @@ def baseline(rt, folder: Path) -> tuple[float, float]:  # type: ignore[no-untype
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--postgres", default="", help="a PostgreSQL server URL")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="callkeep-bench-dialer-") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="callkeep-bench-dialer-"))
+        url = stack.enter_context(worlds.scratch_postgres(args.postgres)) if args.postgres else ""
         folder = Path(tmp)
         master = folder / "Master.csv"
         write_master(master, args.lines, random.Random(15))
         size = master.stat().st_size
-        rt = setup(folder)
+        rt = setup(folder, url)
         first, first_cpu = run_import(rt, master)
         second, second_cpu = run_import(rt, master)
         base_seconds, base_cpu = baseline(rt, folder)
@@ -201,7 +206,8 @@ def main() -> None:
         again = second.lines / second.seconds
         base, base_per_cpu = first.imported / base_seconds, first.imported / base_cpu
         print(
-            f"Master.csv: {args.lines:,} lines, {size / 1e6:.1f} MB; machine shared (2 cores, "
+            f"Master.csv: {args.lines:,} lines, {size / 1e6:.1f} MB, into "
+            f"{'PostgreSQL' if url else 'SQLite'}; machine shared (2 cores, "
             f"load average {os.getloadavg()[0]:.1f}): CPU seconds of this process given too"
         )
         print(

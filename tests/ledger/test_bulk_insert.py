@@ -121,3 +121,20 @@ def test_the_cycle_collector_is_paused_for_a_large_batch_only_and_resumes() -> N
     with pytest.raises(RuntimeError), inserts.collection_paused(10_000):
         raise RuntimeError("the batch failed")
     assert gc.isenabled()
+
+
+_CALL_KEYS = [c.key for c in m.Call.__table__.columns]
+
+
+@given(
+    st.lists(
+        st.dictionaries(st.sampled_from(_CALL_KEYS), st.sampled_from([None, 0, "x"])),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_the_columns_left_out_are_those_null_in_every_row(rows: list[dict[str, Any]]) -> None:
+    table = m.Call.__table__
+    leavable = [c.key for c in table.columns if c.server_default is None and not c.primary_key]
+    expected = {key for key in leavable if all(row.get(key) is None for row in rows)}
+    assert inserts._null_everywhere(table, rows) == expected  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ARRAY, String, any_, bindparam, select
 from sqlalchemy.orm import Session
 
 from callkeep.ledger import service as ledger
@@ -45,6 +45,12 @@ def recorded_external_ids(*, session: Session, seller_id: str, ids: Sequence[str
     ledger.lock(session=session)
     found: set[str] = set()
     unique = sorted(set(ids))
+    if session.get_bind().dialect.name == "postgresql":  # one array, not thousands of binds
+        ids_param = bindparam("ids", unique, type_=ARRAY(String))
+        query = select(m.Call.external_call_id).where(
+            m.Call.seller_id == seller_id, m.Call.external_call_id == any_(ids_param)
+        )
+        return set(session.scalars(query))
     for start in range(0, len(unique), _IN_CHUNK):
         part = unique[start : start + _IN_CHUNK]
         found.update(

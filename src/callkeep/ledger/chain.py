@@ -14,6 +14,8 @@ from datetime import datetime
 from callkeep.kit.canonical import ObjectWriter, Unusual, canonical_bytes
 from callkeep.kit.clock import iso
 
+GENESIS = "0" * 64  # the `prev_hash` of the first entry
+
 
 def entry_hash(
     *,
@@ -68,6 +70,7 @@ class Chain:
         self.writer: ObjectWriter | None = None
         with contextlib.suppress(Unusual):  # not text, or not valid Unicode: the slow road
             self.writer = ObjectWriter(_VARYING, fixed={"at": at, "actor": actor, "action": action})
+            assert self.writer.varying == _VARYING
 
     def hash(
         self, seq: int, entity_type: str, entity_id: str, content_digest: str, prev_hash: str
@@ -75,19 +78,12 @@ class Chain:
         """`entry_hash` of the entry with these fields and this chain's time, actor and action."""
         if self.writer is not None and type(seq) is int:
             with contextlib.suppress(Unusual):
-                text = self.writer.write(
-                    {
-                        "seq": seq,
-                        "entity_type": entity_type,
-                        "entity_id": entity_id,
-                        "digest": content_digest,
-                        "prev_hash": prev_hash,
-                    }
-                )
-                return hashlib.sha256(text).hexdigest()
+                # in `_VARYING`'s sorted order, which is the writer's
+                values = (content_digest, entity_id, entity_type, prev_hash, seq)
+                return hashlib.sha256(self.writer.write_values(values)).hexdigest()
         return _chain_hash(
             seq, self.at, self.actor, self.action, entity_type, entity_id, content_digest, prev_hash
         )
 
 
-_VARYING = ("seq", "entity_type", "entity_id", "digest", "prev_hash")
+_VARYING = ("digest", "entity_id", "entity_type", "prev_hash", "seq")  # sorted

@@ -78,11 +78,27 @@ def _null_everywhere(table: Table, rows: Sequence[Mapping[str, Any]]) -> frozens
         )
     first = rows[0]
     candidates = [key for key in leavable if first.get(key) is None]
-    if len(rows) == 1:
+    if len(rows) == 1 or not candidates:
         return frozenset(candidates)
-    return frozenset(
-        key for key in candidates if [row.get(key) for row in rows].count(None) == len(rows)
-    )
+    # one C call a row while every candidate stays null; a row where one is not narrows them
+    nulls = (None,) * len(candidates)
+    pick = operator.itemgetter(*candidates)
+    for row in rows:
+        try:
+            values = pick(row)
+        except KeyError:  # a row without the key: null there too
+            values = tuple(row.get(key) for key in candidates)
+        if len(candidates) == 1:
+            values = (values,)
+        if values != nulls:
+            candidates = [
+                key for key, value in zip(candidates, values, strict=True) if value is None
+            ]
+            if not candidates:
+                return frozenset()
+            nulls = (None,) * len(candidates)
+            pick = operator.itemgetter(*candidates)
+    return frozenset(candidates)
 
 
 def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -92,6 +108,9 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     if not rows:
         return
     dialect, dbapi_connection = driver_of(session)
+    if dialect.name == "postgresql" and dialect.driver == "psycopg" and len(rows) > 1:
+        _copy(dialect, dbapi_connection, table, rows)
+        return
     if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
         session.execute(table.insert(), list(rows))
         return
@@ -106,6 +125,46 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         ) from exc
     finally:
         cursor.close()
+
+
+def _copy(
+    dialect: Dialect, connection: Any, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """`rows` into `table` on PostgreSQL by one ``COPY … FROM STDIN`` (psycopg), each value
+    through its column's bind processor as SQLAlchemy binds it: for thousands of rows far less
+    work in Python than SQLAlchemy's multi-row INSERTs, and one statement for the server."""
+    form = _copy_form(table, dialect)
+    values = _bound_values(form, rows)
+    try:
+        with connection.cursor() as cursor, cursor.copy(form.sql) as copy:
+            for row in values:
+                copy.write_row(row)
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(
+            form.sql, None, exc, dialect.loaded_dbapi.Error, dialect=dialect, ismulti=True
+        ) from exc
+
+
+def _copy_form(table: Table, dialect: Dialect) -> _Form:
+    """The COPY of every column of `table`, with the bind processors of their types."""
+    found = _FORMS.get((table.name, "copy", frozenset()))
+    if found is not None:
+        return found
+    preparer = dialect.identifier_preparer
+    columns = list(table.columns)
+    names = ", ".join(preparer.quote(c.name) for c in columns)
+    processed = []
+    for position, column in enumerate(columns):
+        processor = bind_processor(column.type, dialect)
+        if processor is not None:
+            processed.append((position, processor))
+    found = _Form(
+        sql=f"COPY {preparer.format_table(table)} ({names}) FROM STDIN",
+        keys=tuple(c.key for c in columns),
+        processed=tuple(processed),
+    )
+    _FORMS[(table.name, "copy", frozenset())] = found
+    return found
 
 
 def _bound_values(form: _Form, rows: Sequence[Mapping[str, Any]]) -> Sequence[Sequence[Any]]:

@@ -7,16 +7,14 @@ import sys
 from datetime import datetime
 from pathlib import Path
 from typing import cast
-from urllib.parse import urlsplit
 
-import httpx
 import typer
 
 from callkeep.auth import access
 from callkeep.errors import InvalidInput
 from callkeep.kit.cli import cli_actor, cli_runtime, console, err_console, print_json
 from callkeep.kit.clock import iso, parse_instant, utcnow
-from callkeep.requests import dialer_webhooks, dnc_export, peers, review, service, webhooks
+from callkeep.requests import dialer_webhooks_cli, dnc_export, peers, review, service, webhooks
 from callkeep.requests.dnc_export import ExportFormat
 from callkeep.requests.schemas import Channel, DncRequestCreate, DncRequestOut, RequestStatus
 
@@ -26,6 +24,7 @@ dnc_app = typer.Typer(help="Consumers' Do-Not-Call requests.", no_args_is_help=T
 def register(root: typer.Typer) -> None:
     """Adds `callkeep dnc` to the command line."""
     root.add_typer(dnc_app, name="dnc")
+    dialer_webhooks_cli.register(dnc_app)
 
 
 def _show(out: DncRequestOut) -> None:
@@ -277,96 +276,3 @@ def webhook_secret(
         )
     console.print(f"sign each {channel} webhook body: X-Callkeep-Signature: sha256=HMAC-SHA256 hex")
     print(secret)
-
-
-dialer_webhook_app = typer.Typer(
-    help="Webhooks that post each new request to the dialer, signed, retried, recorded.",
-    no_args_is_help=True,
-)
-dnc_app.add_typer(dialer_webhook_app, name="dialer-webhook")
-
-
-def _shown_url(url: str) -> str:
-    """The URL without what may be a credential (user info, query)."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
-
-
-@dialer_webhook_app.command("add")
-def dialer_webhook_add(
-    url: str = typer.Argument(help="where the dialer (or its receiver) takes the posts"),
-    seller: str | None = typer.Option(None, help="only this seller's requests (default: all)"),
-) -> None:
-    """Registers a dialer webhook; prints its signing secret alone on the last line."""
-    rt = cli_runtime()
-    with rt.db.transaction() as session:
-        hook, secret = dialer_webhooks.add_webhook(
-            session=session, actor=cli_actor(), url=url, seller=seller
-        )
-    console.print(f"dialer webhook {hook.id} for {hook.seller_slug or 'every seller'}")
-    console.print("each post is signed: X-Callkeep-Signature: sha256=HMAC-SHA256 hex of the body")
-    print(secret)
-
-
-@dialer_webhook_app.command("list")
-def dialer_webhook_list() -> None:
-    """The dialer webhooks in use."""
-    rt = cli_runtime()
-    with rt.db.transaction(read_only=True) as session:
-        hooks = dialer_webhooks.active_webhooks(session=session)
-        for hook in hooks:
-            console.print(
-                f"{hook.id}  {_shown_url(hook.url)}  {hook.seller_slug or 'every seller'}  "
-                f"since {iso(hook.recorded_at)}",
-                soft_wrap=True,
-            )
-    console.print(f"{len(hooks)} dialer webhooks")
-
-
-@dialer_webhook_app.command("remove")
-def dialer_webhook_remove(webhook_id: str) -> None:
-    """Stops posting to a dialer webhook."""
-    rt = cli_runtime()
-    with rt.db.transaction() as session:
-        dialer_webhooks.end_webhook(session=session, actor=cli_actor(), webhook_id=webhook_id)
-    console.print(f"dialer webhook {webhook_id} ended")
-
-
-@dialer_webhook_app.command("attempts")
-def dialer_webhook_attempts(
-    request: str | None = typer.Option(None, help="only this request's attempts"),
-    as_json: bool = typer.Option(False, "--json"),
-) -> None:
-    """Every recorded attempt to post a request to a dialer."""
-    rt = cli_runtime()
-    with rt.db.transaction(read_only=True) as session:
-        rows = [
-            {
-                "webhook_id": a.webhook_id,
-                "request_id": a.request_id,
-                "attempt": a.attempt,
-                "attempted_at": iso(a.attempted_at),
-                "status_code": a.status_code,
-                "error": a.error,
-                "delivered": a.delivered,
-            }
-            for a in dialer_webhooks.attempts_of(session=session, request_id=request)
-        ]
-    if as_json:
-        print_json(rows)
-        return
-    for row in rows:
-        outcome = "delivered" if row["delivered"] else f"failed ({row['error']})"
-        console.print(
-            f"{row['attempted_at']}  {row['request_id']}  attempt {row['attempt']}  {outcome}",
-            soft_wrap=True,
-        )
-
-
-@dialer_webhook_app.command("deliver")
-def dialer_webhook_deliver() -> None:
-    """Posts what is due now, once (where no server runs to do it as requests come in)."""
-    rt = cli_runtime()
-    with httpx.Client(timeout=dialer_webhooks.TIMEOUT_SECONDS) as client:
-        done = dialer_webhooks.deliver_due(db=rt.db, client=client)
-    console.print(f"{done.delivered} delivered, {done.failed} failed")

@@ -32,8 +32,15 @@ from callkeep.kit.db import Database
 from callkeep.kit.stamped import forget_at_transaction_end
 from callkeep.ledger import service as ledger
 from callkeep.phone.parse import nanp_ten_digits
-from callkeep.requests import peers
-from callkeep.requests.models import DialerDelivery, DialerWebhook, DialerWebhookEnd, DncRequest
+from callkeep.requests import dialer_vicidial, peers
+from callkeep.requests.dialer_vicidial import VicidialLogin
+from callkeep.requests.models import (
+    DialerDelivery,
+    DialerVicidialTarget,
+    DialerWebhook,
+    DialerWebhookEnd,
+    DncRequest,
+)
 from callkeep.requests.webhooks import sign
 
 log = logging.getLogger("callkeep.requests.dialer_webhooks")
@@ -58,6 +65,7 @@ class Pending:
     secret: str
     request: dict[str, Any]
     attempts: int
+    vicidial: DialerVicidialTarget | None = None  # speaks VICIdial's API (secret: its password)
 
 
 @dataclass(frozen=True)
@@ -77,13 +85,25 @@ def _check_url(url: str) -> str:
 
 
 def add_webhook(
-    *, session: Session, actor: str, url: str, seller: str | None = None
+    *,
+    session: Session,
+    actor: str,
+    url: str,
+    seller: str | None = None,
+    vicidial: VicidialLogin | None = None,
 ) -> tuple[DialerWebhook, str]:
-    """Registers a dialer's URL; returns it and the secret its posts are signed with."""
+    """Registers a dialer's URL; returns it and the secret its posts are signed with.
+
+    With `vicidial`, the URL is VICIdial's ``non_agent_api.php``, each number is added through
+    its ``add_dnc_phone`` as that API user, and the secret kept (encrypted) is its password."""
     slug = peers.resolve_seller(session=session, ref=seller).slug if seller else None
-    secret = secrets.token_urlsafe(32)
+    login = dialer_vicidial.checked(vicidial) if vicidial is not None else None
+    secret = login.password if login is not None else secrets.token_urlsafe(32)
     hook = DialerWebhook(url=_check_url(url), seller_slug=slug, secret=secret, recorded_by=actor)
-    return ledger.record(session=session, actor=actor, entity=hook), secret
+    ledger.record(session=session, actor=actor, entity=hook)
+    if login is not None:
+        dialer_vicidial.record_target(session=session, actor=actor, webhook_id=hook.id, login=login)
+    return hook, secret
 
 
 def end_webhook(*, session: Session, actor: str, webhook_id: str) -> DialerWebhookEnd:
@@ -146,6 +166,7 @@ def pending(
     """The deliveries due now, and when the soonest of the others falls due."""
     due: list[Pending] = []
     soonest: datetime | None = None
+    vicidial = dialer_vicidial.targets(session=session)
     for hook in active_webhooks(session=session):
         tried = (
             select(
@@ -177,13 +198,21 @@ def pending(
             # that it never comes sooner than its back-off
             when = last + _SECOND + delay_after(count, base) if count else now
             if when <= now:
-                due.append(Pending(hook.id, hook.url, hook.secret, payload(request), count))
+                target = vicidial.get(hook.id)
+                due.append(Pending(hook.id, hook.url, hook.secret, payload(request), count, target))
             elif soonest is None or when < soonest:
                 soonest = when
     return due, soonest
 
 
 def _post(client: httpx.Client, item: Pending, attempt: int) -> tuple[int | None, str | None]:
+    """Tells the dialer of one request: the HTTP status, and the error (None: suppressed)."""
+    if item.vicidial is not None:
+        numbers = item.request["dialer_numbers"]
+        status, answer = dialer_vicidial.add_numbers(
+            client, item.url, item.vicidial, item.secret, numbers
+        )
+        return status, None if answer.suppressed else answer.reason
     body = json.dumps({**item.request, "attempt": attempt, "sent_at": iso(utcnow())}).encode()
     headers = {
         "Content-Type": "application/json",
@@ -211,7 +240,10 @@ def deliver_due(
     with db.transaction(read_only=True) as session:
         due, soonest = pending(session=session, now=datetime.now(UTC), base=base)
     delivered = failed = 0
+    refused: set[str] = set()  # webhooks whose VICIdial login was refused in this round
     for item in due:
+        if item.webhook_id in refused:
+            continue
         attempt = item.attempts + 1
         status, error = _post(client, item, attempt)
         ok = error is None
@@ -234,6 +266,8 @@ def deliver_due(
             delivered += 1
             continue
         failed += 1
+        if item.vicidial is not None and error and error.startswith(dialer_vicidial.LOGIN_REFUSED):
+            refused.add(item.webhook_id)
         log.warning("dialer webhook %s: attempt %d failed (%s)", item.webhook_id, attempt, error)
         if attempt < MAX_ATTEMPTS:
             retry = datetime.now(UTC) + _SECOND + delay_after(attempt, base)

@@ -132,3 +132,15 @@ class DialerDelivery(Recorded):
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str | None] = mapped_column(String(200), nullable=True)
     delivered: Mapped[bool] = mapped_column(Boolean)
+
+
+class DialerVicidialTarget(Recorded):
+    """What makes a dialer webhook speak VICIdial's non-agent API (`add_dnc_phone`) instead of
+    posting callkeep's signed JSON; the API user's password is the webhook's (encrypted) secret."""
+
+    __tablename__ = "dnc_dialer_vicidial_targets"
+
+    webhook_id: Mapped[str] = mapped_column(String(26), unique=True)
+    api_user: Mapped[str] = mapped_column(EncryptedText)
+    campaign_id: Mapped[str] = mapped_column(String(30))  # a campaign or SYSTEM_INTERNAL
+    source: Mapped[str] = mapped_column(String(20))
