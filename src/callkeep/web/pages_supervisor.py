@@ -18,6 +18,7 @@ from callkeep.auth import access
 from callkeep.auth.roles import Role
 from callkeep.auth.sessions import StaffUser
 from callkeep.kit.http import AppRuntime
+from callkeep.records import rollups
 from callkeep.requests import service as requests_service
 from callkeep.requests.schemas import DncRequestOut, RequestStatus
 from callkeep.web import dashboard, scope
@@ -35,7 +36,7 @@ SHOWN = 100
 
 def _totals(figure: dashboard.Figure) -> dashboard.Figure:
     """The calls of the whole period by disposition (the dashboard's figure, summed)."""
-    series = figure.headers[1:]
+    series = [h for h in figure.headers[1:] if h != "total"]
     totals = [sum(int(row[i + 1]) for row in figure.rows) for i in range(len(series))]
     summed = dashboard.Figure(
         "calls", "Calls of the period by disposition", "bars", ["disposition", "calls"]
@@ -51,6 +52,9 @@ def team_report(
     """The figures of the user's sellers and campaigns for a period (supervisors: theirs)."""
     with rt.db.transaction(read_only=True) as session:
         chosen = scope.resolve(session=session, user=user, **asdict(asked))
+    with rt.db.transaction() as session:  # the days' roll-ups, as the dashboard keeps them
+        rollups.refresh(session=session, first=chosen.first, last=chosen.last)
+    with rt.db.transaction(read_only=True) as session:
         figures = [
             _totals(dashboard.calls_by_disposition(session, chosen)),
             dashboard.abandonment(session, chosen),
