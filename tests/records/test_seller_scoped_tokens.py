@@ -176,3 +176,37 @@ def test_a_token_for_an_unknown_seller_is_not_created(rt: Runtime, world: World)
 
     with pytest.raises(InvalidInput, match="no seller"), rt.db.transaction() as s:
         auth_service.create_token(session=s, actor="t", name="x", role="dialer", seller="nobody")
+
+
+def test_the_command_line_creates_and_lists_a_scoped_token(
+    settings: Any, client: TestClient, world: World
+) -> None:
+    import subprocess
+    import sys
+
+    env = {
+        "CALLKEEP_DATA_DIR": str(settings.data_dir),
+        "CALLKEEP_DATABASE_URL": settings.database_url,
+        "PATH": "/usr/bin:/bin",
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "callkeep", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+
+    made = run("tokens", "create", "--role", "dialer", "--name", "d9", "--seller", SELLER)
+    assert made.returncode == 0, made.stderr
+    secret = made.stdout.strip().splitlines()[-1]
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).json()["seller"]
+        == SELLER
+    )
+    listed = run("token", "list")
+    assert any("d9" in line and SELLER in line for line in listed.stdout.splitlines())
+    unknown = run("token", "create", "--seller", "nobody")
+    assert unknown.returncode == 2 and "no seller" in unknown.stdout + unknown.stderr

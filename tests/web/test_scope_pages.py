@@ -259,3 +259,35 @@ def test_a_supervisors_team_report_holds_only_their_sellers_figures(
     client.cookies.clear()
     sign_in(client, "amy")
     assert client.get("/team-report").status_code == 403
+
+
+def test_a_supervisor_of_two_sellers_sees_both_sellers_requests_and_no_others(
+    client: TestClient, rt: Runtime
+) -> None:
+    from callkeep.records.schemas import SellerIn
+    from callkeep.requests import service as requests_service
+    from callkeep.requests.schemas import DncRequestCreate
+
+    with rt.db.transaction() as s:
+        sellers.create_seller(
+            session=s, actor="t", seller_in=SellerIn(name="Cedar Roofing", slug="cedar")
+        )
+        for seller, phone in (
+            ("acme", "2077841001"),
+            ("birch", "2077841002"),
+            ("cedar", "2077841003"),
+        ):
+            requests_service.record_request(
+                session=s, actor="t", request_in=DncRequestCreate(phone=phone, seller=seller)
+            )
+    make_user(rt, "sue", "supervisor")
+    with rt.db.transaction() as s:
+        for slug in ("acme", "birch"):
+            held = sellers.seller_view(session=s, ref=slug)
+            service.assign_scope(
+                session=s, actor="t", username="sue", seller_id=str(held["id"]), campaign_id=None
+            )
+    sign_in(client, "sue")
+    page = client.get("/dnc-requests").text
+    assert "+12077841001" in page and "+12077841002" in page
+    assert "+12077841003" not in page
