@@ -126,7 +126,7 @@ def test_reading_a_contact_is_in_the_access_log(client: TestClient, rt: Runtime)
     with rt.db.transaction() as s:
         contact = people.create_contact(
             session=s,
-            actor="t",
+            actor="user:amy",  # amy recorded her, so amy works her
             contact_in=ContactIn.model_validate({"names": ["Jane Roe"], "phones": ["2077841234"]}),
         )
         contact_id = contact.id

@@ -22,15 +22,32 @@ PERSON_ROLES_HELP = ", ".join(r.value for r in Role if r is not Role.DIALER)
 def token_create(
     role: str = typer.Option(Role.DIALER.value, help=ROLES_HELP),
     name: str = typer.Option("api", help="a name for the client that will use it"),
+    seller: str | None = typer.Option(
+        None, help="hold the token to this seller (slug or id): it checks, records, reads for it"
+    ),
 ) -> None:
     """Creates an API token and prints it alone on the last line (it is not shown again)."""
     rt = cli_runtime()
     with rt.db.transaction() as session:
         token, secret = service.create_token(
-            session=session, actor=cli_actor(), name=name, role=role
+            session=session, actor=cli_actor(), name=name, role=role, seller=seller
         )
-    console.print(f"token {token.id} ({token.role}, {token.name}); keep it secret:")
+    held = f", seller {seller.strip().lower()} only" if seller else ""
+    console.print(f"token {token.id} ({token.role}, {token.name}{held}); keep it secret:")
     print(secret)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """Every token: id, name, role, seller scope, last use, and whether it is revoked."""
+    rt = cli_runtime()
+    with rt.db.transaction(read_only=True) as session:
+        held = service.seller_scopes(session=session)
+        for token, revoked, use in service.list_tokens(session=session):
+            scope = held[token.id].seller_slug if token.id in held else "all sellers"
+            used = use.last_used_at.strftime("%Y-%m-%d %H:%M") if use else "never used"
+            state = "\trevoked" if revoked else ""
+            console.print(f"{token.id}\t{token.name}\t{token.role}\t{scope}\t{used}{state}")
 
 
 @token_app.command("revoke")
@@ -154,5 +171,6 @@ def permissions(
 
 def register(root: typer.Typer) -> None:
     root.add_typer(token_app, name="token")
+    root.add_typer(token_app, name="tokens", hidden=True)  # the plural is understood too
     root.add_typer(users_app, name="users")
     root.command("permissions")(permissions)

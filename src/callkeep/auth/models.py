@@ -106,3 +106,13 @@ class TokenUse(Base):
 
     token_id: Mapped[str] = mapped_column(String(26), primary_key=True)
     last_used_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TokenSellerScope(Recorded):
+    """Holds an API token to one seller: it checks, records and reads for that seller only."""
+
+    __tablename__ = "api_token_seller_scopes"
+
+    token_id: Mapped[str] = mapped_column(ForeignKey("api_tokens.id"), unique=True)
+    seller_id: Mapped[str] = mapped_column(String(26))
+    seller_slug: Mapped[str] = mapped_column(String(80))

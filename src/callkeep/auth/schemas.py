@@ -14,3 +14,8 @@ class Principal:
     actor: str  # as written to the ledger, e.g. "token:dialer-1" or "user:alice"
     role: Role
     name: str
+    # A token held to one seller (`callkeep token create --seller`): its id and slug.
+    seller_id: str | None = None
+    seller_slug: str | None = None
+    # The staff user behind a session, or behind a token created for a user.
+    user_id: str | None = None

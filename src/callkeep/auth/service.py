@@ -18,6 +18,7 @@ from callkeep.auth.models import (
     CredentialRevocation,
     StaffSession,
     SupervisorScope,
+    TokenSellerScope,
     TokenUse,
     User,
     UserRemoval,
@@ -45,9 +46,20 @@ def token_digest(token: str) -> str:
 
 
 def create_token(
-    *, session: Session, actor: str, name: str, role: str, user_id: str | None = None
+    *,
+    session: Session,
+    actor: str,
+    name: str,
+    role: str,
+    user_id: str | None = None,
+    seller: str | None = None,
 ) -> tuple[ApiToken, str]:
-    """Creates a token; returns the record and the secret, which is shown once and never stored."""
+    """Creates a token; returns the record and the secret, which is shown once and never stored.
+
+    With `seller` (a slug or id) the token is held to that seller: see `auth/seller_scope.py`."""
+    from callkeep.records import sellers  # the seller's id and slug, checked before anything
+
+    held = sellers.seller_view(session=session, ref=seller.strip()) if seller else None
     secret = "ck_" + secrets.token_urlsafe(32)
     token = ApiToken(
         name=name,
@@ -57,7 +69,20 @@ def create_token(
         recorded_by=actor,
     )
     ledger.record(session=session, actor=actor, entity=token)
+    if held is not None:
+        scope = TokenSellerScope(
+            token_id=token.id,
+            seller_id=str(held["id"]),
+            seller_slug=str(held["slug"]),
+            recorded_by=actor,
+        )
+        ledger.record(session=session, actor=actor, entity=scope)
     return token, secret
+
+
+def seller_scopes(*, session: Session) -> dict[str, TokenSellerScope]:
+    """Every token's seller scope, by token id (a token without one is absent)."""
+    return {s.token_id: s for s in session.scalars(select(TokenSellerScope))}
 
 
 def revoke_token(*, session: Session, actor: str, token_id: str, reason: str = "") -> None:
@@ -135,7 +160,15 @@ def authenticate_token(*, session: Session, secret: str) -> Principal:
         raise AuthenticationRequired("this API token was revoked")
     if token.user_id is not None and is_removed(session=session, user_id=token.user_id):
         raise AuthenticationRequired("this API token's user was removed")
-    return Principal(actor=f"token:{token.name}", role=Role(token.role), name=token.name)
+    held = session.scalar(select(TokenSellerScope).where(TokenSellerScope.token_id == token.id))
+    return Principal(
+        actor=f"token:{token.name}",
+        role=Role(token.role),
+        name=token.name,
+        seller_id=held.seller_id if held else None,
+        seller_slug=held.seller_slug if held else None,
+        user_id=token.user_id,
+    )
 
 
 def create_user(*, session: Session, actor: str, username: str, role: str, password: str) -> User:
@@ -212,7 +245,9 @@ def authenticate_password(*, session: Session, username: str, password: str) -> 
 
 
 def principal_of(user: User) -> Principal:
-    return Principal(actor=f"user:{user.username}", role=Role(user.role), name=user.username)
+    return Principal(
+        actor=f"user:{user.username}", role=Role(user.role), name=user.username, user_id=user.id
+    )
 
 
 def get_user(*, session: Session, username: str) -> User:
@@ -253,10 +288,11 @@ def end_sessions(*, session: Session, user_id: str) -> None:
 def assign_scope(
     *, session: Session, actor: str, username: str, seller_id: str, campaign_id: str | None
 ) -> SupervisorScope:
-    """Lets a supervisor see one seller's (or one campaign's) records."""
+    """Lets a supervisor see one seller's (or one campaign's) records, or an agent work the
+    contacts that seller (or campaign) has called."""
     user = get_user(session=session, username=username)
-    if user.role != Role.SUPERVISOR:
-        raise InvalidInput.for_field("username", f"{username!r} is not a supervisor")
+    if user.role not in (Role.SUPERVISOR, Role.AGENT):
+        raise InvalidInput.for_field("username", f"{username!r} is not a supervisor or an agent")
     scope = SupervisorScope(
         user_id=user.id, seller_id=seller_id, campaign_id=campaign_id, recorded_by=actor
     )

@@ -13,6 +13,7 @@ from starlette.background import BackgroundTask
 from callkeep.auth import roles
 from callkeep.auth.deps import require
 from callkeep.auth.schemas import Principal
+from callkeep.auth.seller_scope import hold_to_seller, seller_ref
 from callkeep.checks import scrub as scrubbing
 from callkeep.checks import service
 from callkeep.checks.lane import store_inline
@@ -22,8 +23,8 @@ from callkeep.kit.observability import metrics_of
 
 router = APIRouter(prefix="/api/v1", tags=["checks"])
 
-Checker = Annotated[Principal, Depends(require(roles.RECORD_CALLS))]
-Reader = Annotated[Principal, Depends(require(roles.READ))]
+Checker = Annotated[Principal, Depends(require(roles.RECORD_CALLS, seller_scoped=True))]
+Reader = Annotated[Principal, Depends(require(roles.READ, seller_scoped=True))]
 Compliance = Annotated[Principal, Depends(require(roles.COMPLIANCE))]
 
 
@@ -37,6 +38,7 @@ async def create_check(body: CheckIn, request: Request, principal: Checker) -> R
     served that way by `lane.CheckLane` before they reach this route; the others come here.
     The answer is serialized once, by its model.
     """
+    body.seller = seller_ref(principal, body.seller)
     decision = await store_inline(request.app.state, principal.actor, body)
     return Response(decision.model_dump_json(), media_type="application/json")
 
@@ -46,6 +48,7 @@ def create_batch(
     body: BatchIn, request: Request, session: DbSession, principal: Checker
 ) -> BatchOut:
     """Decisions for up to 10,000 numbers at one moment, in the order given, all stored."""
+    body.seller = seller_ref(principal, body.seller)
     decisions = service.check_batch(session=session, actor=principal.actor, batch_in=body)
     metrics = metrics_of(request.app.state)
     if metrics is not None:
@@ -56,6 +59,8 @@ def create_batch(
 @router.get("/checks/{decision_id}", response_model=DecisionOut)
 def read_check(decision_id: str, session: DbSession, principal: Reader) -> DecisionOut:
     """A stored decision, as it was given."""
+    found = service.find_decision(session=session, decision_id=decision_id)
+    hold_to_seller(principal, found.seller_id if found else None, f"decision {decision_id}")
     return service.get_decision(session=session, decision_id=decision_id)
 
 

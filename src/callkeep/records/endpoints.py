@@ -6,10 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from callkeep.auth import access, roles
+from callkeep.auth import access, contact_reach, roles
 from callkeep.auth.deps import admit_soon, require
 from callkeep.auth.permissions import admits
 from callkeep.auth.schemas import Principal
+from callkeep.auth.seller_scope import hold_to_seller, seller_ref
 from callkeep.errors import NotFound
 from callkeep.kit.bounds import INT32_MAX, Instant
 from callkeep.kit.http import AppRuntime, DbSession
@@ -43,6 +44,9 @@ router = APIRouter(prefix="/api/v1", tags=["records"])
 Reader = Annotated[Principal, Depends(require(roles.READ))]
 Staff = Annotated[Principal, Depends(require(roles.STAFF_WRITE))]
 Caller = Annotated[Principal, Depends(require(roles.RECORD_CALLS))]
+# Calls belong to one seller each, so a seller-scoped token may post and read its own.
+ScopedCaller = Annotated[Principal, Depends(require(roles.RECORD_CALLS, seller_scoped=True))]
+ScopedReader = Annotated[Principal, Depends(require(roles.READ, seller_scoped=True))]
 
 
 @router.post(
@@ -61,8 +65,9 @@ async def create_call(request: Request) -> Response:
     on the event loop when the database's writer is free, together with the calls posted at the
     same moment (group commit, `group_commit`); the answer leaves once its call is committed.
     """
-    principal = await admit_soon(request, roles.RECORD_CALLS)
+    principal = await admit_soon(request, roles.RECORD_CALLS, seller_scoped=True)
     call_in, idempotency_key = await posted.posted_call(request)
+    call_in.seller = seller_ref(principal, call_in.seller)
     out, created = await group_commit.write_call(
         request,
         actor=principal.actor,
@@ -89,10 +94,14 @@ async def create_calls(request: Request) -> Response:
     an earlier record, by the item's `idempotency_key`, else its external id, else its
     content) or its refusal (422 with its fields, 409 for a reused key). Never all-or-nothing:
     a refused item refuses nothing else."""
-    principal = await admit_soon(request, roles.RECORD_CALLS)
+    principal = await admit_soon(request, roles.RECORD_CALLS, seller_scoped=True)
     items = await batches.posted_items(request)
     out = await batches.write_batch(
-        request, actor=principal.actor, client=client_of(request, principal.actor), items=items
+        request,
+        actor=principal.actor,
+        client=client_of(request, principal.actor),
+        items=items,
+        seller_of=lambda asked: seller_ref(principal, asked),
     )
     return Response(out.model_dump_json(), media_type="application/json")
 
@@ -101,7 +110,7 @@ async def create_calls(request: Request) -> Response:
 def list_calls(
     session: DbSession,
     rt: AppRuntime,
-    principal: Reader,
+    principal: ScopedReader,
     seller: str | None = None,
     campaign: str | None = None,
     phone: str | None = None,
@@ -111,6 +120,7 @@ def list_calls(
     offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
 ) -> CallPage:
     """Calls newest first: filter by seller, campaign, number, start time from/to; paged."""
+    seller = seller_ref(principal, seller)
     seller_id = sellers.seller_view(session=session, ref=seller)["id"] if seller else None
     campaign_id = (
         sellers.campaign_row(session=session, ref=campaign, seller_id=seller_id).id
@@ -138,9 +148,11 @@ def list_calls(
 
 
 @router.get("/calls/{call_id}", response_model=CallOut)
-def get_call(call_id: str, session: DbSession, rt: AppRuntime, principal: Reader) -> CallOut:
+def get_call(call_id: str, session: DbSession, rt: AppRuntime, principal: ScopedReader) -> CallOut:
     """One call as currently amended, with its amendments."""
-    out = calls.call_out(session=session, call=calls.get_call(session=session, call_id=call_id))
+    row = calls.get_call(session=session, call_id=call_id)
+    hold_to_seller(principal, row.seller_id, f"call {call_id}")
+    out = calls.call_out(session=session, call=row)
     access.record_reads(
         db=rt.db,
         actor=principal.actor,
@@ -155,9 +167,11 @@ def get_call(call_id: str, session: DbSession, rt: AppRuntime, principal: Reader
     "/calls/{call_id}/amendments", response_model=AmendmentOut, status_code=status.HTTP_201_CREATED
 )
 def amend_call(
-    call_id: str, body: AmendmentIn, session: DbSession, principal: Caller
+    call_id: str, body: AmendmentIn, session: DbSession, principal: ScopedCaller
 ) -> AmendmentOut:
     """Corrects a call: the original stays; the amendment names it, the reason and who."""
+    found = calls.get_call(session=session, call_id=call_id)
+    hold_to_seller(principal, found.seller_id, f"call {call_id}")
     row = calls.amend_call(
         session=session,
         actor=principal.actor,
@@ -253,9 +267,17 @@ def create_inquiry(body: InquiryIn, session: DbSession, principal: Staff) -> Inq
 
 def _amend(record_type: str) -> Any:
     def amend(
-        record_id: str, body: AmendmentIn, session: DbSession, principal: Staff
+        record_id: str, body: AmendmentIn, session: DbSession, rt: AppRuntime, principal: Staff
     ) -> AmendmentOut:
         if record_type == "contacts":
+            people.get_contact(session=session, contact_id=record_id)
+            contact_reach.hold_to_contact(
+                db=rt.db,
+                session=session,
+                principal=principal,
+                contact_id=record_id,
+                via=f"POST /api/v1/contacts/{record_id}/amendments",
+            )
             row = people.amend_contact(
                 session=session,
                 actor=principal.actor,
@@ -279,10 +301,20 @@ def _amend(record_type: str) -> Any:
 
 
 def _amendments_of(record_type: str) -> Any:
-    def listing(record_id: str, session: DbSession, _who: Reader) -> list[AmendmentOut]:
+    def listing(
+        record_id: str, session: DbSession, rt: AppRuntime, principal: Reader
+    ) -> list[AmendmentOut]:
         model = amendments.MODELS[record_type]
         if session.get(model, record_id) is None:
             raise NotFound(f"no {record_type} record {record_id}")
+        if record_type == "contacts":
+            contact_reach.hold_to_contact(
+                db=rt.db,
+                session=session,
+                principal=principal,
+                contact_id=record_id,
+                via=f"GET /api/v1/contacts/{record_id}/amendments",
+            )
         found = amendments.amendments_for(
             session=session, target_type=record_type, target_ids=[record_id]
         )

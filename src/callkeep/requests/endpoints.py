@@ -10,6 +10,7 @@ from callkeep.auth import access, roles
 from callkeep.auth.deps import authenticate, require
 from callkeep.auth.permissions import admits
 from callkeep.auth.schemas import Principal
+from callkeep.auth.seller_scope import hold_to_seller, refuse_scoped, seller_ref
 from callkeep.errors import InvalidInput, PermissionDenied
 from callkeep.kit.bounds import INT32_MAX
 from callkeep.kit.http import AppRuntime, DbSession
@@ -30,6 +31,9 @@ router = APIRouter(prefix="/api/v1", tags=["dnc requests"])
 
 Staff = Annotated[Principal, Depends(require(roles.STAFF_WRITE))]
 Reader = Annotated[Principal, Depends(require(roles.READ))]
+# The requests themselves belong to one seller each, so a seller-scoped token may use them.
+ScopedStaff = Annotated[Principal, Depends(require(roles.STAFF_WRITE, seller_scoped=True))]
+ScopedReader = Annotated[Principal, Depends(require(roles.READ, seller_scoped=True))]
 
 
 def _log_read(
@@ -42,9 +46,10 @@ def _log_read(
 
 @router.post("/dnc-requests", response_model=DncRequestOut, status_code=status.HTTP_201_CREATED)
 def create_request(
-    body: DncRequestCreate, session: DbSession, principal: Staff, response: Response
+    body: DncRequestCreate, session: DbSession, principal: ScopedStaff, response: Response
 ) -> DncRequestOut:
     """Records a consumer's request not to be called (201), or returns the earlier one (200)."""
+    body.seller = seller_ref(principal, body.seller)
     result = service.record_request(session=session, actor=principal.actor, request_in=body)
     if not result.created:
         response.status_code = status.HTTP_200_OK
@@ -57,7 +62,7 @@ def create_request(
 def list_requests(
     session: DbSession,
     rt: AppRuntime,
-    principal: Reader,
+    principal: ScopedReader,
     seller: str | None = None,
     channel: Channel | None = None,
     phone: str | None = None,
@@ -70,7 +75,7 @@ def list_requests(
     """Requests newest first; filter by seller, channel, number, received from/to, status."""
     rows, total = service.list_requests(
         session=session,
-        seller=seller,
+        seller=seller_ref(principal, seller),
         channel=channel.value if channel else None,
         phone=phone,
         since=service.parse_bound(since, field="from") if since else None,
@@ -87,10 +92,11 @@ def list_requests(
 
 @router.get("/dnc-requests/{request_id}", response_model=DncRequestOut)
 def get_request(
-    request_id: str, session: DbSession, rt: AppRuntime, principal: Reader
+    request_id: str, session: DbSession, rt: AppRuntime, principal: ScopedReader
 ) -> DncRequestOut:
     """One request by id or confirmation code."""
     found = service.get(session=session, request_id=request_id)
+    hold_to_seller(principal, found.seller_id, f"request {request_id}")
     _log_read(rt, principal, "dnc_requests", [found.id], "GET /api/v1/dnc-requests/{id}")
     return service.to_out(found)
 
@@ -133,6 +139,7 @@ def _webhook_actor(request: Request, rt: AppRuntime, channel: str, body: bytes) 
     """The ledger actor of a webhook: a valid signature, or a dialer/staff bearer token."""
     if request.headers.get("authorization"):
         principal = authenticate(request)
+        refuse_scoped(principal)
         if principal.role not in roles.RECORD_CALLS:
             raise PermissionDenied(f"role {principal.role.value!r} may not post opt-outs")
         return principal.actor

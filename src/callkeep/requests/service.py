@@ -258,9 +258,14 @@ def list_requests(
     limit: int = 100,
     offset: int = 0,
     now: datetime | None = None,
+    seller_ids: frozenset[str] | None = None,
 ) -> tuple[list[DncRequest], int]:
-    """Requests newest first, filtered, one page at a time; and how many match in all."""
+    """Requests newest first, filtered, one page at a time; and how many match in all.
+
+    `seller_ids` (a supervisor's sellers) keeps only those sellers' requests."""
     conditions: list[ColumnElement[bool]] = []
+    if seller_ids is not None:
+        conditions.append(DncRequest.seller_id.in_(sorted(seller_ids)))
     if seller:
         conditions.append(
             DncRequest.seller_id == peers.resolve_seller(session=session, ref=seller).id

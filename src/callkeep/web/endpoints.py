@@ -22,6 +22,8 @@ from callkeep.web import (
     pages_dashboard,
     pages_records,
     pages_reports,
+    pages_review,
+    pages_supervisor,
     public,
     security,
     signin_pages,
@@ -307,3 +309,5 @@ router.include_router(pages_records.router)
 router.include_router(pages_compliance.router)
 router.include_router(pages_admin.router)
 router.include_router(pages_reports.router)
+router.include_router(pages_review.router)
+router.include_router(pages_supervisor.router)

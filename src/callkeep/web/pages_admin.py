@@ -75,8 +75,12 @@ def remove_user(username: str, rt: AppRuntime, user: Admin, reason: FormText = "
 def _tokens_page(
     rt: AppRuntime, user: StaffUser, *, secret: str = "", status: int = 200
 ) -> Response:
+    from callkeep.records import sellers
+
     with rt.db.transaction(read_only=True) as session:
         tokens = service.list_tokens(session=session)
+        held = service.seller_scopes(session=session)
+        seller_choices = sellers.list_sellers(session=session)
     return staff_page(
         "staff/tokens.html",
         user=user,
@@ -84,6 +88,8 @@ def _tokens_page(
         current="/tokens",
         status_code=status,
         tokens=tokens,
+        held=held,
+        sellers=seller_choices,
         roles=[r.value for r in Role],
         may_edit=user.principal.role is Role.ADMIN,
         secret=secret,
@@ -97,14 +103,22 @@ def tokens_page(rt: AppRuntime, user: Annotated[StaffUser, Depends(page(TOKENS))
 
 
 @router.post("/tokens")
-def create_token(rt: AppRuntime, user: Admin, name: FormText = "", role: FormText = "") -> Response:
-    """Creates a token and shows its secret on this page only, once."""
+def create_token(
+    rt: AppRuntime,
+    user: Admin,
+    name: FormText = "",
+    role: FormText = "",
+    seller: FormText = "",
+) -> Response:
+    """Creates a token (held to one seller when one is chosen) and shows its secret on this
+    page only, once."""
     with rt.db.transaction() as session:
         _, secret = service.create_token(
             session=session,
             actor=user.principal.actor,
             name=name.strip() or "api",
             role=role or Role.DIALER.value,
+            seller=seller.strip() or None,
         )
     return _tokens_page(rt, user, secret=secret, status=201)
 

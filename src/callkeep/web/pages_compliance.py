@@ -298,14 +298,15 @@ def dnc_requests_page(
     wanted = RequestStatus(status) if status in {s.value for s in RequestStatus} else None
     with rt.db.transaction(read_only=True) as session:
         chosen = scope.resolve(session=session, user=user)
-        seller = (
-            chosen.sellers[0].slug if chosen.seller_ids is not None and chosen.sellers else None
-        )
         rows: list[DncRequest] = []
         total = 0
-        if chosen.seller_ids is None or chosen.sellers:
+        if chosen.seller_ids is None or chosen.sellers:  # a supervisor: every seller of theirs
             rows, total = requests_service.list_requests(
-                session=session, seller=seller, status=wanted, limit=PAGE_SIZE, offset=offset
+                session=session,
+                seller_ids=chosen.seller_ids,
+                status=wanted,
+                limit=PAGE_SIZE,
+                offset=offset,
             )
         items = [requests_service.to_out(r) for r in rows]
         queue = review.list_items(session=session) if user.principal.role in OFFICERS else []

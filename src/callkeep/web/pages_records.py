@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Response
 
-from callkeep.auth import access
+from callkeep.auth import access, contact_reach
 from callkeep.auth.roles import Role
 from callkeep.auth.sessions import StaffUser
 from callkeep.checks import service as checks_service
@@ -19,7 +19,15 @@ from callkeep.phone.parse import try_normalize
 from callkeep.records import service as records
 from callkeep.web import scope
 from callkeep.web.pages_dashboard import Asked
-from callkeep.web.staff import StaffRoute, form, nav_entry, page, redirect, staff_page
+from callkeep.web.staff import (
+    PageRefused,
+    StaffRoute,
+    form,
+    nav_entry,
+    page,
+    redirect,
+    staff_page,
+)
 
 router = APIRouter(include_in_schema=False, route_class=StaffRoute)
 
@@ -64,12 +72,10 @@ def contacts_page(
                 limit=PAGE_SIZE,
                 offset=offset,
             )
-            allowed = scope.visible_seller_ids(user)
-            if allowed is not None:
-                mine = records.contacts_called_by(
-                    session=session, contact_ids=[c.id for c in found], seller_ids=allowed
-                )
-                found = [c for c in found if c.id in mine]
+            mine = contact_reach.visible(
+                session=session, principal=user.principal, contact_ids=[c.id for c in found]
+            )
+            found = [c for c in found if c.id in mine]  # agents: the contacts they work
         _log(rt, user, "contacts", [c.id for c in found], "GET /contacts")
     return staff_page(
         "staff/contacts.html",
@@ -83,22 +89,26 @@ def contacts_page(
     )
 
 
-def _may_see_contact(rt: AppRuntime, user: StaffUser, contact_id: str) -> None:
-    allowed = scope.visible_seller_ids(user)
-    if allowed is None:
-        return
+def _may_see_contact(rt: AppRuntime, user: StaffUser, contact_id: str, via: str) -> None:
+    """The 403 page (logged) for a contact an agent does not work or a supervisor's sellers
+    and campaigns have not called."""
     with rt.db.transaction(read_only=True) as session:
-        mine = records.contacts_called_by(
-            session=session, contact_ids=[contact_id], seller_ids=allowed
+        records.get_contact(session=session, contact_id=contact_id)
+        seen = contact_reach.may_see(
+            db=rt.db, session=session, principal=user.principal, contact_id=contact_id, via=via
         )
-    if contact_id not in mine:
-        raise NotFound(f"no contact {contact_id} among your sellers' contacts")
+    if not seen:
+        raise PageRefused(
+            user,
+            "This contact is not one you work: you see the contacts you have called, written "
+            "to or recorded, and those of the sellers and campaigns assigned to you.",
+        )
 
 
 @router.get("/contacts/{contact_id}")
 def contact_page(contact_id: str, rt: AppRuntime, user: ContactReader) -> Response:
     """A contact: details, preferences and per-channel opt-outs, and the timeline."""
-    _may_see_contact(rt, user, contact_id)
+    _may_see_contact(rt, user, contact_id, f"GET /contacts/{contact_id}")
     with rt.db.transaction(read_only=True) as session:
         contact = records.get_contact(session=session, contact_id=contact_id)
         items = records.contact_timeline(session=session, contact_id=contact_id)
@@ -127,6 +137,7 @@ def amend_preferences(
     reason: Annotated[str, Form(max_length=400)] = "",
 ) -> Response:
     """Records new preferences as an amendment of the contact (the original stays)."""
+    _may_see_contact(rt, user, contact_id, f"POST /contacts/{contact_id}/preferences")
     preferences = records.Preferences.model_validate(
         {
             "preferred_channel": preferred_channel or None,
@@ -224,8 +235,7 @@ def call_page(call_id: str, rt: AppRuntime, user: CallReader) -> Response:
     """One call: every 16 CFR 310.5(a)(2) field, its amendments, and the decision behind it."""
     with rt.db.transaction(read_only=True) as session:
         row = records.get_call(session=session, call_id=call_id)
-        allowed = scope.visible_seller_ids(user)
-        if allowed is not None and row.seller_id not in allowed:
+        if not scope.may_see_call(user, seller_id=row.seller_id, campaign_id=row.campaign_id):
             raise NotFound(f"no call {call_id}")
         call = records.call_out(session=session, call=row)
         decision = (

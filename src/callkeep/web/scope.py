@@ -74,6 +74,16 @@ def visible_seller_ids(user: StaffUser) -> frozenset[str] | None:
     return None
 
 
+def may_see_call(user: StaffUser, *, seller_id: str, campaign_id: str | None) -> bool:
+    """Whether a user may see a call of this seller and campaign (a supervisor: one of their
+    sellers, or one of their campaigns)."""
+    if user.principal.role is not Role.SUPERVISOR:
+        return True
+    return seller_id in user.seller_ids or (
+        campaign_id is not None and campaign_id in user.campaign_ids
+    )
+
+
 def resolve(
     *,
     session: Session,

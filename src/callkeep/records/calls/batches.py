@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
@@ -78,10 +79,18 @@ def _item(raw: Any) -> CallBatchItem | InvalidInput:
 
 
 async def write_batch(
-    request: Request, *, actor: str, client: str, items: list[Any]
+    request: Request,
+    *,
+    actor: str,
+    client: str,
+    items: list[Any],
+    seller_of: Callable[[str | None], str | None] | None = None,
 ) -> CallBatchOut:
-    """Records each valid item (or finds its earlier record) and answers every item in order."""
-    checked = [_item(raw) for raw in items]
+    """Records each valid item (or finds its earlier record) and answers every item in order.
+
+    `seller_of` gives the seller an item is recorded for (a seller-scoped token's), or refuses
+    that one item."""
+    checked = [_held(_item(raw), seller_of) for raw in items]
 
     async def one(item: CallBatchItem) -> tuple[CallOut, bool]:
         key = item.idempotency_key or None
@@ -97,7 +106,7 @@ async def write_batch(
     writes = [one(item) for item in checked if isinstance(item, CallBatchItem)]
     written = iter(await asyncio.gather(*writes, return_exceptions=True))
     results = [
-        _result(i, item if isinstance(item, InvalidInput) else next(written))
+        _result(i, item if isinstance(item, CallkeepError) else next(written))
         for i, item in enumerate(checked)
     ]
     return CallBatchOut(
@@ -106,6 +115,18 @@ async def write_batch(
         repeated=sum(1 for r in results if r.status == 200),
         refused=sum(1 for r in results if r.status >= 400),
     )
+
+
+def _held(
+    item: CallBatchItem | InvalidInput, seller_of: Callable[[str | None], str | None] | None
+) -> CallBatchItem | CallkeepError:
+    if seller_of is None or not isinstance(item, CallBatchItem):
+        return item
+    try:
+        item.seller = seller_of(item.seller)
+    except CallkeepError as refused:
+        return refused
+    return item
 
 
 def _result(index: int, outcome: tuple[CallOut, bool] | BaseException) -> CallBatchResult:

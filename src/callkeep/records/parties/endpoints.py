@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from callkeep.auth import access, roles
+from callkeep.auth import access, contact_reach, roles
 from callkeep.auth.deps import require
 from callkeep.auth.schemas import Principal
 from callkeep.kit.bounds import INT32_MAX
@@ -149,6 +149,10 @@ def search_contacts(
     found = people.search_contacts(
         session=session, phone=phone, name=name, limit=limit, offset=offset
     )
+    mine = contact_reach.visible(
+        session=session, principal=principal, contact_ids=[c.id for c in found]
+    )
+    found = [c for c in found if c.id in mine]  # agents: the contacts they work
     access.record_reads(
         db=rt.db,
         actor=principal.actor,
@@ -163,8 +167,15 @@ def search_contacts(
 def get_contact(
     contact_id: str, session: DbSession, rt: AppRuntime, principal: Reader
 ) -> ContactOut:
-    """One contact, as currently amended."""
+    """One contact, as currently amended (agents and supervisors: one they work)."""
     found = people.get_contact(session=session, contact_id=contact_id)
+    contact_reach.hold_to_contact(
+        db=rt.db,
+        session=session,
+        principal=principal,
+        contact_id=found.id,
+        via=f"GET /api/v1/contacts/{contact_id}",
+    )
     access.record_reads(
         db=rt.db,
         actor=principal.actor,
@@ -180,6 +191,14 @@ def contact_timeline(
     contact_id: str, session: DbSession, rt: AppRuntime, principal: Reader
 ) -> list[TimelineItem]:
     """Every interaction, consent, revocation, purchase, inquiry and request, oldest first."""
+    people.get_contact(session=session, contact_id=contact_id)
+    contact_reach.hold_to_contact(
+        db=rt.db,
+        session=session,
+        principal=principal,
+        contact_id=contact_id,
+        via=f"GET /api/v1/contacts/{contact_id}/timeline",
+    )
     items = timeline.contact_timeline(session=session, contact_id=contact_id)
     access.record_reads(
         db=rt.db,
@@ -195,7 +214,16 @@ def contact_timeline(
 def phone_timeline(
     phone: str, session: DbSession, rt: AppRuntime, principal: Reader
 ) -> list[TimelineItem]:
-    """The timeline of a number and of every contact holding it."""
+    """The timeline of a number and of every contact holding it (agents and supervisors: when
+    they work every contact holding it)."""
+    for holder in people.search_contacts(session=session, phone=phone, name=None):
+        contact_reach.hold_to_contact(
+            db=rt.db,
+            session=session,
+            principal=principal,
+            contact_id=holder.id,
+            via="GET /api/v1/timeline",
+        )
     items = timeline.phone_timeline(session=session, phone=phone)
     access.record_reads(
         db=rt.db,
