@@ -14,9 +14,9 @@ from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
+from world import ROLES, Builder, World
 
 from callkeep.app import create_app
-from callkeep.auth import service as auth_service
 from callkeep.config import Settings
 from callkeep.domains import load_models
 from callkeep.kit.db import Base, Database
@@ -128,14 +128,8 @@ def client(rt: Runtime) -> Iterator[TestClient]:
 @pytest.fixture
 def tokens(rt: Runtime) -> dict[str, str]:
     """A bearer token per role: admin, compliance, agent, dialer, auditor."""
-    made = {}
     with rt.db.transaction() as s:
-        for role in ("admin", "compliance", "agent", "dialer", "auditor"):
-            _, secret = auth_service.create_token(
-                session=s, actor="test", name=f"{role}-token", role=role
-            )
-            made[role] = secret
-    return made
+        return Builder(World(rt=rt), s).tokens(ROLES)
 
 
 @pytest.fixture
