@@ -121,7 +121,10 @@ def session(rt: Runtime) -> Iterator[Session]:
 
 @pytest.fixture
 def client(rt: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=rt), raise_server_exceptions=False) as test_client:
+    """The app as a dialer or a browser reaches it (its start-up's heap settling, a server's
+    concern, left out: it costs about a second a test)."""
+    app = create_app(runtime=rt, settle_heap=False)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
 
