@@ -8,4 +8,6 @@ while IFS= read -r line; do
 done <<<"$env_lines"
 trap 'scripts/test-services.sh stop' EXIT
 [ -x /usr/bin/chromium ] && export CALLKEEP_TEST_CHROMIUM=/usr/bin/chromium
-"$BIN/python" -m pytest "${@:2}"
+# One worker per core (pytest-xdist), each with its own PostgreSQL database, ports and temp
+# folders; the long tests are stolen by idle workers. CALLKEEP_TEST_WORKERS=0 runs in one process.
+"$BIN/python" -m pytest -n "${CALLKEEP_TEST_WORKERS:-auto}" --dist worksteal "${@:2}"

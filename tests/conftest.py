@@ -14,9 +14,9 @@ from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
+from world import ROLES, Builder, World
 
 from callkeep.app import create_app
-from callkeep.auth import service as auth_service
 from callkeep.config import Settings
 from callkeep.domains import load_models
 from callkeep.kit.db import Base, Database
@@ -121,21 +121,18 @@ def session(rt: Runtime) -> Iterator[Session]:
 
 @pytest.fixture
 def client(rt: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=rt), raise_server_exceptions=False) as test_client:
+    """The app as a dialer or a browser reaches it (its start-up's heap settling, a server's
+    concern, left out: it costs about a second a test)."""
+    app = create_app(runtime=rt, settle_heap=False)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
 
 @pytest.fixture
 def tokens(rt: Runtime) -> dict[str, str]:
     """A bearer token per role: admin, compliance, agent, dialer, auditor."""
-    made = {}
     with rt.db.transaction() as s:
-        for role in ("admin", "compliance", "agent", "dialer", "auditor"):
-            _, secret = auth_service.create_token(
-                session=s, actor="test", name=f"{role}-token", role=role
-            )
-            made[role] = secret
-    return made
+        return Builder(World(rt=rt), s).tokens(ROLES)
 
 
 @pytest.fixture

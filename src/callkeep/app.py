@@ -37,8 +37,15 @@ BATCH_LIMITS = {"/api/v1/calls/batch": 8 * 1024 * 1024}
 HOT_ENDPOINTS = ("callkeep.checks.endpoints", "callkeep.records.endpoints")
 
 
-def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
-    """Builds the app; every domain's `endpoints.router` is mounted."""
+def create_app(
+    settings: Settings | None = None, *, runtime: Runtime | None = None, settle_heap: bool = True
+) -> FastAPI:
+    """Builds the app; every domain's `endpoints.router` is mounted.
+
+    `settle_heap` collects and freezes what is loaded when the app starts, as a server's one app
+    should; a process that starts many apps in turn (the test suite) passes False, since the full
+    collection costs about a second each time there and freezing helps no request.
+    """
     load_models()
     if runtime is None:
         from callkeep import migrations
@@ -59,12 +66,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         # Everything loaded so far (modules, mappers, schemas, routes) lives as long as the
         # server: keep it out of the cycle collector's full passes, which would otherwise walk
         # it all and stall every request in flight for tens of milliseconds.
-        gc.collect()
-        gc.freeze()
+        if settle_heap:
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
-            gc.unfreeze()  # an app stopped in a longer-lived process (tests) is collectable
+            if settle_heap:
+                gc.unfreeze()  # an app stopped in a longer-lived process (tests) is collectable
             schedule.stop()
             stop_checkpoints()
             deliveries.stop()

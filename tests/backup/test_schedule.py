@@ -141,8 +141,14 @@ def test_the_schedule_runs_each_job_when_due_and_stops_when_asked() -> None:
     ).start()
     try:
         assert done.wait(timeout=20)
+        # The control: running, the job ticks again (every 20 ms) after the failing one ran.
+        before = len(ran)
+        deadline = time.monotonic() + 20
+        while len(ran) == before:
+            assert time.monotonic() < deadline, "the schedule stopped ticking by itself"
+            time.sleep(0.01)
     finally:
         schedule.stop()
     count = len(ran)
-    time.sleep(0.1)
+    time.sleep(0.2)  # ten periods: a running schedule ticks in this window, as just seen
     assert len(ran) == count  # stopped

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+import world as world_module
 from sqlalchemy.orm import Session
 
 from callkeep.checks import engine, peers, service
@@ -16,8 +17,6 @@ from callkeep.checks.engine import Context
 from callkeep.checks.schemas import DecisionOut
 from callkeep.kit.runtime import Runtime
 from callkeep.lists import imports
-from callkeep.records.parties import sellers
-from callkeep.records.parties.schemas import CampaignIn, SellerIn
 from callkeep.rules.catalog import catalog
 
 ME_NUMBER = "+12075550123"  # Maine
@@ -55,8 +54,10 @@ def one_address(states: frozenset[str], zips: frozenset[str]) -> frozenset[tuple
 
 
 @dataclass
-class World:
-    rt: Runtime
+class World(world_module.World):
+    """The shared world with Acme Home Energy (default), Birch Windows and the `windows` and
+    `robo` campaigns, and the list files imported so far."""
+
     imported: list[str] = field(default_factory=list)
 
     def import_list(
@@ -91,27 +92,14 @@ class World:
 @pytest.fixture
 def world(rt: Runtime) -> World:
     """Two sellers and two campaigns, committed before the test starts."""
+    built = World(rt=rt)
     with rt.db.transaction() as session:
-        actor = "test:setup"
-        sellers.create_seller(
-            session=session,
-            actor=actor,
-            seller_in=SellerIn(name="Acme Home Energy", slug="acme", is_default=True),
-        )
-        sellers.create_seller(
-            session=session,
-            actor=actor,
-            seller_in=SellerIn(name="Birch Windows", slug="birch", screen_litigators=True),
-        )
+        make = world_module.Builder(built, session)
+        make.seller(world_module.ANDROSCOGGIN, name="Acme Home Energy", slug="acme")
+        make.seller(world_module.BIRCH_WINDOWS)
         for slug, mode in (("windows", "manual"), ("robo", "predictive")):
-            sellers.create_campaign(
-                session=session,
-                actor=actor,
-                campaign_in=CampaignIn.model_validate(
-                    {"seller": "acme", "slug": slug, "subject": "windows", "dialing_mode": mode}
-                ),
-            )
-    return World(rt=rt)
+            make.campaign("acme", {"slug": slug, "subject": "windows", "dialing_mode": mode})
+    return built
 
 
 Decide = Callable[..., DecisionOut]

@@ -3,50 +3,31 @@ calling as ANDRO ENERGY +1 207 784 0100, and Claire Fortin, who calls as "Claire
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import world as world_module
 
 from callkeep.dialer import imports
 from callkeep.kit.runtime import Runtime
-from callkeep.records.parties import people, sellers
-from callkeep.records.parties.schemas import CampaignIn, EmployeeIn, SellerIn
+
+ImportFile = Callable[..., imports.ImportReport]
 
 
 @pytest.fixture
 def floor(rt: Runtime) -> Runtime:
     """The world, committed before the test starts."""
     with rt.db.transaction() as session:
-        sellers.create_seller(
-            session=session,
-            actor="test",
-            seller_in=SellerIn(name="Androscoggin Home Energy", slug="andro", is_default=True),
-        )
-        sellers.create_campaign(
-            session=session,
-            actor="test",
-            campaign_in=CampaignIn.model_validate(
-                {
-                    "seller": "andro",
-                    "slug": "heat-pumps",
-                    "subject": "heat pumps",
-                    "dialing_mode": "predictive",
-                    "caller_id_number": "207-784-0100",
-                    "caller_id_name": "ANDRO ENERGY",
-                }
-            ),
-        )
-        people.create_employee(
-            session=session,
-            actor="test",
-            employee_in=EmployeeIn(name="Claire Fortin", fictitious_names=["Claire F."]),
-        )
+        make = world_module.Builder(world_module.World(rt=rt), session, actor="test")
+        make.seller(world_module.ANDROSCOGGIN, slug="andro")
+        make.campaign("andro", world_module.HEAT_PUMPS)
+        make.employee(world_module.CLAIRE, job_titles=[])
     return rt
 
 
 @pytest.fixture
-def import_file(floor: Runtime, tmp_path: Path) -> Iterator[object]:
+def import_file(floor: Runtime, tmp_path: Path) -> Iterator[ImportFile]:
     """Imports one file's text through the service, as `calls import` does."""
 
     def run(text: str, *, name: str = "Master.csv", **options: object) -> imports.ImportReport:

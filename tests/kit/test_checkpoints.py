@@ -89,11 +89,19 @@ def test_the_background_thread_starts_the_log_over_under_steady_writes(tmp_path:
 def test_a_log_shorter_than_the_restart_length_is_only_copied(tmp_path: Path) -> None:
     path = tmp_path / "short.db"
     writer = _long_log(path)
-    size = (tmp_path / "short.db-wal").stat().st_size
+    log = tmp_path / "short.db-wal"
+    size, restarts, before = log.stat().st_size, _restarts(log), os.path.getsize(path)
     checkpointer = Checkpointer(str(path), interval=0.02, restart_pages=1_000).start()
-    time.sleep(0.3)
-    checkpointer.stop()
-    assert (tmp_path / "short.db-wal").stat().st_size == size
+    try:  # the thread did run: the log's pages reached the database file
+        deadline = time.monotonic() + 10
+        while os.path.getsize(path) < before + 250_000:
+            assert time.monotonic() < deadline, "no checkpoint happened"
+            time.sleep(0.02)
+        time.sleep(0.2)  # ten more rounds, each of which would start a long log over
+    finally:
+        checkpointer.stop()
+    assert log.stat().st_size == size  # copied, never truncated
+    assert _restarts(log) == restarts  # nor started over
     writer.close()
 
 

@@ -7,10 +7,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import world as world_module
 
 from callkeep.kit.runtime import Runtime
 from callkeep.lists import imports
 from callkeep.lists.schemas import ImportReport
+from callkeep.records.parties.schemas import SellerIn
 
 Importer = Callable[..., ImportReport]
 
@@ -68,14 +70,8 @@ def import_file(rt: Runtime) -> Importer:
 @pytest.fixture
 def sellers(rt: Runtime) -> list[str]:
     """Two sellers: `default` (the default one) and `acme`."""
-    from callkeep.records.parties import sellers as records_sellers
-    from callkeep.records.parties.schemas import SellerIn
-
     with rt.db.transaction() as session:
-        for slug, name in (("default", "Auburn Home Services"), ("acme", "Acme Windows")):
-            records_sellers.create_seller(
-                session=session,
-                actor="test",
-                seller_in=SellerIn(name=name, slug=slug, is_default=slug == "default"),
-            )
+        make = world_module.Builder(world_module.World(rt=rt), session, actor="test")
+        make.seller(SellerIn(name="Auburn Home Services", slug="default", is_default=True))
+        make.seller(SellerIn(name="Acme Windows", slug="acme"))
     return ["default", "acme"]

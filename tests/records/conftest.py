@@ -8,86 +8,49 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import world as world_module
 from sqlalchemy.orm import Session
+from world import JANE, JANE_WORK
 
 from callkeep.kit.runtime import Runtime
-from callkeep.records.parties import models as pm
-from callkeep.records.parties import people, sellers
-from callkeep.records.parties.schemas import CampaignIn, ContactIn, EmployeeIn, SellerIn
+from callkeep.records.parties import models as m
 
-JANE = "+12077841234"
-JANE_WORK = "+12077845678"
 STRANGER = "+16175551234"
+__all__ = ["JANE", "JANE_WORK", "STRANGER", "World"]
 
 
-@dataclass(frozen=True)
-class World:
-    seller: pm.Seller
-    other_seller: pm.Seller
-    campaign: pm.Campaign
-    employee: pm.Employee
-    jane: pm.Contact
+@dataclass
+class World(world_module.World):
+    """The shared world as the records tests name it: Androscoggin (`seller`), Birch Windows
+    (`other_seller`), the heat-pump `campaign`, Claire (`employee`) and `jane`."""
+
+    @property
+    def jane(self) -> m.Contact:
+        return self.contacts["jane"]
 
 
 @pytest.fixture
 def world(rt: Runtime) -> World:
     """The world, committed before the test starts (so the HTTP client sees it)."""
     with rt.db.transaction() as session:
-        return _build(session)
+        return _build(rt, session)
 
 
-def _build(session: Session) -> World:
-    actor = "test:setup"
-    seller = sellers.create_seller(
-        session=session,
-        actor=actor,
-        seller_in=SellerIn(
-            name="Androscoggin Home Energy", slug="androscoggin-energy", is_default=True
-        ),
+def _build(rt: Runtime, session: Session) -> World:
+    built = World(rt=rt)
+    make = world_module.Builder(built, session)
+    make.seller(world_module.ANDROSCOGGIN)
+    make.seller(world_module.BIRCH_WINDOWS)
+    make.campaign(
+        "androscoggin-energy",
+        world_module.HEAT_PUMPS,
+        caller_id_authorization="carrier letter of authorization",
+        caller_id_authorized_from="2026-01-01T00:00:00Z",
     )
-    other = sellers.create_seller(
-        session=session,
-        actor=actor,
-        seller_in=SellerIn(name="Birch Windows", slug="birch", screen_litigators=True),
-    )
-    campaign = sellers.create_campaign(
-        session=session,
-        actor=actor,
-        campaign_in=CampaignIn.model_validate(
-            {
-                "seller": "androscoggin-energy",
-                "slug": "heat-pumps",
-                "subject": "heat pumps",
-                "dialing_mode": "predictive",
-                "caller_id_number": "207-784-0100",
-                "caller_id_name": "ANDRO ENERGY",
-                "caller_id_authorization": "carrier letter of authorization",
-                "caller_id_authorized_from": "2026-01-01T00:00:00Z",
-            }
-        ),
-    )
-    employee = people.create_employee(
-        session=session,
-        actor=actor,
-        employee_in=EmployeeIn(
-            name="Claire Fortin", fictitious_names=["Claire F."], job_titles=["telemarketer"]
-        ),
-    )
-    jane = people.create_contact(
-        session=session,
-        actor=actor,
-        contact_in=ContactIn(
-            names=["Jane Q. Doe"],
-            phones=["(207) 784-1234", JANE_WORK],
-            emails=["jane@example.com"],
-            street="12 Court St",
-            city="Auburn",
-            state="me",
-            zip="04210",
-        ),
-    )
+    make.employee(world_module.CLAIRE)
+    make.contact("jane", world_module.JANE_DOE)
     session.flush()
-    return World(seller, other, campaign, employee, jane)
+    return built
 
 
 @pytest.fixture
@@ -121,4 +84,4 @@ def call_body(world: World) -> Callable[..., dict[str, Any]]:
 @pytest.fixture
 def headers(tokens: dict[str, str]) -> dict[str, dict[str, str]]:
     """Bearer headers per role."""
-    return {role: {"Authorization": f"Bearer {secret}"} for role, secret in tokens.items()}
+    return world_module.bearer_headers(tokens)

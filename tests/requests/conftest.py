@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
-from world import seed_sellers
+from world import bearer_headers, seed_sellers
 
 from callkeep.config import Settings
 from callkeep.kit.runtime import Runtime, build_runtime
@@ -34,7 +34,7 @@ def record(session: Session) -> Record:
 @pytest.fixture
 def headers(tokens: dict[str, str]) -> dict[str, dict[str, str]]:
     """Bearer headers per role."""
-    return {role: {"Authorization": f"Bearer {secret}"} for role, secret in tokens.items()}
+    return bearer_headers(tokens)
 
 
 @pytest.fixture
