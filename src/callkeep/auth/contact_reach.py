@@ -19,7 +19,7 @@ from callkeep.auth.roles import Role
 from callkeep.auth.schemas import Principal
 from callkeep.errors import PermissionDenied
 from callkeep.kit.db import Database
-from callkeep.records import worked
+from callkeep.records import service as records
 
 LIMITED = frozenset({Role.AGENT, Role.SUPERVISOR})
 REFUSED = "refused_contact"
@@ -62,7 +62,7 @@ def visible(*, session: Session, principal: Principal, contact_ids: list[str]) -
     reach = reach_of(session=session, principal=principal)
     if reach is None:
         return set(contact_ids)
-    return worked.contacts_worked(
+    return records.contacts_worked(
         session=session,
         contact_ids=contact_ids,
         actors=reach.actors,

@@ -57,9 +57,9 @@ def create_token(
     """Creates a token; returns the record and the secret, which is shown once and never stored.
 
     With `seller` (a slug or id) the token is held to that seller: see `auth/seller_scope.py`."""
-    from callkeep.records import sellers  # the seller's id and slug, checked before anything
+    from callkeep.records import service as records  # the seller's id and slug, checked first
 
-    held = sellers.seller_view(session=session, ref=seller.strip()) if seller else None
+    held = records.seller_view(session=session, ref=seller.strip()) if seller else None
     secret = "ck_" + secrets.token_urlsafe(32)
     token = ApiToken(
         name=name,

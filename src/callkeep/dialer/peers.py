@@ -47,8 +47,8 @@ def recorded_external_ids(*, session: Session, seller_id: str, ids: Sequence[str
     unique = sorted(set(ids))
     if session.get_bind().dialect.name == "postgresql":  # one array, not thousands of binds
         ids_param = bindparam("ids", unique, type_=ARRAY(String))
-        query = select(m.Call.external_call_id).where(
-            m.Call.seller_id == seller_id, m.Call.external_call_id == any_(ids_param)
+        query = select(records.Call.external_call_id).where(
+            records.Call.seller_id == seller_id, records.Call.external_call_id == any_(ids_param)
         )
         return set(session.scalars(query))
     for start in range(0, len(unique), _IN_CHUNK):

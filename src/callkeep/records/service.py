@@ -80,6 +80,7 @@ from callkeep.records.trends import (
     outcomes,
     recent_calls,
 )
+from callkeep.records.worked import contacts_worked
 
 __all__ = [
     "ABANDONMENT_LIMIT",
@@ -119,6 +120,7 @@ __all__ = [
     "contact_ids_for_phone",
     "contact_timeline",
     "contacts_called_by",
+    "contacts_worked",
     "current_views",
     "default_unnamed",
     "directory",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from callkeep.records import models as m
+from callkeep.records.parties import models as pm
 
 
 def contacts_worked(
@@ -37,16 +38,16 @@ def contacts_worked(
     if actors:
         who = sorted(actors)
         queries += [
-            select(m.Contact.id).where(m.Contact.id.in_(ids), m.Contact.recorded_by.in_(who)),
+            select(pm.Contact.id).where(pm.Contact.id.in_(ids), pm.Contact.recorded_by.in_(who)),
             select(m.Call.contact_id).where(
                 m.Call.contact_id.in_(ids), m.Call.recorded_by.in_(who)
             ),
             select(m.Interaction.contact_id).where(
                 m.Interaction.contact_id.in_(ids), m.Interaction.recorded_by.in_(who)
             ),
-            select(m.ContactPhone.contact_id)
-            .join(m.Call, m.Call.called_number == m.ContactPhone.phone)
-            .where(m.ContactPhone.contact_id.in_(ids), m.Call.recorded_by.in_(who)),
+            select(pm.ContactPhone.contact_id)
+            .join(m.Call, m.Call.called_number == pm.ContactPhone.phone)
+            .where(pm.ContactPhone.contact_id.in_(ids), m.Call.recorded_by.in_(who)),
         ]
     assigned = []
     if seller_ids:
@@ -56,9 +57,9 @@ def contacts_worked(
     if assigned:
         queries += [
             select(m.Call.contact_id).where(m.Call.contact_id.in_(ids), or_(*assigned)),
-            select(m.ContactPhone.contact_id)
-            .join(m.Call, m.Call.called_number == m.ContactPhone.phone)
-            .where(m.ContactPhone.contact_id.in_(ids), or_(*assigned)),
+            select(pm.ContactPhone.contact_id)
+            .join(m.Call, m.Call.called_number == pm.ContactPhone.phone)
+            .where(pm.ContactPhone.contact_id.in_(ids), or_(*assigned)),
         ]
     if seller_ids:
         queries.append(

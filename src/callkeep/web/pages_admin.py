@@ -75,12 +75,12 @@ def remove_user(username: str, rt: AppRuntime, user: Admin, reason: FormText = "
 def _tokens_page(
     rt: AppRuntime, user: StaffUser, *, secret: str = "", status: int = 200
 ) -> Response:
-    from callkeep.records import sellers
+    from callkeep.records import service as records
 
     with rt.db.transaction(read_only=True) as session:
         tokens = service.list_tokens(session=session)
         held = service.seller_scopes(session=session)
-        seller_choices = sellers.list_sellers(session=session)
+        seller_choices = records.list_sellers(session=session)
     return staff_page(
         "staff/tokens.html",
         user=user,

@@ -18,7 +18,7 @@ from callkeep.auth import access
 from callkeep.auth.roles import Role
 from callkeep.auth.sessions import StaffUser
 from callkeep.kit.http import AppRuntime
-from callkeep.records import rollups
+from callkeep.records import service as records
 from callkeep.requests import service as requests_service
 from callkeep.requests.schemas import DncRequestOut, RequestStatus
 from callkeep.web import dashboard, scope
@@ -53,7 +53,7 @@ def team_report(
     with rt.db.transaction(read_only=True) as session:
         chosen = scope.resolve(session=session, user=user, **asdict(asked))
     with rt.db.transaction() as session:  # the days' roll-ups, as the dashboard keeps them
-        rollups.refresh(session=session, first=chosen.first, last=chosen.last)
+        records.refresh_rollups(session=session, first=chosen.first, last=chosen.last)
     with rt.db.transaction(read_only=True) as session:
         figures = [
             _totals(dashboard.calls_by_disposition(session, chosen)),
