@@ -13,7 +13,7 @@ from callkeep.auth import access
 from callkeep.errors import FieldProblem, InvalidInput
 from callkeep.kit.cli import cli_actor, cli_runtime, console, print_json
 from callkeep.kit.clock import iso, parse_instant
-from callkeep.records import calls, consents, people, sellers, timeline
+from callkeep.records import calls, consents, people, rollups_cli, sellers, timeline
 from callkeep.records.schemas import (
     CallIn,
     CampaignIn,
@@ -41,6 +41,7 @@ def register(root: typer.Typer) -> None:
     root.add_typer(contacts_app, name="contacts")
     root.add_typer(calls_app, name="calls")
     root.add_typer(consents_app, name="consents")
+    rollups_cli.register(root)
 
 
 M = TypeVar("M", bound=BaseModel)

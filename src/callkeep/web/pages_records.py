@@ -16,10 +16,10 @@ from callkeep.checks import service as checks_service
 from callkeep.errors import NotFound
 from callkeep.kit.http import AppRuntime
 from callkeep.phone.parse import try_normalize
-from callkeep.records import calls, people, sellers, timeline, trends
+from callkeep.records import call_pages, calls, people, sellers, timeline, trends
 from callkeep.records.schemas import Preferences
 from callkeep.web import scope
-from callkeep.web.pages_dashboard import Asked
+from callkeep.web.pages_dashboard import Asked, count_days
 from callkeep.web.staff import StaffRoute, form, nav_entry, page, redirect, staff_page
 
 router = APIRouter(include_in_schema=False, route_class=StaffRoute)
@@ -148,6 +148,9 @@ def amend_preferences(
     return redirect(f"/contacts/{contact_id}#preferences")
 
 
+Cursor = Annotated[str, Query(max_length=80)]
+
+
 @router.get("/calls")
 def calls_page(
     rt: AppRuntime,
@@ -155,9 +158,14 @@ def calls_page(
     asked: Asked,
     phone: Annotated[str, Query(max_length=40)] = "",
     offset: Offset = 0,
+    before: Cursor = "",
+    after: Cursor = "",
 ) -> Response:
-    """Calls of the period, newest first, filtered by seller, campaign and number."""
+    """Calls of the period, newest first, filtered by seller, campaign and number; a page is
+    found by its offset or by the call just before (`before`) or after (`after`) it."""
     e164 = try_normalize(phone) if phone.strip() else None
+    older = call_pages.Position.parse(before, "before") if before else None
+    newer = call_pages.Position.parse(after, "after") if after else None
     with rt.db.transaction(read_only=True) as session:
         chosen = scope.resolve(
             session=session,
@@ -167,8 +175,16 @@ def calls_page(
             first=asked.first,
             last=asked.last,
         )
-        rows, total = trends.recent_calls(
-            session=session, where=chosen.calls, phone=e164, limit=PAGE_SIZE, offset=offset
+    count_days(rt, chosen)
+    with rt.db.transaction(read_only=True) as session:
+        found = call_pages.call_page(
+            session=session,
+            where=chosen.calls,
+            phone=e164,
+            limit=PAGE_SIZE,
+            offset=offset,
+            before=older,
+            after=newer,
         )
         names = {s.id: s.slug for s in chosen.sellers}
         campaign_names = {c.id: c.slug for c in chosen.campaigns}
@@ -179,9 +195,11 @@ def calls_page(
         title="Calls",
         current="/calls",
         scope=chosen,
-        calls=rows,
-        total=total,
-        offset=offset,
+        calls=found.calls,
+        total=found.total,
+        offset=found.offset,
+        newer=found.newer.token if found.newer else "",
+        older=found.older.token if found.older else "",
         page_size=PAGE_SIZE,
         phone=phone,
         bad_phone=bool(phone.strip()) and e164 is None,
