@@ -11,7 +11,7 @@ one day's count. A number asked for (`phone`) is found by its own index and coun
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -113,9 +113,11 @@ def _newer_count(session: Session, where: CallFilter, phone: str | None, at: Pos
     the index, the days after it from the roll-ups."""
     if phone:
         return _count(session, [*_conditions(where, phone), _newer_than(at)])
-    day_end = _midnight(at.started_at) + timedelta(days=1)
-    same_day = _conditions(replace(where, until=min(where.until, day_end)), None)
-    found = _count(session, [*same_day, _newer_than(at)])
+    day_start = _midnight(at.started_at)
+    day_end = day_start + timedelta(days=1)
+    # one range of the index: the engine keeps one lower bound of several, so give it one
+    own_day = replace(where, since=max(where.since, day_start), until=min(where.until, day_end))
+    found = _count(session, [*_conditions(own_day, None), _newer_than(at)])
     if day_end < where.until:
         found += _total(session, replace(where, since=max(where.since, day_end)), None)
     return found
@@ -136,14 +138,20 @@ def _page(
 
 
 def _seek(
-    session: Session, where: CallFilter, phone: str | None, offset: int, limit: int
+    session: Session,
+    where: CallFilter,
+    phone: str | None,
+    offset: int,
+    limit: int,
+    days: list[tuple[date, int]],
 ) -> list[Call]:
-    """The page `offset` calls from the newest: whole days skipped by their counts."""
+    """The page `offset` calls from the newest: whole days (`days`, newest first, with their
+    calls) skipped by their counts, then the rest of one day through the index."""
     conditions = _conditions(where, phone)
     if phone or offset == 0:
         return _page(session, conditions, limit, offset)
     skipped = 0
-    for day, calls in calls_a_day(session=session, where=where):
+    for day, calls in days:
         if skipped + calls > offset:
             day_end = datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
             return _page(session, [*conditions, Call.started_at < day_end], limit, offset - skipped)
@@ -164,7 +172,8 @@ def call_page(
     """The calls of the period, newest first: `limit` of them from `offset`, or the ones just
     older than `before` (the next page), or just newer than `after` (the previous page)."""
     conditions = _conditions(where, phone)
-    total = _total(session, where, phone)
+    days = [] if phone else calls_a_day(session=session, where=where)
+    total = _count(session, conditions) if phone else sum(n for _day, n in days)
     if before is not None:
         rows = _page(session, [*conditions, _older_than(before)], limit)
         offset = _newer_count(session, where, phone, before) + 1  # and `before` itself
@@ -180,7 +189,7 @@ def call_page(
         rows = newer[::-1]
         offset = max(0, _newer_count(session, where, phone, after) - len(rows))
     else:
-        rows = _seek(session, where, phone, offset, limit)
+        rows = _seek(session, where, phone, offset, limit, days)
     return CallPage(
         calls=rows,
         total=total,
