@@ -23,6 +23,7 @@ from callkeep.errors import NotFound
 from callkeep.kit.http import AppRuntime
 from callkeep.web import scope, scrub_jobs
 from callkeep.web.pages_compliance import OFFICERS, SCRUBS, _uploaded
+from callkeep.web.security import SECURITY_HEADERS
 from callkeep.web.staff import StaffRoute, form, form_fields, page, redirect, staff_page
 
 router = APIRouter(include_in_schema=False, route_class=StaffRoute)
@@ -92,7 +93,7 @@ def scrub_progress_page(job_id: str, rt: AppRuntime, user: Reader) -> Response:
 
 
 def _progress_page(user: StaffUser, progress: scrub_jobs.Progress) -> Response:
-    return staff_page(
+    response = staff_page(
         "staff/scrub_progress.html",
         user=user,
         title="Scrubbing" if progress.state == "running" else "Scrub failed",
@@ -100,6 +101,10 @@ def _progress_page(user: StaffUser, progress: scrub_jobs.Progress) -> Response:
         status_code=422 if progress.state == "failed" else 200,
         progress=progress,
     )
+    # this page alone may fetch: its script reads status.json from the same origin
+    policy = SECURITY_HEADERS["Content-Security-Policy"]
+    response.headers["Content-Security-Policy"] = f"{policy}; connect-src 'self'"
+    return response
 
 
 @router.get("/scrubs/jobs/{job_id}/status.json")
