@@ -11,7 +11,7 @@ from callkeep.auth import access
 from callkeep.errors import InvalidInput
 from callkeep.kit.cli import cli_actor, cli_runtime, console, print_json
 from callkeep.kit.clock import iso, parse_instant
-from callkeep.records import consents
+from callkeep.records import consents, rollups_cli
 from callkeep.records.calls import service as calls
 from callkeep.records.command_input import changes_from, instant_or_none, parsed
 from callkeep.records.parties import cli as parties_cli
@@ -31,6 +31,7 @@ def register(root: typer.Typer) -> None:
     parties_cli.register(root)
     root.add_typer(calls_app, name="calls")
     root.add_typer(consents_app, name="consents")
+    rollups_cli.register(root)
 
 
 @calls_app.command("log")

@@ -38,6 +38,8 @@ class Call(Recorded):
             "telemarketer_name",
             "outcome",
         ),
+        # The calls list's stable order (records/call_pages.py): newest first, then by id.
+        Index("ix_calls_started_id", "started_at", "id"),
     )
 
     employee_id: Mapped[str | None] = mapped_column(String(26), nullable=True, index=True)
@@ -184,6 +186,21 @@ class CallHourCount(Base):
     local_hour: Mapped[int] = mapped_column(Integer, primary_key=True)
     calls: Mapped[int] = mapped_column(Integer)
     answered: Mapped[int] = mapped_column(Integer)
+
+
+class CallOutcomeCount(Base):
+    """How many calls of one day, seller and campaign one agent (the telemarketer's name, else
+    the employee; "" for none) made with this disposition and outcome ("" for none)."""
+
+    __tablename__ = "call_outcome_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    seller_id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(String(26), primary_key=True)  # "" for none
+    agent: Mapped[str] = mapped_column(String(200), primary_key=True)
+    disposition: Mapped[str] = mapped_column(String(20), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(200), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer)
 
 
 class CallDayCounted(Base):

@@ -17,7 +17,15 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from callkeep.ledger.models import LedgerEntry
-from callkeep.records.models import Call, CallDayCount, CallDayCounted, CallHourCount
+from callkeep.records.models import (
+    Call,
+    CallDayCount,
+    CallDayCounted,
+    CallHourCount,
+    CallOutcomeCount,
+)
+
+TABLES = (CallDayCount, CallHourCount, CallOutcomeCount, CallDayCounted)
 
 
 def _start(day: date) -> datetime:
@@ -28,9 +36,8 @@ def _count_days(session: Session, days: list[date], head: int) -> None:
     from callkeep.records.trends import ANSWERED, _hour, _local_hour, _month
 
     for day in days:
-        session.execute(delete(CallDayCount).where(CallDayCount.day == day))
-        session.execute(delete(CallHourCount).where(CallHourCount.day == day))
-        session.execute(delete(CallDayCounted).where(CallDayCounted.day == day))
+        for table in TABLES:
+            session.execute(delete(table).where(table.day == day))
         area = func.substr(Call.called_number, 3, 3)
         month, hour = _month(session), _hour(session)
         rows = session.execute(
@@ -59,8 +66,28 @@ def _count_days(session: Session, days: list[date], head: int) -> None:
             CallHourCount(day=day, seller_id=s, campaign_id=c, local_hour=h, calls=n, answered=a)
             for (s, c, h), (n, a) in hours.items()
         )
+        _count_outcomes(session, day)
         session.add(CallDayCounted(day=day, ledger_seq=head))
     session.flush()
+
+
+def _count_outcomes(session: Session, day: date) -> None:
+    """The trends page's counts of one day: by agent, disposition and outcome."""
+    agent = func.coalesce(func.nullif(Call.telemarketer_name, ""), Call.employee_id, "")
+    disposition = func.coalesce(Call.disposition, "")
+    outcome = func.coalesce(Call.outcome, "")
+    campaign = func.coalesce(Call.campaign_id, "")
+    rows = session.execute(
+        select(Call.seller_id, campaign, agent, disposition, outcome, func.count())
+        .where(Call.started_at >= _start(day), Call.started_at < _start(day + timedelta(days=1)))
+        .group_by(Call.seller_id, campaign, agent, disposition, outcome)
+    )
+    session.add_all(
+        CallOutcomeCount(
+            day=day, seller_id=s, campaign_id=c, agent=a, disposition=d, outcome=o, calls=n
+        )
+        for s, c, a, d, o, n in rows
+    )
 
 
 def refresh(*, session: Session, first: date, last: date) -> None:
@@ -106,6 +133,27 @@ def refresh(*, session: Session, first: date, last: date) -> None:
         .where(CallDayCounted.day >= first, CallDayCounted.day <= last)
         .values(ledger_seq=head)
     )
+
+
+def rebuild(*, session: Session, first: date | None = None, last: date | None = None) -> int:
+    """Forgets every counted day from `first` to `last` (default: all) and counts them again
+    from the calls; returns how many days were counted. Writes."""
+    if first is None or last is None:
+        oldest, newest = session.execute(
+            select(func.min(Call.started_at), func.max(Call.started_at))
+        ).one()
+        if oldest is None or newest is None:
+            for table in TABLES:
+                session.execute(delete(table))
+            return 0
+        first = first or oldest.date()
+        last = last or newest.date()
+    for table in TABLES:
+        session.execute(delete(table).where(table.day >= first, table.day <= last))
+    session.flush()
+    refresh(session=session, first=first, last=last)
+    today = datetime.now(UTC).date()
+    return max(0, (min(last, today - timedelta(days=1)) - first).days + 1)
 
 
 def counted_days(*, session: Session, first: date, last: date) -> bool:

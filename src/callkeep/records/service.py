@@ -16,6 +16,8 @@ named for what it does, whichever module of the domain does it:
 from __future__ import annotations
 
 from callkeep.records.amendments import amendments_for, apply_changes, current_views
+from callkeep.records.call_pages import Position as CallPosition
+from callkeep.records.call_pages import call_page
 from callkeep.records.calls.lookups import employee_id_for
 from callkeep.records.calls.service import call_out, get_call
 from callkeep.records.calls.validation import check_view as check_call_view
@@ -78,7 +80,6 @@ from callkeep.records.trends import (
     calls_by_day,
     contacts_called_by,
     outcomes,
-    recent_calls,
 )
 from callkeep.records.worked import contacts_worked
 
@@ -89,6 +90,7 @@ __all__ = [
     "Call",
     "CallFilter",
     "CallIn",
+    "CallPosition",
     "Campaign",
     "CampaignDocument",
     "CampaignOut",
@@ -113,6 +115,7 @@ __all__ = [
     "answer_rate_by_local_hour",
     "apply_changes",
     "call_out",
+    "call_page",
     "calls_by_day",
     "campaign_row",
     "check_call_view",
@@ -134,7 +137,6 @@ __all__ = [
     "outcomes",
     "phone_facts",
     "phone_of_call",
-    "recent_calls",
     "refresh_rollups",
     "resolve_campaign",
     "resolve_employee",

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from callkeep.kit.clock import utcnow
 from callkeep.phone import geo
 from callkeep.records import rollups
-from callkeep.records.models import Call, CallDayCount, CallHourCount
+from callkeep.records.models import Call, CallDayCount, CallHourCount, CallOutcomeCount
 from callkeep.records.parties.models import Campaign
 
 ANSWERED = ("answered_person", "transferred")  # a person answered (the TSR's "answered")
@@ -248,21 +248,63 @@ class Outcome:
 
 
 def outcomes(*, session: Session, where: CallFilter, limit: int = 200) -> list[Outcome]:
-    """Calls by campaign, agent (telemarketer) and outcome, most frequent first."""
-    agent = func.coalesce(Call.telemarketer_name, Call.employee_id, "(unknown)")
-    outcome = func.coalesce(Call.outcome, Call.disposition, "(none)")
+    """Calls by campaign, agent (telemarketer) and outcome, most frequent first.
+
+    Complete days come from the daily roll-ups (`call_outcome_counts`), the rest (today) from
+    the calls; both label a group alike, so a roll-up never splits one."""
+    days, live = _split(session, where)
+    found: dict[tuple[str, str, str], int] = defaultdict(int)
+    if days is not None:
+        r = CallOutcomeCount
+        # grouped by the stored columns alone (no join, no expression: a few hundred groups)
+        # and labelled here as `_outcomes_live` labels them in SQL
+        slugs = dict(session.execute(select(Campaign.id, Campaign.slug)).all())
+        for c, a, d, o, n in session.execute(
+            select(r.campaign_id, r.agent, r.disposition, r.outcome, func.sum(r.calls))
+            .where(*_rolled(where, days, r))
+            .group_by(r.campaign_id, r.agent, r.disposition, r.outcome)
+        ):
+            label = (slugs.get(c) or "(no campaign)", a or "(unknown)", o or d or "(none)")
+            found[label] += int(n)
+    for row in _outcomes_live(session, live):
+        found[(row.campaign, row.agent, row.outcome)] += row.calls
+    ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return [Outcome(c, a, o, n) for (c, a, o), n in ranked]
+
+
+def _outcomes_live(session: Session, where: CallFilter) -> list[Outcome]:
+    agent = func.coalesce(
+        func.nullif(Call.telemarketer_name, ""), func.nullif(Call.employee_id, ""), "(unknown)"
+    )
+    outcome = func.coalesce(
+        func.nullif(Call.outcome, ""), func.nullif(Call.disposition, ""), "(none)"
+    )
     campaign = func.coalesce(Campaign.slug, "(no campaign)")
-    count = func.count()
     rows = session.execute(
-        select(campaign, agent, outcome, count)
+        select(campaign, agent, outcome, func.count())
         .select_from(Call)
         .outerjoin(Campaign, Campaign.id == Call.campaign_id)
         .where(*_where(where))
         .group_by(campaign, agent, outcome)
-        .order_by(count.desc(), campaign, agent, outcome)
-        .limit(limit)
     )
     return [Outcome(str(c), str(a), str(o), int(n)) for c, a, o, n in rows]
+
+
+def calls_a_day(*, session: Session, where: CallFilter) -> list[tuple[date, int]]:
+    """How many calls each day of the period holds (days with none left out), newest first:
+    complete days from the roll-ups, the rest counted from the calls."""
+    days, live = _split(session, where)
+    found: dict[date, int] = defaultdict(int)
+    if days is not None:
+        r = CallDayCount
+        for d, n in session.execute(
+            select(r.day, func.sum(r.calls)).where(*_rolled(where, days)).group_by(r.day)
+        ):
+            found[d] += int(n)
+    if live.since < live.until:
+        for d, _k, n in _calls_by_day_live(session, live):
+            found[d] += n
+    return sorted(((d, n) for d, n in found.items() if n), reverse=True)
 
 
 def contacts_called_by(
@@ -278,23 +320,3 @@ def contacts_called_by(
             .distinct()
         )
     )
-
-
-def recent_calls(
-    *, session: Session, where: CallFilter, phone: str | None, limit: int, offset: int
-) -> tuple[list[Call], int]:
-    """Calls started in the period, newest first, one page at a time, and how many in all.
-
-    Ordered by `started_at` alone, so the (seller, started_at) index serves the page."""
-    conditions = _where(where)
-    if phone:
-        conditions.append(Call.called_number == phone)
-    total = session.scalar(select(func.count()).select_from(Call).where(*conditions)) or 0
-    rows = session.scalars(
-        select(Call)
-        .where(*conditions)
-        .order_by(Call.started_at.desc(), Call.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(rows), int(total)

@@ -23,6 +23,7 @@ from callkeep.web import (
     pages_records,
     pages_reports,
     pages_review,
+    pages_scrubs,
     pages_supervisor,
     public,
     security,
@@ -38,6 +39,7 @@ public_router = APIRouter(
 
 MAX_FORM_BYTES = 16 * 1024
 STATIC_FILES = {"site.css": "text/css", "site.js": "text/javascript", "staff.css": "text/css"}
+STATIC_FILES["scrub.js"] = "text/javascript"  # the scrub's progress page
 FormText = Annotated[str, Form()]
 
 
@@ -307,6 +309,7 @@ router.include_router(signin_pages.router)
 router.include_router(pages_dashboard.router)
 router.include_router(pages_records.router)
 router.include_router(pages_compliance.router)
+router.include_router(pages_scrubs.router)
 router.include_router(pages_admin.router)
 router.include_router(pages_reports.router)
 router.include_router(pages_review.router)

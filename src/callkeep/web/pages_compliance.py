@@ -1,10 +1,8 @@
-"""`/lists`, `/check`, `/scrubs`, `/dnc-requests`, `/audit` and `/access-log`: thin routes over
-the lists, checks, requests, ledger and auth services."""
+"""`/lists`, `/check`, `/dnc-requests`, `/audit` and `/access-log`: thin routes over
+the lists, checks, requests, ledger and auth services (`/scrubs` is in `pages_scrubs.py`)."""
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import tempfile
 from datetime import date
@@ -12,7 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
-from fastapi.responses import FileResponse
 from starlette.datastructures import FormData, UploadFile
 
 from callkeep.auth import access
@@ -20,10 +17,9 @@ from callkeep.auth.models import AccessRecord
 from callkeep.auth.roles import Role
 from callkeep.auth.sessions import StaffUser
 from callkeep.backup import service as backup_service
-from callkeep.checks import scrub, stats
 from callkeep.checks import service as checks_service
 from callkeep.checks.schemas import CheckIn
-from callkeep.errors import InvalidInput, NotFound
+from callkeep.errors import InvalidInput
 from callkeep.kit.http import AppRuntime
 from callkeep.ledger import checkpoints
 from callkeep.ledger import service as ledger_service
@@ -178,109 +174,6 @@ def check_number(
         scope=chosen,
         decision=decision,
         phone=phone,
-    )
-
-
-# --- scrubs -----------------------------------------------------------------------------
-
-
-def _scrub_path(rt: AppRuntime, scrub_id: str) -> Path:
-    if not scrub_id.isalnum():
-        raise NotFound("no such scrub")
-    return rt.settings.data_dir / "scrubs" / f"{scrub_id}.csv"
-
-
-@router.get("/scrubs")
-def scrubs_page(rt: AppRuntime, user: Annotated[StaffUser, Depends(page(SCRUBS))]) -> Response:
-    """Upload a lead file to scrub; the latest scrubs, each with its counts and download."""
-    with rt.db.transaction(read_only=True) as session:
-        chosen = scope.resolve(session=session, user=user)
-        runs = stats.recent_scrubs(session=session, seller_ids=chosen.seller_ids)
-    kept = {r.id for r in runs if _scrub_path(rt, r.id).exists()}
-    return staff_page(
-        "staff/scrubs.html",
-        user=user,
-        title="Scrubs",
-        current="/scrubs",
-        scope=chosen,
-        runs=runs,
-        kept=kept,
-        may_upload=user.principal.role in OFFICERS,
-    )
-
-
-@router.post("/scrubs")
-async def upload_scrub(
-    request: Request, rt: AppRuntime, user: Annotated[StaffUser, Depends(form(OFFICERS))]
-) -> Response:
-    """Scrubs an uploaded lead file and keeps the result (mode 0600) for download."""
-    fields = await form_fields(request)
-    upload = _uploaded(fields, "file")
-    folder = rt.settings.data_dir / "scrubs"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, temp_name = tempfile.mkstemp(prefix="scrub-", suffix=".partial", dir=folder)
-    os.close(fd)
-    partial = Path(temp_name)
-    try:
-        with rt.db.transaction() as session:
-            summary = scrub.scrub_file(
-                session=session,
-                actor=user.principal.actor,
-                source=upload.file,
-                source_name=Path(upload.filename or "leads.csv").name,
-                out_path=partial,
-                phone_column=str(fields.get("phone_column", "")).strip() or None,
-                seller=str(fields.get("seller", "")).strip() or None,
-                campaign=str(fields.get("campaign", "")).strip() or None,
-                at=str(fields.get("at", "")).strip() or None,
-            )
-        partial.chmod(0o600)
-        partial.replace(_scrub_path(rt, summary.scrub_id))
-    finally:
-        partial.unlink(missing_ok=True)
-    return redirect(f"/scrubs/{summary.scrub_id}")
-
-
-@router.get("/scrubs/{scrub_id}")
-def scrub_page(
-    scrub_id: str, rt: AppRuntime, user: Annotated[StaffUser, Depends(page(SCRUBS))]
-) -> Response:
-    """One scrub: rows allowed, blocked and invalid, reasons, and the scrubbed file."""
-    with rt.db.transaction(read_only=True) as session:
-        run = stats.get_scrub(session=session, scrub_id=scrub_id)
-    if run is None:
-        raise NotFound(f"no scrub {scrub_id}")
-    return staff_page(
-        "staff/scrub.html",
-        user=user,
-        title="Scrub",
-        current="/scrubs",
-        run=run,
-        reasons=sorted(json.loads(run.reason_counts or "{}").items(), key=lambda kv: -kv[1]),
-        kept=_scrub_path(rt, run.id).exists(),
-    )
-
-
-@router.get("/scrubs/{scrub_id}/download")
-def scrub_download(
-    scrub_id: str, rt: AppRuntime, user: Annotated[StaffUser, Depends(page(SCRUBS))]
-) -> Response:
-    """The scrubbed file: the input columns as they were, and callkeep's three."""
-    path = _scrub_path(rt, scrub_id)
-    if not path.exists():
-        raise NotFound(f"no scrubbed file for {scrub_id}")
-    access.record_reads(
-        db=rt.db,
-        actor=user.principal.actor,
-        entity_type="scrub_runs",
-        entity_ids=[scrub_id],
-        via=f"GET /scrubs/{scrub_id}/download",
-    )
-    return FileResponse(
-        path,
-        media_type="text/csv",
-        filename=f"scrubbed-{scrub_id}.csv",
-        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
     )
 
 

@@ -53,7 +53,7 @@ def _asked(
 Asked = Annotated[Filters, Depends(_asked)]
 
 
-def _count_days(rt: AppRuntime, chosen: scope.Scope) -> None:
+def count_days(rt: AppRuntime, chosen: scope.Scope) -> None:
     """Brings the daily roll-ups of the period up to date (a write only when calls changed)."""
     with rt.db.transaction() as session:
         records.refresh_rollups(session=session, first=chosen.first, last=chosen.last)
@@ -68,7 +68,7 @@ def dashboard_page(
     """Whether the business is safe: six charts, each with its numbers and a CSV."""
     with rt.db.transaction(read_only=True) as session:
         chosen = scope.resolve(session=session, user=user, **asdict(asked))
-    _count_days(rt, chosen)
+    count_days(rt, chosen)
     with rt.db.transaction(read_only=True) as session:
         figures = dashboard.figures(session=session, scope=chosen)
     query = urlencode(chosen.query())
@@ -89,7 +89,7 @@ def _figure(rt: AppRuntime, user: StaffUser, name: str, asked: Filters) -> dashb
         raise NotFound(f"no chart {name!r}")
     with rt.db.transaction(read_only=True) as session:
         chosen = scope.resolve(session=session, user=user, **asdict(asked))
-    _count_days(rt, chosen)
+    count_days(rt, chosen)
     with rt.db.transaction(read_only=True) as session:
         return build(session, chosen)
 
@@ -143,7 +143,7 @@ def trends_page(
     """For the sales team: outcomes by campaign and agent, and the best hours to call."""
     with rt.db.transaction(read_only=True) as session:
         chosen = scope.resolve(session=session, user=user, **asdict(asked), default_days=90)
-    _count_days(rt, chosen)
+    count_days(rt, chosen)
     with rt.db.transaction(read_only=True) as session:
         outcomes = dashboard.outcomes(session=session, scope=chosen)
         hours = dashboard.answer_rate_by_hour(session, chosen)

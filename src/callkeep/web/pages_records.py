@@ -18,7 +18,7 @@ from callkeep.kit.http import AppRuntime
 from callkeep.phone.parse import try_normalize
 from callkeep.records import service as records
 from callkeep.web import scope
-from callkeep.web.pages_dashboard import Asked
+from callkeep.web.pages_dashboard import Asked, count_days
 from callkeep.web.staff import (
     PageRefused,
     StaffRoute,
@@ -158,6 +158,9 @@ def amend_preferences(
     return redirect(f"/contacts/{contact_id}#preferences")
 
 
+Cursor = Annotated[str, Query(max_length=80)]
+
+
 @router.get("/calls")
 def calls_page(
     rt: AppRuntime,
@@ -165,9 +168,14 @@ def calls_page(
     asked: Asked,
     phone: Annotated[str, Query(max_length=40)] = "",
     offset: Offset = 0,
+    before: Cursor = "",
+    after: Cursor = "",
 ) -> Response:
-    """Calls of the period, newest first, filtered by seller, campaign and number."""
+    """Calls of the period, newest first, filtered by seller, campaign and number; a page is
+    found by its offset or by the call just before (`before`) or after (`after`) it."""
     e164 = try_normalize(phone) if phone.strip() else None
+    older = records.CallPosition.parse(before, "before") if before else None
+    newer = records.CallPosition.parse(after, "after") if after else None
     with rt.db.transaction(read_only=True) as session:
         chosen = scope.resolve(
             session=session,
@@ -177,8 +185,16 @@ def calls_page(
             first=asked.first,
             last=asked.last,
         )
-        rows, total = records.recent_calls(
-            session=session, where=chosen.calls, phone=e164, limit=PAGE_SIZE, offset=offset
+    count_days(rt, chosen)
+    with rt.db.transaction(read_only=True) as session:
+        found = records.call_page(
+            session=session,
+            where=chosen.calls,
+            phone=e164,
+            limit=PAGE_SIZE,
+            offset=offset,
+            before=older,
+            after=newer,
         )
         names = {s.id: s.slug for s in chosen.sellers}
         campaign_names = {c.id: c.slug for c in chosen.campaigns}
@@ -189,9 +205,11 @@ def calls_page(
         title="Calls",
         current="/calls",
         scope=chosen,
-        calls=rows,
-        total=total,
-        offset=offset,
+        calls=found.calls,
+        total=found.total,
+        offset=found.offset,
+        newer=found.newer.token if found.newer else "",
+        older=found.older.token if found.older else "",
         page_size=PAGE_SIZE,
         phone=phone,
         bad_phone=bool(phone.strip()) and e164 is None,

@@ -1,7 +1,7 @@
 """dialer webhooks that speak VICIdial's non-agent API
 
 Revision ID: 0015
-Revises: 0006
+Revises: 0014
 Create Date: 2026-12-01 23:00:00
 """
 
@@ -14,7 +14,7 @@ import callkeep.kit.crypto
 import callkeep.kit.db
 
 revision = "0015"
-down_revision = "0006"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
