@@ -227,11 +227,12 @@ def main() -> None:
     try:
         result = command_line().main(args=sys.argv[1:], prog_name="callkeep", standalone_mode=False)
     except CallkeepError as exc:
-        err_console.print(f"[red]error:[/red] {exc.message}")
+        # one line each, never wrapped (a path in it stays whole to copy), never read as markup
+        err_console.print(f"[red]error:[/red] {escape(exc.message)}", soft_wrap=True)
         for problem in exc.fields:
             line = f"{problem.field}: {problem.message}"
             if line not in exc.message:  # each problem once
-                err_console.print(f"  {line}")
+                err_console.print(f"  {escape(line)}", soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Abort:
         err_console.print("aborted")
@@ -247,7 +248,8 @@ def main() -> None:
             raise
         err_console.print(
             f"[red]error:[/red] unexpected {type(exc).__name__}: {escape(str(exc))} "
-            "(CALLKEEP_DEBUG=1 shows where)"
+            "(CALLKEEP_DEBUG=1 shows where)",
+            soft_wrap=True,
         )
         sys.exit(1)
     sys.exit(result if isinstance(result, int) else 0)

@@ -62,4 +62,4 @@ def test_admin_creates_a_token_that_works(
     )
     assert created.status_code == 201
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {created.json()['token']}"})
-    assert me.json() == {"actor": "token:d", "role": "dialer"}
+    assert me.json() == {"actor": "token:d", "role": "dialer", "seller": None}  # every seller

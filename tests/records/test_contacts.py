@@ -26,9 +26,11 @@ def test_a_contact_is_found_by_any_spelling_of_its_phone(
     client: TestClient, headers: H, world: World
 ) -> None:
     for spelling in ("(207) 784-1234", "+1 207 784 1234", "2077841234", "1-207-784-1234"):
-        found = client.get("/api/v1/contacts", params={"phone": spelling}, headers=headers["agent"])
+        found = client.get(
+            "/api/v1/contacts", params={"phone": spelling}, headers=headers["compliance"]
+        )
         assert [c["id"] for c in found.json()] == [world.jane.id], spelling
-    bad = client.get("/api/v1/contacts", params={"phone": "12"}, headers=headers["agent"])
+    bad = client.get("/api/v1/contacts", params={"phone": "12"}, headers=headers["compliance"])
     assert bad.status_code == 422 and bad.json()["error"]["fields"][0]["field"] == "phone"
 
 
@@ -36,9 +38,13 @@ def test_a_contact_is_found_by_one_word_of_its_name_in_any_case(
     client: TestClient, headers: H, world: World
 ) -> None:
     for words in ("Jane", "doe", "JANE DOE", "q"):
-        found = client.get("/api/v1/contacts", params={"name": words}, headers=headers["agent"])
+        found = client.get(
+            "/api/v1/contacts", params={"name": words}, headers=headers["compliance"]
+        )
         assert [c["id"] for c in found.json()] == [world.jane.id], words
-    none = client.get("/api/v1/contacts", params={"name": "Jane Smith"}, headers=headers["agent"])
+    none = client.get(
+        "/api/v1/contacts", params={"name": "Jane Smith"}, headers=headers["compliance"]
+    )
     assert none.json() == []
 
 
@@ -55,7 +61,7 @@ def test_a_name_written_through_the_api_is_not_in_the_database_file_in_plain_tex
             "state": "ME",
             "zip": "04240",
         },
-        headers=headers["agent"],
+        headers=headers["compliance"],
     )
     assert made.status_code == 201, made.text
     assert made.json()["names"] == ["Zebulon Quackenbush"]
@@ -75,7 +81,7 @@ def test_contacts_with_bad_phones_states_or_zips_are_refused_naming_each(
     refused = client.post(
         "/api/v1/contacts",
         json={"names": ["A"], "phones": ["2077841234", "nope"], "state": "Atlantis", "zip": "4210"},
-        headers=headers["agent"],
+        headers=headers["compliance"],
     )
     assert refused.status_code == 422
     assert {f["field"] for f in refused.json()["error"]["fields"]} == {"phones.1", "state", "zip"}
@@ -87,7 +93,7 @@ def test_a_state_by_its_full_name_and_a_zip_sent_as_a_number_are_read(
     made = client.post(
         "/api/v1/contacts",
         json={"names": ["A"], "phones": ["2077841234"], "state": "Maine", "zip": 4210},
-        headers=headers["agent"],
+        headers=headers["compliance"],
     )
     assert made.status_code in (200, 201), made.text
     assert (made.json()["state"], made.json()["zip"]) == ("ME", "04210")
@@ -102,12 +108,14 @@ def test_an_amended_address_and_phone_change_the_facts_and_the_search(
             "changes": {"state": "nh", "zip": "03101", "phones": ["+1 603 624 1111"]},
             "reason": "moved",
         },
-        headers=headers["agent"],
+        headers=headers["compliance"],
     )
     assert amended.status_code == 201, amended.text
-    shown = client.get(f"/api/v1/contacts/{world.jane.id}", headers=headers["agent"]).json()
+    shown = client.get(f"/api/v1/contacts/{world.jane.id}", headers=headers["compliance"]).json()
     assert (shown["state"], shown["phones"], shown["amended"]) == ("NH", ["+16036241111"], True)
-    old = client.get("/api/v1/contacts", params={"phone": "2077841234"}, headers=headers["agent"])
+    old = client.get(
+        "/api/v1/contacts", params={"phone": "2077841234"}, headers=headers["compliance"]
+    )
     assert old.json() == []
     with rt.db.transaction(read_only=True) as s:
         from callkeep.kit.clock import utcnow
@@ -150,7 +158,7 @@ def test_a_contact_may_be_posted_with_one_name_phone_and_an_address_object(
             "email": "ann@example.com",
             "address": {"street": "1 Main St", "city": "Auburn", "state": "ME", "zip": "04210"},
         },
-        headers=headers["agent"],
+        headers=headers["compliance"],
     )
     assert made.status_code == 201, made.text
     body = made.json()
@@ -188,7 +196,7 @@ def test_an_amendment_that_makes_a_contact_invalid_is_refused_naming_the_field(
         ({"phones": ["12"]}, "changes.phones.0"),
     ):
         refused = client.post(
-            url, json={"changes": changes, "reason": "r"}, headers=headers["agent"]
+            url, json={"changes": changes, "reason": "r"}, headers=headers["compliance"]
         )
         assert refused.status_code == 422, (changes, refused.text)
         assert field in {f["field"] for f in refused.json()["error"]["fields"]}, refused.text
@@ -198,6 +206,6 @@ def test_a_contact_may_be_posted_with_first_and_last_name(client: TestClient, he
     made = client.post(
         "/api/v1/contacts",
         json={"first_name": "Ann", "last_name": "Roy", "phones": ["2077842222"]},
-        headers=headers["agent"],
+        headers=headers["compliance"],
     )
     assert made.status_code == 201 and made.json()["names"] == ["Ann Roy"]

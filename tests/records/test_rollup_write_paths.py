@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from callkeep.cli import app, main
 from callkeep.kit.clock import iso, utcnow
 from callkeep.kit.runtime import Runtime
-from callkeep.records import calls, rollups, rollups_cli
+from callkeep.records import rollups, rollups_cli
+from callkeep.records.calls import service as calls
 from callkeep.records.schemas import CallIn
 from tests.rollup_checks import assert_rolled_up_as_counted, count_days, figures
 

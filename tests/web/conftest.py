@@ -21,6 +21,7 @@ from world import seed_sellers
 
 from callkeep.app import create_app
 from callkeep.config import Settings
+from callkeep.kit import crypto
 from callkeep.kit.db import Base
 from callkeep.kit.runtime import Runtime, build_runtime
 
@@ -105,12 +106,20 @@ def _serve(app: Any) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def live_server(live_runtime: Runtime) -> Iterator[str]:
-    """The whole app served on a free loopback port, for the browser."""
+def live_served(live_runtime: Runtime) -> Iterator[str]:
+    """The whole app served on a free loopback port, for the browser, once per worker."""
     app = create_app(runtime=live_runtime)
     app.state.public_submissions_per_hour = 10_000
     app.state.public_lookups_per_hour = 10_000
     yield from _serve(app)
+
+
+@pytest.fixture
+def live_server(live_served: str, live_runtime: Runtime) -> str:
+    """The served app, with its keys in force: a server in this process shares the process's
+    keyring, which every other test's runtime replaces with its own."""
+    crypto.install(live_runtime.keys)
+    return live_served
 
 
 STAFF_PASSWORD = "staff password 1"
@@ -143,13 +152,20 @@ def staff_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]
 
 
 @pytest.fixture(scope="session")
-def staff_server(staff_runtime: Runtime) -> Iterator[str]:
-    """The whole app over the demo data, for the staff app's browser tests."""
+def staff_served(staff_runtime: Runtime) -> Iterator[str]:
+    """The whole app over the demo data, for the staff app's browser tests, once per worker."""
     yield from _serve(create_app(runtime=staff_runtime))
 
 
+@pytest.fixture
+def staff_server(staff_served: str, staff_runtime: Runtime) -> str:
+    """The served staff app, with its keys in force (see `live_server`)."""
+    crypto.install(staff_runtime.keys)
+    return staff_served
+
+
 @pytest.fixture(scope="session")
-def browser(live_server: str) -> Iterator[Any]:
+def browser(live_served: str) -> Iterator[Any]:
     """Headless Chromium; missing Chromium skips locally and fails under CI=true."""
     if not os.path.exists(CHROMIUM):
         message = f"Chromium not found at {CHROMIUM} (set CALLKEEP_TEST_CHROMIUM)"

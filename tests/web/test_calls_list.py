@@ -14,7 +14,7 @@ from staff_login import make_user, sign_in
 
 from callkeep.kit.clock import utcnow
 from callkeep.kit.runtime import Runtime
-from callkeep.records import calls
+from callkeep.records.calls import service as calls
 from callkeep.records.models import Call
 from callkeep.records.schemas import CallIn
 

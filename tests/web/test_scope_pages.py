@@ -14,8 +14,8 @@ from callkeep.auth.models import AccessRecord
 from callkeep.kit.clock import utcnow
 from callkeep.kit.runtime import Runtime
 from callkeep.ledger import service as ledger
-from callkeep.records import people, sellers
-from callkeep.records.schemas import ContactIn
+from callkeep.records.parties import people, sellers
+from callkeep.records.parties.schemas import ContactIn
 from callkeep.requests.models import DncRequest, ReviewItem, ReviewResolution
 
 
@@ -98,9 +98,10 @@ def test_a_supervisor_of_one_campaign_sees_its_calls_and_contacts(
 ) -> None:
     from datetime import timedelta
 
-    from callkeep.records import calls as calls_service
+    from callkeep.records.calls import service as calls_service
     from callkeep.records.models import Call
-    from callkeep.records.schemas import CallIn, CampaignIn
+    from callkeep.records.parties.schemas import CampaignIn
+    from callkeep.records.schemas import CallIn
 
     with rt.db.transaction() as s:
         campaign = sellers.create_campaign(
@@ -264,7 +265,7 @@ def test_a_supervisors_team_report_holds_only_their_sellers_figures(
 def test_a_supervisor_of_two_sellers_sees_both_sellers_requests_and_no_others(
     client: TestClient, rt: Runtime
 ) -> None:
-    from callkeep.records.schemas import SellerIn
+    from callkeep.records.parties.schemas import SellerIn
     from callkeep.requests import service as requests_service
     from callkeep.requests.schemas import DncRequestCreate
 

@@ -16,8 +16,9 @@ from callkeep.auth.models import AccessRecord
 from callkeep.kit.clock import utcnow
 from callkeep.kit.runtime import Runtime
 from callkeep.ledger import service as ledger
-from callkeep.records import sellers
-from callkeep.records.models import Call, Contact
+from callkeep.records.models import Call
+from callkeep.records.parties import sellers
+from callkeep.records.parties.models import Contact
 from callkeep.requests.models import ReviewItem, ReviewResolution
 
 pytestmark = pytest.mark.browser

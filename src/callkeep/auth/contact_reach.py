@@ -3,15 +3,18 @@
 What "work" means is `records/worked.py`: a record the agent made for the contact (the contact,
 a call, an interaction), or a call of a seller or campaign assigned to them. Admins,
 compliance officers and auditors see every contact. A refused look is written to the access
-log (`refused_contact`) before it is refused, so compliance can see who tried.
+log (`refused_contact`) as the refused request's transaction ends, in a transaction of its own
+(SQLite has one writer, and the request's own writes are rolled back), so compliance can see
+who tried.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from callkeep.auth import access
 from callkeep.auth.models import ApiToken, SupervisorScope, User
@@ -77,10 +80,29 @@ def may_see(
     """Whether `principal` may see this contact; a refusal is written to the access log."""
     if contact_id in visible(session=session, principal=principal, contact_ids=[contact_id]):
         return True
-    access.record_reads(
-        db=db, actor=principal.actor, entity_type=REFUSED, entity_ids=[contact_id], via=via
+    _once_ended(
+        session,
+        lambda: access.record_reads(
+            db=db, actor=principal.actor, entity_type=REFUSED, entity_ids=[contact_id], via=via
+        ),
     )
     return False
+
+
+def _once_ended(session: Session, then: Callable[[], None]) -> None:
+    """Runs `then` once, when `session`'s outermost transaction has ended (committed, rolled
+    back or closed): a write transaction still holding SQLite's one write lock would make
+    `then`'s own transaction wait for it."""
+    ran = False
+
+    def ended(_session: Session, transaction: SessionTransaction) -> None:
+        nonlocal ran
+        if ran or transaction.parent is not None:
+            return
+        ran = True
+        then()
+
+    event.listen(session, "after_transaction_end", ended)
 
 
 def hold_to_contact(

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any
-
-from starlette.requests import Request
+from typing import TYPE_CHECKING, Any
 
 from callkeep.kit.clock import iso
+
+if TYPE_CHECKING:  # a check or an import needs no web stack
+    from starlette.requests import Request
 
 
 def client_of(request: Request, actor: str) -> str:
