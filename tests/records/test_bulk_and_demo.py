@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
 from callkeep.ledger import service as ledger
-from callkeep.records import demo, queries
+from callkeep.records import demo, queries, references
 from callkeep.records import models as m
 from callkeep.records.calls import service as calls
 from callkeep.records.parties import models as pm
@@ -49,7 +49,7 @@ def test_record_calls_refuses_the_batch_naming_the_bad_call(
 def test_the_demo_seeds_an_empty_database_once_and_verifies(session: Session) -> None:
     assert demo.seed_if_empty(session=session)
     assert not demo.seed_if_empty(session=session)
-    seller = queries.resolve_seller(session=session, ref=None)
+    seller = references.resolve_seller(session=session, ref=None)
     assert (seller.slug, seller.name) == ("androscoggin-energy", "Androscoggin Home Energy")
     assert session.scalar(select(func.count()).select_from(pm.Contact)) == 40
     assert session.scalar(select(func.count()).select_from(m.Call)) == 300

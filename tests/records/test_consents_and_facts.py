@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
-from callkeep.records import consents, queries
+from callkeep.records import consents, queries, references
 from callkeep.records.calls import service as calls
 from callkeep.records.schemas import CallIn, ConsentIn, InquiryIn, PurchaseIn
 from tests.records.conftest import JANE, JANE_WORK, STRANGER
@@ -59,7 +59,7 @@ def test_written_consent_counts_from_when_given_until_revoked(
     consent_id = _consent(session)
     assert not _facts(session, world, T0 - timedelta(seconds=1)).written_consent
     assert _facts(session, world, T0).written_consent
-    revoked = queries.revoke_consents(
+    revoked = references.revoke_consents(
         session=session,
         actor="test",
         seller_id=world.seller.id,
@@ -75,7 +75,7 @@ def test_written_consent_counts_from_when_given_until_revoked(
     before = _facts(session, world, T0 + timedelta(days=1))
     assert before is not None and before.written_consent and not before.consent_revoked
     assert (
-        queries.revoke_consents(
+        references.revoke_consents(
             session=session,
             actor="t",
             seller_id=world.seller.id,

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from callkeep.errors import Conflict, InvalidInput
-from callkeep.records import amendments, queries
+from callkeep.records import amendments, references
 from callkeep.records.calls import service as calls
 from callkeep.records.parties import sellers
 from callkeep.records.parties.schemas import SellerIn
@@ -26,7 +26,7 @@ H = dict[str, dict[str, str]]
 
 def test_without_any_seller_resolving_one_names_the_seller_field(session: Session) -> None:
     with pytest.raises(InvalidInput) as raised:
-        queries.resolve_seller(session=session, ref=None)
+        references.resolve_seller(session=session, ref=None)
     assert raised.value.fields[0].field == "seller"
     assert "no seller is set up" in raised.value.fields[0].message
 
@@ -35,17 +35,17 @@ def test_the_default_seller_is_the_one_marked_else_the_oldest(session: Session) 
     first = sellers.create_seller(
         session=session, actor="t", seller_in=SellerIn(name="First", slug="first")
     )
-    assert queries.resolve_seller(session=session, ref=None).id == first.id
+    assert references.resolve_seller(session=session, ref=None).id == first.id
     marked = sellers.create_seller(
         session=session,
         actor="t",
         seller_in=SellerIn(name="Marked", slug="marked", is_default=True),
     )
-    assert queries.resolve_seller(session=session, ref=None).id == marked.id
-    assert queries.resolve_seller(session=session, ref="FIRST").id == first.id
-    assert queries.resolve_seller(session=session, ref=first.id).slug == "first"
+    assert references.resolve_seller(session=session, ref=None).id == marked.id
+    assert references.resolve_seller(session=session, ref="FIRST").id == first.id
+    assert references.resolve_seller(session=session, ref=first.id).slug == "first"
     with pytest.raises(InvalidInput) as unknown:
-        queries.resolve_seller(session=session, ref="nobody")
+        references.resolve_seller(session=session, ref="nobody")
     assert unknown.value.fields[0].field == "seller"
     with pytest.raises(Conflict):
         sellers.create_seller(
@@ -54,7 +54,7 @@ def test_the_default_seller_is_the_one_marked_else_the_oldest(session: Session) 
 
 
 def test_an_amended_seller_setting_is_what_the_checks_see(session: Session, world: World) -> None:
-    assert not queries.resolve_seller(session=session, ref=None).screen_litigators
+    assert not references.resolve_seller(session=session, ref=None).screen_litigators
     amendments.amend(
         session=session,
         actor="t",
@@ -63,34 +63,38 @@ def test_an_amended_seller_setting_is_what_the_checks_see(session: Session, worl
         changes={"screen_litigators": True},
         reason="counsel's advice",
     )
-    assert queries.resolve_seller(session=session, ref=None).screen_litigators
+    assert references.resolve_seller(session=session, ref=None).screen_litigators
 
 
 def test_campaigns_resolve_by_id_or_slug_within_their_seller(
     session: Session, world: World
 ) -> None:
-    view = queries.resolve_campaign(session=session, ref="heat-pumps", seller_id=world.seller.id)
+    view = references.resolve_campaign(session=session, ref="heat-pumps", seller_id=world.seller.id)
     assert (view.id, view.subject, view.dialing_mode) == (
         world.campaign.id,
         "heat pumps",
         "predictive",
     )
     assert (
-        queries.resolve_campaign(
+        references.resolve_campaign(
             session=session, ref=world.campaign.id, seller_id=world.seller.id
         ).slug
         == "heat-pumps"
     )
     with pytest.raises(InvalidInput) as other:
-        queries.resolve_campaign(session=session, ref="heat-pumps", seller_id=world.other_seller.id)
+        references.resolve_campaign(
+            session=session, ref="heat-pumps", seller_id=world.other_seller.id
+        )
     assert other.value.fields[0].field == "campaign"
 
 
 def test_employees_resolve_by_id_or_fictitious_name(session: Session, world: World) -> None:
-    assert queries.resolve_employee(session=session, ref="claire f.").name == "Claire Fortin"
-    assert queries.resolve_employee(session=session, ref=world.employee.id).id == world.employee.id
+    assert references.resolve_employee(session=session, ref="claire f.").name == "Claire Fortin"
+    assert (
+        references.resolve_employee(session=session, ref=world.employee.id).id == world.employee.id
+    )
     with pytest.raises(InvalidInput) as unknown:
-        queries.resolve_employee(session=session, ref="Nobody")
+        references.resolve_employee(session=session, ref="Nobody")
     assert unknown.value.fields[0].field == "telemarketer"
 
 

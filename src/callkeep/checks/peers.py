@@ -42,7 +42,7 @@ class Campaign:
 
 
 class Facts(Protocol):
-    """What the records say about a number (records.queries.PhoneFacts)."""
+    """What the records say about a number (records.service.PhoneFacts)."""
 
     @property
     def states(self) -> frozenset[str]: ...

@@ -55,13 +55,12 @@ from callkeep.records.parties.service import (
     search_contacts,
     seller_view,
 )
-from callkeep.records.queries import (
+from callkeep.records.queries import PhoneFacts, phone_facts
+from callkeep.records.references import (
     CampaignView,
     EmployeeView,
-    PhoneFacts,
     SellerView,
     contact_ids_for_phone,
-    phone_facts,
     phone_of_call,
     resolve_campaign,
     resolve_employee,
