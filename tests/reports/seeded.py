@@ -24,6 +24,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import world as world_module
+
 from callkeep.checks import service as checks_service
 from callkeep.checks.schemas import CheckIn
 from callkeep.kit.runtime import Runtime
@@ -31,8 +33,7 @@ from callkeep.ledger import service as ledger
 from callkeep.lists import imports
 from callkeep.records.calls import service as calls
 from callkeep.records.parties import models as pm
-from callkeep.records.parties import sellers
-from callkeep.records.parties.schemas import CampaignIn, SellerIn
+from callkeep.records.parties.schemas import SellerIn
 from callkeep.records.schemas import CallIn
 
 ON_REGISTRY = "+12075550111"
@@ -96,20 +97,10 @@ def seed(rt: Runtime) -> Seeded:
     """The July world above, committed."""
     out = Seeded()
     with rt.db.transaction() as s:
-        sellers.create_seller(
-            session=s, actor="t", seller_in=SellerIn(name="Acme", slug="acme", is_default=True)
-        )
-        campaign = sellers.create_campaign(
-            session=s,
-            actor="t",
-            campaign_in=CampaignIn.model_validate(
-                {
-                    "seller": "acme",
-                    "slug": "heat",
-                    "subject": "heat pumps",
-                    "dialing_mode": "predictive",
-                }
-            ),
+        make = world_module.Builder(world_module.World(rt=rt), s, actor="t")
+        make.seller(SellerIn(name="Acme", slug="acme", is_default=True))
+        campaign = make.campaign(
+            "acme", {"slug": "heat", "subject": "heat pumps", "dialing_mode": "predictive"}
         )
         out.campaign_id = campaign.id
         script = ledger.record(

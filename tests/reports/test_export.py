@@ -10,14 +10,14 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import world as world_module
 from fastapi.testclient import TestClient
 
 from callkeep.kit.runtime import Runtime
 from callkeep.ledger import checkpoints
 from callkeep.ledger import service as ledger
 from callkeep.records.calls import service as calls
-from callkeep.records.parties import sellers
-from callkeep.records.parties.schemas import CampaignIn, SellerIn
+from callkeep.records.parties.schemas import SellerIn
 from callkeep.records.schemas import CallIn
 from callkeep.reports import service
 from callkeep.reports.csvsafe import cell
@@ -46,21 +46,9 @@ def _call(i: int, called: str, notes: str | None = None) -> dict[str, Any]:
 
 def _world(rt: Runtime) -> None:
     with rt.db.transaction() as s:
-        sellers.create_seller(
-            session=s, actor="t", seller_in=SellerIn(name="Energy", slug="energy", is_default=True)
-        )
-        sellers.create_campaign(
-            session=s,
-            actor="t",
-            campaign_in=CampaignIn.model_validate(
-                {
-                    "seller": "energy",
-                    "slug": "heat",
-                    "subject": "heat pumps",
-                    "dialing_mode": "manual",
-                }
-            ),
-        )
+        make = world_module.Builder(world_module.World(rt=rt), s, actor="t")
+        make.seller(SellerIn(name="Energy", slug="energy", is_default=True))
+        make.campaign("energy", {"slug": "heat", "subject": "heat pumps", "dialing_mode": "manual"})
     with rt.db.transaction() as s:
         for i, (called, notes) in enumerate(
             [

@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+import world as world_module
 from sqlalchemy import select
 
 from callkeep.kit.runtime import Runtime
@@ -16,7 +17,6 @@ from callkeep.ledger import service as ledger
 from callkeep.ledger.models import LedgerEntry
 from callkeep.records import models as rm
 from callkeep.records.calls import service as calls
-from callkeep.records.parties import sellers
 from callkeep.records.parties.schemas import SellerIn
 from callkeep.records.schemas import CallIn
 from callkeep.reports import retention
@@ -47,8 +47,8 @@ def _call(number: str, start: str) -> dict[str, Any]:
 
 def _world(rt: Runtime) -> dict[str, str]:
     with rt.db.transaction() as s:
-        sellers.create_seller(
-            session=s, actor="t", seller_in=SellerIn(name="Acme", slug="acme", is_default=True)
+        world_module.Builder(world_module.World(rt=rt), s, actor="t").seller(
+            SellerIn(name="Acme", slug="acme", is_default=True)
         )
     ids = {}
     with rt.db.transaction() as s:
