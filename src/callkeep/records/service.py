@@ -77,7 +77,6 @@ from callkeep.records.trends import (
     abandonment,
     answer_rate_by_local_hour,
     calls_by_day,
-    contacts_called_by,
     outcomes,
 )
 from callkeep.records.worked import contacts_worked
@@ -121,7 +120,6 @@ __all__ = [
     "checked_call_row",
     "contact_ids_for_phone",
     "contact_timeline",
-    "contacts_called_by",
     "contacts_worked",
     "current_views",
     "default_unnamed",

@@ -305,18 +305,3 @@ def calls_a_day(*, session: Session, where: CallFilter) -> list[tuple[date, int]
         for d, _k, n in _calls_by_day_live(session, live):
             found[d] += n
     return sorted(((d, n) for d, n in found.items() if n), reverse=True)
-
-
-def contacts_called_by(
-    *, session: Session, contact_ids: list[str], seller_ids: frozenset[str]
-) -> set[str]:
-    """Which of these contacts one of these sellers has called (a supervisor's contacts)."""
-    if not contact_ids or not seller_ids:
-        return set()
-    return set(
-        session.scalars(
-            select(Call.contact_id)
-            .where(Call.contact_id.in_(contact_ids), Call.seller_id.in_(sorted(seller_ids)))
-            .distinct()
-        )
-    )

@@ -67,13 +67,6 @@ def _day(text: str | None, default: date, field: str) -> date:
         raise InvalidInput.for_field(field, f"{text!r} is not a date like 2026-11-30") from None
 
 
-def visible_seller_ids(user: StaffUser) -> frozenset[str] | None:
-    """The sellers a user may see (None: all); a supervisor's assigned ones."""
-    if user.principal.role is Role.SUPERVISOR:
-        return user.seller_ids
-    return None
-
-
 def may_see_call(user: StaffUser, *, seller_id: str, campaign_id: str | None) -> bool:
     """Whether a user may see a call of this seller and campaign (a supervisor: one of their
     sellers, or one of their campaigns)."""
