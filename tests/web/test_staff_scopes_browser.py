@@ -24,15 +24,6 @@ from callkeep.requests.models import ReviewItem, ReviewResolution
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def served_keys(staff_runtime: Runtime) -> None:
-    """The served app's keys in force again: a test's own runtime installs its keys in the
-    process, and the server shares them."""
-    from callkeep.kit import crypto
-
-    crypto.install(staff_runtime.keys)
-
-
 def test_an_agent_trying_a_contact_they_do_not_work_gets_the_403_page(
     context: Any,  # noqa: F811
     staff_server: str,
