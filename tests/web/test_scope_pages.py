@@ -93,6 +93,24 @@ def test_the_api_holds_an_agent_token_to_the_contacts_it_works(
     assert len(_refusals(rt, other)) == 3
 
 
+def test_an_agent_amending_a_contact_they_do_not_work_is_refused_and_logged(
+    client: TestClient, rt: Runtime
+) -> None:
+    # the amendment is a write: its refusal is logged beside the write transaction (SQLite
+    # has one writer), never a 500 "database is locked"
+    with rt.db.transaction() as s:
+        _, secret = service.create_token(session=s, actor="t", name="desk-8", role="agent")
+    other = _contact(rt, "John Roe", "2077845678")
+    refused = client.post(
+        f"/api/v1/contacts/{other}/amendments",
+        json={"changes": {"city": "Lewiston"}, "reason": "moved"},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert refused.status_code == 403, refused.text
+    assert "not one you work" in refused.json()["error"]["message"]
+    assert _refusals(rt, other) == ["token:desk-8"]
+
+
 def test_a_supervisor_of_one_campaign_sees_its_calls_and_contacts(
     client: TestClient, rt: Runtime
 ) -> None:
