@@ -92,3 +92,13 @@ def test_an_error_of_a_command_is_one_message_without_traceback(tmp_path: Path) 
     done = run(["check", "207-555-0123", "--at", "2026-12-02T15:00:00"], tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.startswith("error:")
+
+
+def test_an_error_naming_brackets_or_a_long_path_prints_them_as_they_are(tmp_path: Path) -> None:
+    assert run(["db", "upgrade"], tmp_path).returncode == 0
+    done = run(["sellers", "rename", "nobody[bold]x", "Name"], tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "no seller 'nobody[bold]x'" in done.stderr  # not read as markup
+    long = "a" * 120
+    done = run(["sellers", "rename", long, "Name"], tmp_path)
+    assert long in done.stderr  # one line, not wrapped at 80 columns
