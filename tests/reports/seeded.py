@@ -46,7 +46,9 @@ class Seeded:
     campaign_id: str = ""
 
 
-def import_national(rt: Runtime, numbers: list[str], as_of: date) -> None:
+def import_national(
+    rt: Runtime, numbers: list[str], as_of: date, area_codes: tuple[int, ...] = (207,)
+) -> None:
     folder = rt.settings.data_dir / "incoming"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"national-{as_of}.txt"
@@ -58,7 +60,10 @@ def import_national(rt: Runtime, numbers: list[str], as_of: date) -> None:
             folder=rt.settings.snapshot_dir,
             max_unzipped=rt.settings.max_unzipped_bytes,
             request=imports.ImportRequest(
-                paths=[Path(path)], list_name="national", as_of=as_of, area_codes=[207]
+                paths=[Path(path)],
+                list_name="national",
+                as_of=as_of,
+                area_codes=list(area_codes),
             ),
         )
 

@@ -174,17 +174,24 @@ def _covered(area_codes: frozenset[int]) -> np.ndarray:
 
 
 def _cap_citations(ctx: Context, place: Place, facts: Facts) -> tuple[str, ...]:
+    return cap_citations(ctx.dialing_mode, place, facts.calls_24h, facts.completed_calls_8h)
+
+
+def cap_citations(
+    dialing_mode: str | None, place: Place, calls_24h: int, completed_calls_8h: int
+) -> tuple[str, ...]:
+    """The frequency caps a number's calls so far reach in its place (none: no cap reached)."""
     rules = catalog()
     found = []
     for state in place.states:
         cap = rules.caps.get(state)
-        if cap is not None and facts.calls_24h >= cap.calls:
+        if cap is not None and calls_24h >= cap.calls:
             found.append(cap.citation)
         auto = rules.automated.get(state)
         if (
             auto is not None
-            and ctx.dialing_mode in auto.dialing_modes
-            and facts.completed_calls_8h >= auto.completed_calls
+            and dialing_mode in auto.dialing_modes
+            and completed_calls_8h >= auto.completed_calls
         ):
             found.append(auto.citation)
     return tuple(dict.fromkeys(found))

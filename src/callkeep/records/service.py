@@ -23,6 +23,7 @@ from callkeep.records.calls.service import call_out, get_call
 from callkeep.records.calls.validation import check_view as check_call_view
 from callkeep.records.calls.validation import resolved_row as checked_call_row
 from callkeep.records.demo import seed_if_empty as seed_demo_if_empty
+from callkeep.records.fact_sources import phones_with_records
 from callkeep.records.models import (
     Amendment,
     Call,
@@ -134,6 +135,7 @@ __all__ = [
     "outcomes",
     "phone_facts",
     "phone_of_call",
+    "phones_with_records",
     "refresh_rollups",
     "resolve_campaign",
     "resolve_employee",

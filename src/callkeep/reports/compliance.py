@@ -18,15 +18,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from callkeep.checks import engine
-from callkeep.checks import peers as check_peers
-from callkeep.checks import service as checks_service
+from callkeep.checks import redecide
 from callkeep.checks.models import Decision
-from callkeep.checks.schemas import DecisionOut
 from callkeep.errors import InvalidInput
 from callkeep.kit.clock import iso, utcnow
 from callkeep.records import service as records
-from callkeep.reports import completeness, safeharbor, tallies
+from callkeep.reports import completeness, onebyone, safeharbor, tallies
 
 CHUNK = 2000
 DECISION_LEAD = timedelta(minutes=15)
@@ -133,84 +130,6 @@ def _chunks(session: Session, scope: Period) -> Iterator[list[dict[str, Any]]]:
         yield [row._asdict() for row in part]
 
 
-class _Parties:
-    """Sellers and campaigns as the engine knows them, read once each."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.sellers: dict[str, check_peers.Seller] = {}
-        self.campaigns: dict[tuple[str, str], check_peers.Campaign | None] = {}
-
-    def seller(self, seller_id: str) -> check_peers.Seller:
-        found = self.sellers.get(seller_id)
-        if found is None:
-            found = self.sellers[seller_id] = check_peers.resolve_seller(
-                session=self.session, ref=seller_id
-            )
-        return found
-
-    def campaign(self, seller: check_peers.Seller, campaign_id: str | None) -> Any:
-        if not campaign_id:
-            return None
-        key = (seller.id, campaign_id)
-        if key not in self.campaigns:
-            self.campaigns[key] = check_peers.resolve_campaign(
-                session=self.session, ref=campaign_id, seller=seller
-            )
-        return self.campaigns[key]
-
-
-def _redecide(
-    session: Session, parties: _Parties, views: list[dict[str, Any]]
-) -> dict[str, DecisionOut]:
-    """The engine's decision for each outbound call as of its start, keyed by call id.
-
-    Calls sharing a seller, campaign and start second are decided together. The engine counts
-    calls up to and including its moment, so a `frequency_cap` is kept only if the calls before
-    this one (a second earlier) already reached the cap.
-    """
-    groups: dict[tuple[str, str | None, datetime], list[dict[str, Any]]] = {}
-    for view in views:
-        if view["outbound"] and view["called_number"] and view["started_at"] is not None:
-            key = (view["seller_id"], view["campaign_id"], view["started_at"])
-            groups.setdefault(key, []).append(view)
-    found: dict[str, DecisionOut] = {}
-    for (seller_id, campaign_id, start), members in groups.items():
-        seller = parties.seller(seller_id)
-        campaign = parties.campaign(seller, campaign_id)
-        phones = [v["called_number"] for v in members]
-        decisions = _decide(session, seller, campaign, start, phones)
-        capped = [i for i, d in enumerate(decisions) if _has(d, "frequency_cap")]
-        if capped:
-            before = _decide(session, seller, campaign, start - timedelta(seconds=1), phones)
-            for i in capped:
-                if not _has(before[i], "frequency_cap"):
-                    decisions[i].reasons = [
-                        r for r in decisions[i].reasons if r.code != "frequency_cap"
-                    ]
-                    decisions[i].allowed = not decisions[i].reasons
-        for view, decision in zip(members, decisions, strict=True):
-            found[view["id"]] = decision
-    return found
-
-
-def _decide(
-    session: Session,
-    seller: check_peers.Seller,
-    campaign: check_peers.Campaign | None,
-    at: datetime,
-    phones: list[str],
-) -> list[DecisionOut]:
-    ctx = engine.build_context(
-        session=session, seller=seller, campaign=campaign, at=at, phones=sorted(set(phones))
-    )
-    return checks_service.decide(session=session, ctx=ctx, inputs=phones)
-
-
-def _has(decision: DecisionOut, code: str) -> bool:
-    return any(r.code == code for r in decision.reasons)
-
-
 def _linked(session: Session, views: list[dict[str, Any]]) -> dict[str, Any]:
     ids = sorted({v["decision_id"] for v in views if v["decision_id"]})
     if not ids:
@@ -242,14 +161,21 @@ def _link_codes(view: dict[str, Any], linked: Any) -> list[str]:
 
 def _scan(session: Session, scope: Period) -> _Pass:
     found = _Pass()
-    parties = _Parties(session)
+    parties = redecide.Parties(session)
+    batched = redecide.Redecider(
+        session,
+        seller_id=scope.seller_id,
+        start=scope.start,
+        parties=parties,
+        fallback=lambda views: onebyone.outcomes(session, parties, views),
+    )
     scripts = completeness.ScriptsOnFile(session)
     for originals in _chunks(session, scope):
         found.calls += len(originals)
         views = {v["id"]: dict(v) for v in originals}
         records.current_views(session=session, target_type="calls", views=views)
         current = [views[v["id"]] for v in originals]
-        decisions = _redecide(session, parties, current)
+        decisions = batched.decide(current)
         linked = _linked(session, current)
         for original, view in zip(originals, current, strict=True):
             missing = completeness.missing_fields(original, scripts)
@@ -258,9 +184,9 @@ def _scan(session: Session, scope: Period) -> _Pass:
             decision = decisions.get(view["id"])
             if decision is None:
                 continue
-            found.registry.add(session, view["started_at"], decision)
-            codes = [r.code for r in decision.reasons]
-            citations = [r.citation for r in decision.reasons]
+            found.registry.add(session, view["started_at"], decision.national)
+            codes = list(decision.codes)
+            citations = list(decision.citations)
             link = _link_codes(
                 view, linked.get(view["decision_id"]) if view["decision_id"] else None
             )

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from callkeep.checks import engine
 from callkeep.checks import peers as check_peers
-from callkeep.checks.schemas import DecisionOut
 from callkeep.records import service as records
 from callkeep.requests.deadlines import deadline_end
 from callkeep.requests.models import DncRequest
@@ -39,7 +38,8 @@ class RegistryDays:
 
     days: dict[date, dict[str, Any]] = field(default_factory=dict)
 
-    def add(self, session: Session, at: datetime, decision: DecisionOut) -> None:
+    def add(self, session: Session, at: datetime, national: str | None) -> None:
+        """Counts a decision at `at` that consulted the national version `national`."""
         day = at.date()
         row = self.days.get(day)
         if row is None:
@@ -52,9 +52,8 @@ class RegistryDays:
                 "stale": age is None or age > engine.SAFE_HARBOR_DAYS,
                 "versions": set(),
             }
-        for used in decision.lists:
-            if used.list == "national" and used.version:
-                row["versions"].add(used.version)
+        if national:
+            row["versions"].add(national)
 
     def rows(self) -> list[dict[str, Any]]:
         return [
