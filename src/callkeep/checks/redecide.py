@@ -37,6 +37,7 @@ EIGHT_HOURS = timedelta(hours=8)
 SECOND = timedelta(seconds=1)
 COMPLETED = frozenset({"answered_person", "transferred"})  # as the facts count them
 _PAGE = 5000
+_TIMES_KEPT = 50_000
 _WINDOW_COLUMNS = (
     records.Call.id,
     records.Call.seller_id,
@@ -230,7 +231,8 @@ class Redecider:
         self.fallback = fallback
         self.window = CallWindow(session, seller_id, start - DAY - SECOND)
         self.changes: dict[str, list[datetime]] = {}
-        self.times: dict[tuple[Place, str | None, datetime], tuple[int, dict[str, Any]]] = {}
+        self.richer: dict[str, set[str]] = {}
+        self.times: dict[tuple[Place, str | None, int], tuple[int, dict[str, Any]]] = {}
         self.by_minute = _minute_aligned()
         self.floor: datetime | None = None
         self.rules = catalog()
@@ -267,26 +269,25 @@ class Redecider:
         self, asked: list[dict[str, Any]]
     ) -> tuple[list[tuple[dict[str, Any], str | None]], list[dict[str, Any]]]:
         normalized = [try_normalize(v["called_number"]) for v in asked]
-        by_seller: dict[str, set[str]] = {}
-        for view, phone in zip(asked, normalized, strict=True):
-            if phone is not None:
-                by_seller.setdefault(view["seller_id"], set()).add(phone)
-        richer = {
-            seller_id: records.phones_with_records(
-                session=self.session, seller_id=seller_id, phones=phones
-            )
-            for seller_id, phones in by_seller.items()
-        }
         plain, rich = [], []
         for view, phone in zip(asked, normalized, strict=True):
             seller_id = view["seller_id"]
             if phone is not None and (
-                phone in richer[seller_id] or (seller_id, phone) in self.window.moved
+                phone in self._richer(seller_id) or (seller_id, phone) in self.window.moved
             ):
                 rich.append(view)
             else:
                 plain.append((view, phone))
         return plain, rich
+
+    def _richer(self, seller_id: str) -> set[str]:
+        """The numbers whose facts for the seller come from more than their calls, read once."""
+        found = self.richer.get(seller_id)
+        if found is None:
+            found = self.richer[seller_id] = records.phones_with_records(
+                session=self.session, seller_id=seller_id
+            )
+        return found
 
     def _changes(self, seller_slug: str) -> list[datetime]:
         """The seconds at which the seller's own list entries come into force or lapse."""
@@ -302,10 +303,12 @@ class Redecider:
     def _time_bits(
         self, place: Place, mode: str | None, at: datetime, ctx: engine.Context
     ) -> tuple[int, dict[str, Any]]:
-        moment = at.replace(second=0, microsecond=0) if self.by_minute else at
-        key = (place, mode, moment)
+        moment = int(at.timestamp())
+        key = (place, mode, moment // 60 if self.by_minute else moment)
         found = self.times.get(key)
         if found is None:
+            if len(self.times) >= _TIMES_KEPT:  # calls come in start order: old minutes go
+                self.times.clear()
             found = self.times[key] = engine._place_bits(dataclasses.replace(ctx, at=at), place)
         return found
 
@@ -404,6 +407,8 @@ class Redecider:
         return ()
 
     def _outcome(self, bits: int, cites: dict[str, Any], national: str | None) -> Outcome:
+        if bits == 0:
+            return Outcome(codes=(), citations=(), national=national)
         known = self.rules.reasons
         codes = codes_of(bits)
         return Outcome(
