@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import worlds
-from sqlalchemy import func, select
+from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint, func, select
 
 from callkeep.dialer import imports
 from callkeep.ledger import service as ledger
@@ -233,8 +233,13 @@ def main() -> None:
             f"budget >= 20,000/s: {'met' if rate >= 20_000 else 'NOT met'} "
             f"(per CPU-second: {'met' if rate_cpu >= 20_000 else 'NOT met'})"
         )
+        table = m.Call.__table__
+        indexes = len(table.indexes) + sum(  # the indexes, the unique constraints and the key
+            isinstance(c, UniqueConstraint | PrimaryKeyConstraint) for c in table.constraints
+        )
         print(
-            f"calls stored: {stored:,}; ledger intact={report.intact}, {report.entries:,} entries"
+            f"calls stored: {stored:,}; ledger intact={report.intact}, {report.entries:,} entries;"
+            f" the calls table has {indexes} indexes (with its key and unique constraints)"
         )
         rt.db.dispose()
 

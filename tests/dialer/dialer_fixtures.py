@@ -144,3 +144,20 @@ def vicidial_row(
 
 def vicidial_export(rows: list[str]) -> str:
     return VICIDIAL_HEADER + "\n" + "".join(r + "\n" for r in rows)
+
+
+CSV_MAP = """
+"Phone" = "called_number"
+"Start" = "started_at"
+"Secs" = "duration_seconds"
+"Result" = "disposition"
+"Agent" = "telemarketer"
+"Call ID" = "external_call_id"
+
+[dispositions]
+"VM" = "answering_machine"
+"Talked" = "answered_person"
+
+[options]
+time_format = "%m/%d/%Y %I:%M %p"
+"""

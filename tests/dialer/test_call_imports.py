@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from dialer_fixtures import Cdr, master_csv, vicidial_export, vicidial_row
+from dialer_fixtures import CSV_MAP, Cdr, master_csv, vicidial_export, vicidial_row
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from served import callkeep
@@ -311,24 +311,7 @@ def test_a_file_that_is_not_a_vicidial_export_is_refused_whole(floor, import_fil
 
 def test_any_csv_imports_through_a_column_map(floor, import_file, tmp_path) -> None:
     mapping = tmp_path / "map.toml"
-    mapping.write_text(
-        """
-"Phone" = "called_number"
-"Start" = "started_at"
-"Secs" = "duration_seconds"
-"Result" = "disposition"
-"Agent" = "telemarketer"
-"Call ID" = "external_call_id"
-
-[dispositions]
-"VM" = "answering_machine"
-"Talked" = "answered_person"
-
-[options]
-time_format = "%m/%d/%Y %I:%M %p"
-""",
-        encoding="utf-8",
-    )
+    mapping.write_text(CSV_MAP, encoding="utf-8")
     text = (
         "Phone,Start,Secs,Result,Agent,Call ID\n"
         '207-555-0101,11/02/2026 09:00 AM,61,Talked,"Fortin, Claire",c-1\n'

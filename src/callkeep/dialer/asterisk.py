@@ -20,6 +20,7 @@ from callkeep.dialer.lines import FileCall, LineProblem, Read, disposition_table
 from callkeep.dialer.times import LocalTimes
 
 _ASTERISK_BASE = 16
+_CLIDS_KEPT = 10_000
 _UNIQUEID = re.compile(r"^(?:[\w.-]+-)?\d{9,}\.\d+$")
 _DECISION_MARK = re.compile(r"^\s*callkeep:([0-9A-Za-z]{10,40})\b")
 _CLID = re.compile(r"^(?P<name>.*?)\s*<(?P<number>[^<>]*)>\s*$")  # the number: the last <…>
@@ -41,6 +42,7 @@ def read_asterisk(stream: Iterable[str], *, zone: tzinfo | None) -> Iterator[Rea
     """The calls of an Asterisk `Master.csv` (see the module's docstring for its columns)."""
     table = disposition_table("asterisk")
     clock = LocalTimes(zone)
+    clids: dict[str, tuple[str | None, str | None]] = {}  # a campaign's caller ID, line after line
     parse = csv.reader
     # One record a line (Asterisk writes no newline inside a field): each line is parsed on its
     # own, so that a damaged line (an unbalanced quote) cannot swallow the lines after it.
@@ -49,7 +51,7 @@ def read_asterisk(stream: Iterable[str], *, zone: tzinfo | None) -> Iterator[Rea
             continue
         row = next(parse((text,)))
         try:
-            yield _asterisk_call(line, row, clock, table, text)
+            yield _asterisk_call(line, row, clock, table, text, clids)
         except ValueError as exc:
             yield LineProblem(line, str(exc))
 
@@ -70,7 +72,12 @@ def _asterisk_tail(rest: list[str]) -> tuple[str | None, str | None, str | None]
 
 
 def _asterisk_call(
-    line: int, row: list[str], clock: LocalTimes, table: dict[str, str], text: str
+    line: int,
+    row: list[str],
+    clock: LocalTimes,
+    table: dict[str, str],
+    text: str,
+    clids: dict[str, tuple[str | None, str | None]],
 ) -> Read:
     if not _ASTERISK_BASE <= len(row) <= _ASTERISK_BASE + 5:
         raise ValueError(
@@ -87,7 +94,12 @@ def _asterisk_call(
     whole_seconds(row[12], "duration")
     billsec = whole_seconds(row[13], "billsec")
     uniqueid, userfield, sequence = _asterisk_tail(row[_ASTERISK_BASE:])
-    name, number = _clid(clid)
+    known = clids.get(clid)
+    if known is None:
+        if len(clids) >= _CLIDS_KEPT:
+            clids.clear()
+        known = clids[clid] = _clid(clid)
+    name, number = known
     fields: dict[str, Any] = {
         "called_number": dst.strip() or None,
         "started_at": clock.instant(start, what="start"),

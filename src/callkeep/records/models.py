@@ -42,7 +42,7 @@ class Call(Recorded):
         Index("ix_calls_started_id", "started_at", "id"),
     )
 
-    employee_id: Mapped[str | None] = mapped_column(String(26), nullable=True, index=True)
+    employee_id: Mapped[str | None] = mapped_column(String(26), nullable=True)
     telemarketer_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     seller_id: Mapped[str] = mapped_column(String(26))
     campaign_id: Mapped[str | None] = mapped_column(String(26), nullable=True, index=True)
@@ -66,7 +66,7 @@ class Call(Recorded):
     outcome: Mapped[str | None] = mapped_column(String(200), nullable=True)
     notes: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     recording_ref: Mapped[str | None] = mapped_column(String(400), nullable=True)
-    decision_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    decision_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     external_call_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
 
