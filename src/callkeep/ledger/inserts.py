@@ -101,11 +101,6 @@ def _null_everywhere(table: Table, rows: Sequence[Mapping[str, Any]]) -> frozens
     return frozenset(candidates)
 
 
-# COPY is two round trips (its start, then the rows), one INSERT of a few rows is one: a group
-# commit's few rows, written while it holds the ledger's append lock, go by INSERT.
-_COPY_ABOVE = 64
-
-
 def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Inserts `rows` (each holding every column, by column key) into `table` in the session's
     transaction; values are bound exactly as SQLAlchemy binds them. Errors are SQLAlchemy's own
@@ -113,7 +108,7 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     if not rows:
         return
     dialect, dbapi_connection = driver_of(session)
-    if dialect.name == "postgresql" and dialect.driver == "psycopg" and len(rows) > _COPY_ABOVE:
+    if dialect.name == "postgresql" and dialect.driver == "psycopg" and len(rows) > 1:
         _copy(dialect, dbapi_connection, table, rows)
         return
     if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
