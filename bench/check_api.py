@@ -11,6 +11,10 @@ earlier that day, whose facts (calls, frequency caps) are read.
 
     .venv/bin/python bench/check_api.py
     .venv/bin/python bench/check_api.py --seconds 10 --rate 500
+    .venv/bin/python bench/check_api.py --seconds 10 --rate 50 --stages --postgres URL
+
+`--stages` also prints where each group commit's time went in the server, stage by stage
+(src/callkeep/kit/stages.py); `--switch-interval` sets the server's GIL switch interval.
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ def serve(data_dir: Path, port: int, workers: int, database_url: str) -> None:
         with rt.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("ANALYZE"))
     rt.db.dispose()
-    if os.environ.get("BENCH_SWITCH_INTERVAL"):
+    if os.environ.get("BENCH_SWITCH_INTERVAL"):  # --switch-interval: the GIL's, in the server
         sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
     (data_dir / "token").write_text(secret)
     # as `callkeep serve --workers N` runs it: each worker builds its app from the environment
@@ -184,6 +188,13 @@ def main() -> None:
         help="time each stage of every group commit in the server (kit/stages.py) and print "
         "their percentiles",
     )
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="the server's GIL switch interval (sys.setswitchinterval; Python's default 0.005)",
+    )
     parser.add_argument("--serve", nargs=2, metavar=("DATA_DIR", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:  # the database's URL comes in the environment, as `callkeep serve` reads it
@@ -208,7 +219,12 @@ class Served:
 
 @contextmanager
 def served(
-    database_url: str, *, workers: int = 1, port: int = 0, probe: Path | None = None
+    database_url: str,
+    *,
+    workers: int = 1,
+    port: int = 0,
+    probe: Path | None = None,
+    switch_interval: float = 0.0,
 ) -> Iterator[Served]:
     """A seeded server in its own process, as `callkeep serve` runs it; stopped (and its data
     folder removed) on leaving. With `probe`, its group commits' stages are timed into that
@@ -218,6 +234,8 @@ def served(
     env = {**os.environ, "CALLKEEP_DATABASE_URL": database_url}
     if probe is not None:
         env["CALLKEEP_STAGE_PROBE"] = str(probe)
+    if switch_interval:
+        env["BENCH_SWITCH_INTERVAL"] = str(switch_interval)
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve", str(work), str(port), "--workers", str(workers)],
         env=env,
@@ -252,7 +270,11 @@ def measure(args: argparse.Namespace, database_url: str) -> None:
     """Starts the server, sends the load, prints the figures."""
     probe = Path(tempfile.mkdtemp(prefix="callkeep-bench-stages-")) / "stages.jsonl"
     with served(
-        database_url, workers=args.workers, port=args.port, probe=probe if args.stages else None
+        database_url,
+        workers=args.workers,
+        port=args.port,
+        probe=probe if args.stages else None,
+        switch_interval=args.switch_interval,
     ) as server:
         port, pid = server.port, server.pid
         total = args.seconds * args.rate
@@ -296,6 +318,8 @@ def report(
         f"{args.recalled:.0%} of them numbers called today:"
     )
     print(f"  {result.summary()}")
+    if args.switch_interval:
+        print(f"  server's GIL switch interval: {args.switch_interval * 1000:g} ms")
     if cpu > 0:
         print(f"  server CPU (from /proc): {cpu / total * 1000:.2f} ms a check")
     print(f"baseline GET /healthz at the same rate, same server:\n  {baseline.summary()}")
