@@ -11,23 +11,29 @@ earlier that day, whose facts (calls, frequency caps) are read.
 
     .venv/bin/python bench/check_api.py
     .venv/bin/python bench/check_api.py --seconds 10 --rate 500
+    .venv/bin/python bench/check_api.py --seconds 10 --rate 50 --stages --postgres URL
+
+`--stages` also prints where each group commit's time went in the server, stage by stage
+(src/callkeep/kit/stages.py); `--switch-interval` sets the server's GIL switch interval.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import loadgen
 import numpy as np
@@ -65,6 +71,8 @@ def serve(data_dir: Path, port: int, workers: int, database_url: str) -> None:
         with rt.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("ANALYZE"))
     rt.db.dispose()
+    if os.environ.get("BENCH_SWITCH_INTERVAL"):  # --switch-interval: the GIL's, in the server
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
     (data_dir / "token").write_text(secret)
     # as `callkeep serve --workers N` runs it: each worker builds its app from the environment
     os.environ["CALLKEEP_DATA_DIR"] = str(data_dir)
@@ -174,6 +182,19 @@ def main() -> None:
         "created and dropped by the bench; default SQLite",
     )
     parser.add_argument("--port", type=int, default=0, help="the server's port; default any free")
+    parser.add_argument(
+        "--stages",
+        action="store_true",
+        help="time each stage of every group commit in the server (kit/stages.py) and print "
+        "their percentiles",
+    )
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="the server's GIL switch interval (sys.setswitchinterval; Python's default 0.005)",
+    )
     parser.add_argument("--serve", nargs=2, metavar=("DATA_DIR", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:  # the database's URL comes in the environment, as `callkeep serve` reads it
@@ -197,14 +218,27 @@ class Served:
 
 
 @contextmanager
-def served(database_url: str, *, workers: int = 1, port: int = 0) -> Iterator[Served]:
+def served(
+    database_url: str,
+    *,
+    workers: int = 1,
+    port: int = 0,
+    probe: Path | None = None,
+    switch_interval: float = 0.0,
+) -> Iterator[Served]:
     """A seeded server in its own process, as `callkeep serve` runs it; stopped (and its data
-    folder removed) on leaving."""
+    folder removed) on leaving. With `probe`, its group commits' stages are timed into that
+    file (kit/stages.py)."""
     work = Path(tempfile.mkdtemp(prefix="callkeep-bench-api-"))
     port = port or free_port()
+    env = {**os.environ, "CALLKEEP_DATABASE_URL": database_url}
+    if probe is not None:
+        env["CALLKEEP_STAGE_PROBE"] = str(probe)
+    if switch_interval:
+        env["BENCH_SWITCH_INTERVAL"] = str(switch_interval)
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve", str(work), str(port), "--workers", str(workers)],
-        env={**os.environ, "CALLKEEP_DATABASE_URL": database_url},
+        env=env,
         stdout=subprocess.DEVNULL,
     )
     try:
@@ -234,7 +268,14 @@ def check_requests(token: str, count: int, recalled: float, seed: int = 5) -> li
 
 def measure(args: argparse.Namespace, database_url: str) -> None:
     """Starts the server, sends the load, prints the figures."""
-    with served(database_url, workers=args.workers, port=args.port) as server:
+    probe = Path(tempfile.mkdtemp(prefix="callkeep-bench-stages-")) / "stages.jsonl"
+    with served(
+        database_url,
+        workers=args.workers,
+        port=args.port,
+        probe=probe if args.stages else None,
+        switch_interval=args.switch_interval,
+    ) as server:
         port, pid = server.port, server.pid
         total = args.seconds * args.rate
         requests = check_requests(server.token, total + 1000, args.recalled)
@@ -243,26 +284,95 @@ def measure(args: argparse.Namespace, database_url: str) -> None:
         health = [loadgen.encode_request("GET", "/healthz", headers={})] * min(total, 10_000)
         baseline = loadgen.run(HOST, port, health, rate=args.rate, connections=args.connections)
         cpu_before = cpu_seconds(pid)
+        run_from = time.perf_counter_ns()  # CLOCK_MONOTONIC: the server's clock too
         result = loadgen.run(
             HOST, port, requests[:total], rate=args.rate, connections=args.connections
         )
         cpu = cpu_seconds(pid) - cpu_before
-        engine = "PostgreSQL" if database_url else "SQLite"
-        print(
-            f"POST /api/v1/checks at {args.rate}/s for {args.seconds} s, decisions persisted "
-            f"({engine}), {args.connections} connections, {args.workers} server process(es), "
-            f"{args.recalled:.0%} of them numbers called today:"
-        )
-        print(f"  {result.summary()}")
-        if cpu > 0:
-            print(f"  server CPU (from /proc): {cpu / total * 1000:.2f} ms a check")
-        print(f"baseline GET /healthz at the same rate, same server:\n  {baseline.summary()}")
-        p99 = float(np.percentile(result.latencies * 1000, 99))
-        budget = 15 if database_url else 10
-        met = p99 <= budget and result.errors == 0
-        print(
-            f"budget p99 <= {budget} ms at {args.rate}/s, no errors: {'met' if met else 'NOT met'}"
-        )
+        run_to = time.perf_counter_ns()
+    # the server has stopped, so its probe's last lines are written: those of the measured run
+    groups = [
+        group
+        for line in (probe.read_text().splitlines() if probe.exists() else [])
+        if run_from <= (group := json.loads(line))["t0"] <= run_to
+    ]
+    shutil.rmtree(probe.parent, ignore_errors=True)
+    report(args, database_url, result, cpu, baseline)
+    if args.stages:
+        print_stages(groups)
+
+
+def report(
+    args: argparse.Namespace,
+    database_url: str,
+    result: loadgen.Result,
+    cpu: float,
+    baseline: loadgen.Result,
+) -> None:
+    """The run's figures beside its baseline, and the budget's verdict."""
+    total = args.seconds * args.rate
+    engine = "PostgreSQL" if database_url else "SQLite"
+    print(
+        f"POST /api/v1/checks at {args.rate}/s for {args.seconds} s, decisions persisted "
+        f"({engine}), {args.connections} connections, {args.workers} server process(es), "
+        f"{args.recalled:.0%} of them numbers called today:"
+    )
+    print(f"  {result.summary()}")
+    if args.switch_interval:
+        print(f"  server's GIL switch interval: {args.switch_interval * 1000:g} ms")
+    if cpu > 0:
+        print(f"  server CPU (from /proc): {cpu / total * 1000:.2f} ms a check")
+    print(f"baseline GET /healthz at the same rate, same server:\n  {baseline.summary()}")
+    p99 = float(np.percentile(result.latencies * 1000, 99))
+    budget = 15 if database_url else 10
+    met = p99 <= budget and result.errors == 0
+    print(f"budget p99 <= {budget} ms at {args.rate}/s, no errors: {'met' if met else 'NOT met'}")
+
+
+STAGES = (
+    ("thread", "on a writer's thread"),
+    ("connected", "connection checked out"),
+    ("decided", "decided (reads and engine)"),
+    ("locked", "append lock held"),
+    ("head", "ledger head read"),
+    ("inserted", "decisions and entries inserted"),
+    ("committed", "committed"),
+    ("back", "back on the event loop"),
+)
+
+
+def print_stages(groups: list[dict[str, Any]]) -> None:
+    """Percentiles of each stage of the group commits probed during the measured run: the
+    time from the stage before, and from the group's taking."""
+    if not groups:
+        print("stages: no group probed")
+        return
+    sizes = np.array([g["size"] for g in groups])
+    print(
+        f"stages of {len(groups):,} group commits (items a group: mean {sizes.mean():.2f}, "
+        f"max {sizes.max()}), microseconds, p50 / p99:"
+    )
+    queued = np.array([q for g in groups for q in g["queued"]])
+    print(f"  {'queued before its group was taken':<34} {_pct(queued)}")
+    before = np.zeros(len(groups))
+    for key, label in STAGES:
+        at = np.array([g.get(key, np.nan) for g in groups], dtype=float)
+        seen = ~np.isnan(at)
+        if not seen.any():
+            continue
+        step = at[seen] - before[seen]
+        print(f"  {label:<34} {_pct(step)}   (from taken {_pct(at[seen])})")
+        before = np.where(seen, at, before)
+    woken = np.array([w - g.get("back", 0) for g in groups for w in g["woken"]])
+    print(f"  {'request woken after back':<34} {_pct(woken)}")
+    longest = np.array([max(g["queued"]) + max(g["woken"]) for g in groups if g["woken"]])
+    print(f"  {'first enqueued to last woken':<34} {_pct(longest)}")
+
+
+def _pct(values: np.ndarray) -> str:
+    if len(values) == 0:
+        return "-"
+    return f"{np.percentile(values, 50):>7.0f} / {np.percentile(values, 99):>7.0f}"
 
 
 if __name__ == "__main__":

@@ -36,9 +36,13 @@ def climb(args: argparse.Namespace, database_url: str) -> None:
             count = int(rate * args.seconds)
             step = [requests[(sent + i) % most] for i in range(count)]
             sent += count
+            cpu_before = check_api.cpu_seconds(server.pid)
             result = loadgen.run(host, port, step, rate=int(rate), connections=args.connections)
+            cpu = (check_api.cpu_seconds(server.pid) - cpu_before) / max(count, 1) * 1000
             p99 = float(np.percentile(result.latencies * 1000, 99))
-            print(f"  {engine} {int(rate):>5}/s: {result.summary()}")
+            print(
+                f"  {engine} {int(rate):>5}/s: {result.summary()}; server CPU {cpu:.2f} ms a check"
+            )
             if p99 > args.p99 or result.errors:
                 break
             passed = int(rate)

@@ -23,6 +23,7 @@ from callkeep.checks.schemas import (
     ReasonOut,
 )
 from callkeep.errors import NotFound
+from callkeep.kit import stages
 from callkeep.kit.clock import iso, parse_instant, utcnow
 from callkeep.kit.ids import new_id
 from callkeep.ledger import service as ledger
@@ -244,6 +245,7 @@ def decide_and_store(
         for k, decision, text in zip(members, decisions, texts, strict=True):
             outcomes[k] = decision
             rows[k] = _row(decision, ctx=ctx, text=text, batch_id=None)
+    stages.mark("decided")
     by_actor: dict[str, list[dict[str, Any]]] = {}
     for (actor, _), row in zip(checks, rows, strict=True):
         if row is not None:

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from callkeep.errors import CallkeepError, InvalidInput, ServiceBusy
+from callkeep.kit import stages
 from callkeep.kit.db import Database, WriterBusy
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,9 @@ async def write_soon(db: Database, work: Callable[[Session], T]) -> T:
             try:
                 with db.transaction(wait=False) as session:
                     started = True
-                    return work(session)
+                    done = work(session)
+                stages.mark("committed")
+                return done
             except WriterBusy:
                 if started:
                     raise
@@ -84,13 +87,17 @@ async def write_soon(db: Database, work: Callable[[Session], T]) -> T:
 
 def _write(db: Database, work: Callable[[Session], T]) -> T:
     with db.transaction() as session:
-        return work(session)
+        done = work(session)
+    stages.mark("committed")
+    return done
 
 
 @dataclass
 class _Waiting(Generic[Item, Result]):
     item: Item
     answer: asyncio.Future[Result]
+    queued: int = 0  # perf_counter_ns, when probed (kit.stages)
+    probe: stages.Group | None = None
 
 
 class GroupCommit(Generic[Item, Result]):
@@ -123,10 +130,20 @@ class GroupCommit(Generic[Item, Result]):
         """Writes `item` with the others of its group; returns its outcome once committed."""
         loop = asyncio.get_running_loop()
         waiting: _Waiting[Item, Result] = _Waiting(item, loop.create_future())
+        if stages.ON:
+            waiting.queued = stages.now()
         self._waiting.append(waiting)
         if len(self._flushers) < self._parallel:
             self._flushers.add(loop.create_task(self._flush()))
-        return await waiting.answer
+        if not stages.ON:
+            return await waiting.answer
+        try:
+            return await waiting.answer
+        finally:
+            if waiting.probe is not None:
+                waiting.probe.woken.append(stages.now())
+                if len(waiting.probe.woken) == waiting.probe.size:
+                    waiting.probe.done()
 
     async def _flush(self) -> None:
         group: list[_Waiting[Item, Result]] = []
@@ -136,13 +153,20 @@ class GroupCommit(Generic[Item, Result]):
                 group = self._waiting[: self._most]
                 del self._waiting[: self._most]
                 items = [w.item for w in group]
+                probe = None
+                if stages.ON:
+                    probe = stages.Group(len(group), [w.queued for w in group])
+                    for waiting in group:
+                        waiting.probe = probe
                 try:
-                    outcomes = await self._isolated(items)
+                    outcomes = await self._isolated(items, probe)
                 except ServiceBusy as exc:  # no writer's turn to be had: every request hears it
                     for waiting in group:
                         if not waiting.answer.done():
                             waiting.answer.set_exception(exc)
                     continue
+                if probe is not None:
+                    probe.mark("back")
                 for waiting, outcome in zip(group, outcomes, strict=True):
                     if waiting.answer.done():  # the client went away
                         continue
@@ -160,18 +184,33 @@ class GroupCommit(Generic[Item, Result]):
         finally:  # at once, not by a callback: an item submitted next must find a writer free
             self._flushers.discard(asyncio.current_task())
 
-    async def _isolated(self, items: list[Item]) -> Sequence[Result | Exception]:
+    async def _isolated(
+        self, items: list[Item], probe: stages.Group | None = None
+    ) -> Sequence[Result | Exception]:
         """One outcome per item: all of them written in one transaction if that succeeds, else
         each half written again on its own, so a failure is narrowed to the item that causes it."""
         try:
-            return await write_soon(self._db, functools.partial(self._write_all, items))
+            return await write_soon(self._db, functools.partial(self._write_probed, items, probe))
         except ServiceBusy:
             raise
         except Exception as exc:
             if len(items) == 1:
                 return [refusal(exc)]
         half = len(items) // 2
-        return [*await self._isolated(items[:half]), *await self._isolated(items[half:])]
+        return [
+            *await self._isolated(items[:half], probe),
+            *await self._isolated(items[half:], probe),
+        ]
+
+    def _write_probed(
+        self, items: list[Item], probe: stages.Group | None, session: Session
+    ) -> Sequence[Result | Exception]:
+        if probe is not None:
+            stages.enter(probe)
+            probe.mark("thread")
+            session.connection()  # as its first statement would: the pool's checkout, timed
+            probe.mark("connected")
+        return self._write_all(items, session)
 
     def _write_all(self, items: list[Item], session: Session) -> Sequence[Result | Exception]:
         outcomes = self._write(session, items)

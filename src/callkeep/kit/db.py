@@ -6,6 +6,7 @@ SQLite runs in WAL mode with a busy timeout, and its write transactions start wi
 
 from __future__ import annotations
 
+import select
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -118,7 +120,25 @@ def make_engine(url: str) -> Engine:
                 driver.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=10, max_overflow=20)
+    event.listen(engine, "checkout", _still_connected)
+    return engine
+
+
+def _still_connected(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled PostgreSQL connection is checked before use without a round trip.
+
+    An idle connection in good order has nothing to read: a server that ended it (a restart,
+    `pg_terminate_backend`, an idle timeout) has sent its farewell and closed the socket, which
+    makes it readable. Such a connection is refused with `DisconnectionError`, and the pool
+    opens another in its place. (`pool_pre_ping` asked with `SELECT 1`, after a `BEGIN`: two
+    round trips on every checkout, a tenth of a group commit's time.)
+    """
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise DisconnectionError("the connection is closed")
+    readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    if readable:
+        raise DisconnectionError("the server ended the connection")
 
 
 class Database:

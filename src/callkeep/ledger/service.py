@@ -14,10 +14,11 @@ from typing import Any, TypeVar
 from sqlalchemy import Table, inspect, select, text
 from sqlalchemy.orm import Session
 
+from callkeep.kit import stages
 from callkeep.kit.canonical import digest
 from callkeep.kit.clock import iso, utcnow
 from callkeep.kit.ids import new_ids
-from callkeep.kit.sql import Prepared
+from callkeep.kit.sql import Prepared, driver_of
 from callkeep.kit.stamped import forget_at_transaction_end
 from callkeep.ledger.chain import GENESIS as GENESIS  # part of this module's interface
 from callkeep.ledger.chain import Chain
@@ -45,12 +46,39 @@ def _head(session: Session) -> tuple[int, str]:
     cached = session.info.get(_HEAD_KEY)
     if cached is not None:
         return (int(cached[0]), str(cached[1]))
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
-    row = _LAST_ENTRY.first(session)
+    dialect, connection = driver_of(session)
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        row = _locked_head(connection)
+    else:
+        if dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
+            stages.mark("locked")
+        row = _LAST_ENTRY.first(session)
     head = (int(row[0]), str(row[1])) if row else (0, GENESIS)
+    stages.mark("head")
     session.info[_HEAD_KEY] = head
     return head
+
+
+# Two statements in one simple query: one round trip. In READ COMMITTED each statement of a
+# query string takes its own snapshot when it starts, so the head is read after the lock is
+# held and sees every append committed before it.
+_LOCK_THEN_HEAD = (
+    "SELECT pg_advisory_xact_lock(7246601); "  # _PG_LOCK
+    "SELECT seq, hash FROM ledger_entries ORDER BY seq DESC LIMIT 1"
+)
+assert str(_PG_LOCK) in _LOCK_THEN_HEAD
+
+
+def _locked_head(connection: Any) -> Any:
+    """The append lock taken and the last (seq, hash) read after it, in one round trip
+    (psycopg; no parameters, never prepared, so sent as a simple query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_THEN_HEAD, prepare=False)
+        stages.mark("locked")
+        if not cursor.nextset():
+            raise RuntimeError("the ledger's head was not read")
+        return cursor.fetchone()
 
 
 def appended(*, session: Session) -> tuple[int, str] | None:
@@ -146,7 +174,6 @@ def record_many(
 def _record_many(
     *, session: Session, actor: str, model: type[Recorded], rows: Sequence[dict[str, Any]]
 ) -> list[str]:
-    _head(session)  # the append lock before the rows: writers of the same keys queue, not deadlock
     now = utcnow()
     keys, names = _columns(model)
     fresh = iter(new_ids(sum(1 for row in rows if not row.get("id"))))
@@ -164,11 +191,15 @@ def _record_many(
         prepared.append(full)
         items.append((table_name, str(full["id"]), digest(full)))
     table: Table = model.__table__  # type: ignore[assignment]
+    # The append lock before the rows, so that writers of the same keys queue, not deadlock;
+    # after the digests, so that it is held for the writes alone.
+    _head(session)
     if names is not None:
         bulk_insert(session, table, [{names[k]: v for k, v in r.items()} for r in prepared])
     else:
         bulk_insert(session, table, prepared)
     append_many(session=session, actor=actor, action="create", items=items)
+    stages.mark("inserted")
     return [row["id"] for row in prepared]
 
 
