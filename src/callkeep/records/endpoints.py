@@ -119,7 +119,8 @@ def list_calls(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
 ) -> CallPage:
-    """Calls newest first: filter by seller, campaign, number, start time from/to; paged."""
+    """Calls newest first: filter by seller, campaign, number, start time from/to; paged.
+    Agents: the calls to the numbers of the contacts they work."""
     seller = seller_ref(principal, seller)
     seller_id = sellers.seller_view(session=session, ref=seller)["id"] if seller else None
     campaign_id = (
@@ -136,6 +137,8 @@ def list_calls(
         until=until,
         limit=limit,
         offset=offset,
+        # agents: the calls to the numbers of the contacts they work
+        numbers=contact_reach.call_numbers(session=session, principal=principal),
     )
     access.record_reads(
         db=rt.db,
@@ -149,9 +152,19 @@ def list_calls(
 
 @router.get("/calls/{call_id}", response_model=CallOut)
 def get_call(call_id: str, session: DbSession, rt: AppRuntime, principal: ScopedReader) -> CallOut:
-    """One call as currently amended, with its amendments."""
+    """One call as currently amended, with its amendments (agents: a call to a number of a
+    contact they work; any other is 404, logged)."""
     row = calls.get_call(session=session, call_id=call_id)
     hold_to_seller(principal, row.seller_id, f"call {call_id}")
+    if not contact_reach.may_see_call(
+        db=rt.db,
+        session=session,
+        principal=principal,
+        call_id=call_id,
+        called_number=row.called_number,
+        via=f"GET /api/v1/calls/{call_id}",
+    ):
+        raise NotFound(f"no call {call_id}")
     out = calls.call_out(session=session, call=row)
     access.record_reads(
         db=rt.db,
@@ -192,8 +205,12 @@ def create_interaction(body: InteractionIn, session: DbSession, principal: Staff
 
 
 @router.post("/consents", response_model=ConsentOut, status_code=status.HTTP_201_CREATED)
-def create_consent(body: ConsentIn, session: DbSession, principal: Staff) -> ConsentOut:
-    """Records a consent with the request exactly as presented and the evidence."""
+def create_consent(
+    body: ConsentIn, session: DbSession, rt: AppRuntime, principal: Staff
+) -> ConsentOut:
+    """Records a consent with the request exactly as presented and the evidence (agents: for
+    a number no contact they do not work holds)."""
+    _hold_write(rt, session, principal, body.contact_id, body.phone, "POST /api/v1/consents")
     row = consents.record_consent(session=session, actor=principal.actor, consent_in=body)
     return consents.consents_out(session=session, rows=[row])[0]
 
@@ -249,17 +266,45 @@ def revoke_consents(
 
 
 @router.post("/purchases", response_model=PurchaseOut, status_code=status.HTTP_201_CREATED)
-def create_purchase(body: PurchaseIn, session: DbSession, principal: Staff) -> PurchaseOut:
-    """Records a customer's purchase (amount in cents)."""
+def create_purchase(
+    body: PurchaseIn, session: DbSession, rt: AppRuntime, principal: Staff
+) -> PurchaseOut:
+    """Records a customer's purchase (amount in cents; agents: of a contact they work)."""
+    _hold_write(rt, session, principal, body.contact_id, body.phone, "POST /api/v1/purchases")
     row = consents.record_purchase(session=session, actor=principal.actor, purchase_in=body)
     return PurchaseOut.model_validate(row, from_attributes=True)
 
 
 @router.post("/inquiries", response_model=InquiryOut, status_code=status.HTTP_201_CREATED)
-def create_inquiry(body: InquiryIn, session: DbSession, principal: Staff) -> InquiryOut:
-    """Records a person's inquiry or application."""
+def create_inquiry(
+    body: InquiryIn, session: DbSession, rt: AppRuntime, principal: Staff
+) -> InquiryOut:
+    """Records a person's inquiry or application (agents: of a contact they work)."""
+    _hold_write(rt, session, principal, body.contact_id, body.phone, "POST /api/v1/inquiries")
     row = consents.record_inquiry(session=session, actor=principal.actor, inquiry_in=body)
     return InquiryOut.model_validate(row, from_attributes=True)
+
+
+def _hold_write(
+    rt: AppRuntime,
+    session: DbSession,
+    principal: Principal,
+    contact_id: str | None,
+    phone: str | None,
+    via: str,
+) -> None:
+    """An agent attaches personal data only to a contact they work, and to a number no
+    contact they do not work holds (403, logged)."""
+    if principal.role is not roles.Role.AGENT:
+        return
+    if contact_id:
+        people.get_contact(session=session, contact_id=contact_id)
+        contact_reach.hold_to_contact(
+            db=rt.db, session=session, principal=principal, contact_id=contact_id, via=via
+        )
+    contact_reach.hold_to_numbers(
+        db=rt.db, session=session, principal=principal, phones=[phone], via=via
+    )
 
 
 # --- amendments of every other record type ----------------------------------------------
@@ -276,6 +321,14 @@ def _amend(record_type: str) -> Any:
                 session=session,
                 principal=principal,
                 contact_id=record_id,
+                via=f"POST /api/v1/contacts/{record_id}/amendments",
+            )
+            new_phones = body.changes.get("phones")
+            contact_reach.hold_to_numbers(
+                db=rt.db,
+                session=session,
+                principal=principal,
+                phones=[str(p) for p in new_phones] if isinstance(new_phones, list) else [],
                 via=f"POST /api/v1/contacts/{record_id}/amendments",
             )
             row = people.amend_contact(
