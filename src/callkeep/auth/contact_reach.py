@@ -9,8 +9,8 @@ who tried.
 
 Calls follow the contacts for agents: an agent reads the calls to a number of a contact they
 work (`call_numbers`, `may_see_call`), and may attach personal data to a number (name a
-contact, amend its names or numbers, record a consent, purchase or inquiry for it) only when
-no contact they do not work holds it (`hold_to_numbers`). A refused call is logged as
+contact, amend its names or numbers, record a consent naming the person) only when no contact
+they do not work holds it (`hold_to_numbers`, `hold_write`). A refused call is logged as
 `refused_call`. Supervisors keep their sellers' and campaigns' calls (`web/scope.py`).
 """
 
@@ -28,7 +28,7 @@ from callkeep.auth import access
 from callkeep.auth.models import ApiToken, SupervisorScope, User
 from callkeep.auth.roles import Role
 from callkeep.auth.schemas import Principal
-from callkeep.errors import PermissionDenied
+from callkeep.errors import NotFound, PermissionDenied
 from callkeep.kit.db import Database
 from callkeep.phone.parse import try_normalize
 from callkeep.records import service as records
@@ -192,3 +192,37 @@ def hold_to_contact(
             f"contact {contact_id} is not one you work ({principal.role.value}s see the "
             "contacts they have called, written to or recorded, and those of their assignments)"
         )
+
+
+def hold_to_call(
+    *, db: Database, session: Session, principal: Principal, call: records.Call, via: str
+) -> None:
+    """404 (logged) for a call an agent may not read: the answer does not say it exists."""
+    if not may_see_call(
+        db=db,
+        session=session,
+        principal=principal,
+        call_id=call.id,
+        called_number=call.called_number,
+        via=via,
+    ):
+        raise NotFound(f"no call {call.id}")
+
+
+def hold_write(
+    *,
+    db: Database,
+    session: Session,
+    principal: Principal,
+    contact_id: str | None,
+    phones: Iterable[str | None],
+    via: str,
+) -> None:
+    """An agent attaches personal data only to a contact they work, and to numbers no contact
+    they do not work holds (403, logged)."""
+    if principal.role is not Role.AGENT:
+        return
+    if contact_id:
+        records.get_contact(session=session, contact_id=contact_id)
+        hold_to_contact(db=db, session=session, principal=principal, contact_id=contact_id, via=via)
+    hold_to_numbers(db=db, session=session, principal=principal, phones=phones, via=via)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
@@ -11,16 +11,15 @@ from callkeep.auth.deps import admit_soon, require
 from callkeep.auth.permissions import admits
 from callkeep.auth.schemas import Principal
 from callkeep.auth.seller_scope import hold_to_seller, seller_ref
-from callkeep.errors import NotFound
 from callkeep.kit.bounds import INT32_MAX, Instant
 from callkeep.kit.http import AppRuntime, DbSession
 from callkeep.kit.idempotency import client_of
 from callkeep.records import amendments, consents, interactions
-from callkeep.records import models as m
+from callkeep.records.amendment_endpoints import router as amendments_router
 from callkeep.records.calls import batches, group_commit, posted
 from callkeep.records.calls import service as calls
 from callkeep.records.calls.batch_schemas import CallBatchOut
-from callkeep.records.parties import people, sellers
+from callkeep.records.parties import sellers
 from callkeep.records.parties.endpoints import router as parties_router
 from callkeep.records.schemas import (
     AmendmentIn,
@@ -156,15 +155,9 @@ def get_call(call_id: str, session: DbSession, rt: AppRuntime, principal: Scoped
     contact they work; any other is 404, logged)."""
     row = calls.get_call(session=session, call_id=call_id)
     hold_to_seller(principal, row.seller_id, f"call {call_id}")
-    if not contact_reach.may_see_call(
-        db=rt.db,
-        session=session,
-        principal=principal,
-        call_id=call_id,
-        called_number=row.called_number,
-        via=f"GET /api/v1/calls/{call_id}",
-    ):
-        raise NotFound(f"no call {call_id}")
+    contact_reach.hold_to_call(
+        db=rt.db, session=session, principal=principal, call=row, via=f"GET /api/v1/calls/{call_id}"
+    )
     out = calls.call_out(session=session, call=row)
     access.record_reads(
         db=rt.db,
@@ -210,7 +203,14 @@ def create_consent(
 ) -> ConsentOut:
     """Records a consent with the request exactly as presented and the evidence (agents: for
     a number no contact they do not work holds)."""
-    _hold_write(rt, session, principal, body.contact_id, body.phone, "POST /api/v1/consents")
+    contact_reach.hold_write(
+        db=rt.db,
+        session=session,
+        principal=principal,
+        contact_id=body.contact_id,
+        phones=[body.phone],
+        via="POST /api/v1/consents",
+    )
     row = consents.record_consent(session=session, actor=principal.actor, consent_in=body)
     return consents.consents_out(session=session, rows=[row])[0]
 
@@ -266,134 +266,19 @@ def revoke_consents(
 
 
 @router.post("/purchases", response_model=PurchaseOut, status_code=status.HTTP_201_CREATED)
-def create_purchase(
-    body: PurchaseIn, session: DbSession, rt: AppRuntime, principal: Staff
-) -> PurchaseOut:
-    """Records a customer's purchase (amount in cents; agents: of a contact they work)."""
-    _hold_write(rt, session, principal, body.contact_id, body.phone, "POST /api/v1/purchases")
+def create_purchase(body: PurchaseIn, session: DbSession, principal: Staff) -> PurchaseOut:
+    """Records a customer's purchase (amount in cents)."""
     row = consents.record_purchase(session=session, actor=principal.actor, purchase_in=body)
     return PurchaseOut.model_validate(row, from_attributes=True)
 
 
 @router.post("/inquiries", response_model=InquiryOut, status_code=status.HTTP_201_CREATED)
-def create_inquiry(
-    body: InquiryIn, session: DbSession, rt: AppRuntime, principal: Staff
-) -> InquiryOut:
-    """Records a person's inquiry or application (agents: of a contact they work)."""
-    _hold_write(rt, session, principal, body.contact_id, body.phone, "POST /api/v1/inquiries")
+def create_inquiry(body: InquiryIn, session: DbSession, principal: Staff) -> InquiryOut:
+    """Records a person's inquiry or application."""
     row = consents.record_inquiry(session=session, actor=principal.actor, inquiry_in=body)
     return InquiryOut.model_validate(row, from_attributes=True)
 
 
-def _hold_write(
-    rt: AppRuntime,
-    session: DbSession,
-    principal: Principal,
-    contact_id: str | None,
-    phone: str | None,
-    via: str,
-) -> None:
-    """An agent attaches personal data only to a contact they work, and to a number no
-    contact they do not work holds (403, logged)."""
-    if principal.role is not roles.Role.AGENT:
-        return
-    if contact_id:
-        people.get_contact(session=session, contact_id=contact_id)
-        contact_reach.hold_to_contact(
-            db=rt.db, session=session, principal=principal, contact_id=contact_id, via=via
-        )
-    contact_reach.hold_to_numbers(
-        db=rt.db, session=session, principal=principal, phones=[phone], via=via
-    )
-
-
-# --- amendments of every other record type ----------------------------------------------
-
-
-def _amend(record_type: str) -> Any:
-    def amend(
-        record_id: str, body: AmendmentIn, session: DbSession, rt: AppRuntime, principal: Staff
-    ) -> AmendmentOut:
-        if record_type == "contacts":
-            people.get_contact(session=session, contact_id=record_id)
-            contact_reach.hold_to_contact(
-                db=rt.db,
-                session=session,
-                principal=principal,
-                contact_id=record_id,
-                via=f"POST /api/v1/contacts/{record_id}/amendments",
-            )
-            new_phones = body.changes.get("phones")
-            contact_reach.hold_to_numbers(
-                db=rt.db,
-                session=session,
-                principal=principal,
-                phones=[str(p) for p in new_phones] if isinstance(new_phones, list) else [],
-                via=f"POST /api/v1/contacts/{record_id}/amendments",
-            )
-            row = people.amend_contact(
-                session=session,
-                actor=principal.actor,
-                contact_id=record_id,
-                changes=body.changes,
-                reason=body.reason,
-            )
-        else:
-            row = amendments.amend(
-                session=session,
-                actor=principal.actor,
-                target_type=record_type,
-                target_id=record_id,
-                changes=body.changes,
-                reason=body.reason,
-            )
-        return amendments.to_out(row)
-
-    amend.__doc__ = f"Corrects a record of {record_type}; the original stays as it was."
-    return amend
-
-
-def _amendments_of(record_type: str) -> Any:
-    def listing(
-        record_id: str, session: DbSession, rt: AppRuntime, principal: Reader
-    ) -> list[AmendmentOut]:
-        model = amendments.MODELS[record_type]
-        if session.get(model, record_id) is None:
-            raise NotFound(f"no {record_type} record {record_id}")
-        if record_type == "contacts":
-            contact_reach.hold_to_contact(
-                db=rt.db,
-                session=session,
-                principal=principal,
-                contact_id=record_id,
-                via=f"GET /api/v1/contacts/{record_id}/amendments",
-            )
-        found = amendments.amendments_for(
-            session=session, target_type=record_type, target_ids=[record_id]
-        )
-        return [amendments.to_out(a) for a in found.get(record_id, [])]
-
-    listing.__doc__ = f"Every amendment of a record of {record_type}, oldest first."
-    return listing
-
-
-for _type in amendments.MODELS:
-    if _type != m.Call.__tablename__:
-        router.add_api_route(
-            f"/{_type}/{{record_id}}/amendments",
-            _amend(_type),
-            methods=["POST"],
-            response_model=AmendmentOut,
-            status_code=status.HTTP_201_CREATED,
-            name=f"amend_{_type}",
-        )
-    router.add_api_route(
-        f"/{_type}/{{record_id}}/amendments",
-        _amendments_of(_type),
-        methods=["GET"],
-        response_model=list[AmendmentOut],
-        name=f"amendments_of_{_type}",
-    )
-
 # Routes are matched in order: the calls dialers post on every dial come before the parties.
+router.include_router(amendments_router)
 router.include_router(parties_router)
