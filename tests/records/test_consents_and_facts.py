@@ -210,6 +210,12 @@ def test_an_amended_disposition_changes_the_completed_count(session: Session, wo
 def test_consents_api_records_lists_by_phone_and_revokes(
     client: TestClient, headers: H, world: World
 ) -> None:
+    # the agent works Jane (an email they logged), so may record her consent by her number
+    client.post(
+        "/api/v1/interactions",
+        json={"kind": "email", "contact_id": world.jane.id, "occurred_at": "2026-07-04T12:00:00Z"},
+        headers=headers["agent"],
+    )
     made = client.post(
         "/api/v1/consents",
         json={

@@ -28,12 +28,12 @@ def _contact(rt: Runtime, name: str, phone: str, actor: str = "test") -> str:
         ).id
 
 
-def _refusals(rt: Runtime, contact_id: str) -> list[str]:
+def _refusals(rt: Runtime, entity_id: str, kind: str = REFUSED) -> list[str]:
     with rt.db.transaction(read_only=True) as s:
         return list(
             s.scalars(
                 select(AccessRecord.recorded_by).where(
-                    AccessRecord.entity_type == REFUSED, AccessRecord.entity_id == contact_id
+                    AccessRecord.entity_type == kind, AccessRecord.entity_id == entity_id
                 )
             )
         )

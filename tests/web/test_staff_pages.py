@@ -18,7 +18,9 @@ from callkeep.records.parties import sellers
 from callkeep.records.schemas import CallIn
 
 
-def record_calls(rt: Runtime, seller: str, numbers: list[str], disposition: str) -> None:
+def record_calls(
+    rt: Runtime, seller: str, numbers: list[str], disposition: str, actor: str = "test"
+) -> None:
     start = utcnow() - timedelta(days=1)
     batch = [
         CallIn.model_validate(
@@ -40,7 +42,7 @@ def record_calls(rt: Runtime, seller: str, numbers: list[str], disposition: str)
         for i, number in enumerate(numbers)
     ]
     with rt.db.transaction() as s:
-        calls.record_calls(session=s, actor="test", calls=batch)
+        calls.record_calls(session=s, actor=actor, calls=batch)
 
 
 def test_a_supervisor_sees_only_the_assigned_sellers_calls(client: TestClient, rt: Runtime) -> None:

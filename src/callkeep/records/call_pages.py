@@ -5,16 +5,20 @@ just before or after it (a `Position`, carried by the page's next and previous l
 walks the calls ahead of the page: an offset is first turned into a day by the daily roll-ups'
 counts (`records/rollups.py`), and only the calls of that day ahead of the page are skipped
 through the (started_at, id) index; the total and a cursor's place are the roll-ups' sums plus
-one day's count. A number asked for (`phone`) is found by its own index and counted directly.
+one day's count. A number asked for (`phone`), or the numbers an agent works (`numbers`, from
+`records/worked.py`), are found by their own index and counted directly: few calls, no roll-up
+knows them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from callkeep.errors import InvalidInput
 from callkeep.kit.clock import iso
@@ -65,7 +69,21 @@ class CallPage:
     older: Position | None  # the last call, when there are older ones (the next page)
 
 
-def _conditions(where: CallFilter, phone: str | None) -> list[ColumnElement[bool]]:
+@dataclass(frozen=True)
+class Narrowed:
+    """What narrows the list beyond its period, sellers and campaigns: one number asked for,
+    and the numbers someone works (a subquery of numbers, None for every number)."""
+
+    phone: str | None = None
+    numbers: Select[Any] | None = None
+
+    @property
+    def direct(self) -> bool:
+        """Whether the list is counted from the calls themselves rather than the roll-ups."""
+        return bool(self.phone) or self.numbers is not None
+
+
+def _conditions(where: CallFilter, narrowed: Narrowed) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = [
         Call.started_at >= where.since,
         Call.started_at < where.until,
@@ -74,8 +92,10 @@ def _conditions(where: CallFilter, phone: str | None) -> list[ColumnElement[bool
         found.append(Call.seller_id.in_(sorted(where.seller_ids)))
     if where.campaign_ids is not None:
         found.append(Call.campaign_id.in_(sorted(where.campaign_ids)))
-    if phone:
-        found.append(Call.called_number == phone)
+    if narrowed.phone:
+        found.append(Call.called_number == narrowed.phone)
+    if narrowed.numbers is not None:
+        found.append(Call.called_number.in_(narrowed.numbers))
     return found
 
 
@@ -102,24 +122,24 @@ def _count(session: Session, conditions: list[ColumnElement[bool]]) -> int:
     return int(session.scalar(select(func.count()).select_from(Call).where(*conditions)) or 0)
 
 
-def _total(session: Session, where: CallFilter, phone: str | None) -> int:
-    if phone:
-        return _count(session, _conditions(where, phone))
+def _total(session: Session, where: CallFilter, narrowed: Narrowed) -> int:
+    if narrowed.direct:
+        return _count(session, _conditions(where, narrowed))
     return sum(n for _day, n in calls_a_day(session=session, where=where))
 
 
-def _newer_count(session: Session, where: CallFilter, phone: str | None, at: Position) -> int:
+def _newer_count(session: Session, where: CallFilter, narrowed: Narrowed, at: Position) -> int:
     """How many calls of the list come before `at`: the calls of its own day counted from
     the index, the days after it from the roll-ups."""
-    if phone:
-        return _count(session, [*_conditions(where, phone), _newer_than(at)])
+    if narrowed.direct:
+        return _count(session, [*_conditions(where, narrowed), _newer_than(at)])
     day_start = _midnight(at.started_at)
     day_end = day_start + timedelta(days=1)
     # one range of the index: the engine keeps one lower bound of several, so give it one
     own_day = replace(where, since=max(where.since, day_start), until=min(where.until, day_end))
-    found = _count(session, [*_conditions(own_day, None), _newer_than(at)])
+    found = _count(session, [*_conditions(own_day, narrowed), _newer_than(at)])
     if day_end < where.until:
-        found += _total(session, replace(where, since=max(where.since, day_end)), None)
+        found += _total(session, replace(where, since=max(where.since, day_end)), narrowed)
     return found
 
 
@@ -140,15 +160,15 @@ def _page(
 def _seek(
     session: Session,
     where: CallFilter,
-    phone: str | None,
+    narrowed: Narrowed,
     offset: int,
     limit: int,
     days: list[tuple[date, int]],
 ) -> list[Call]:
     """The page `offset` calls from the newest: whole days (`days`, newest first, with their
     calls) skipped by their counts, then the rest of one day through the index."""
-    conditions = _conditions(where, phone)
-    if phone or offset == 0:
+    conditions = _conditions(where, narrowed)
+    if narrowed.direct or offset == 0:
         return _page(session, conditions, limit, offset)
     skipped = 0
     for day, calls in days:
@@ -168,15 +188,18 @@ def call_page(
     offset: int = 0,
     before: Position | None = None,
     after: Position | None = None,
+    numbers: Select[Any] | None = None,
 ) -> CallPage:
     """The calls of the period, newest first: `limit` of them from `offset`, or the ones just
-    older than `before` (the next page), or just newer than `after` (the previous page)."""
-    conditions = _conditions(where, phone)
-    days = [] if phone else calls_a_day(session=session, where=where)
-    total = _count(session, conditions) if phone else sum(n for _day, n in days)
+    older than `before` (the next page), or just newer than `after` (the previous page);
+    only the calls to `numbers` (a subquery, `records.worked_numbers`) when given."""
+    narrowed = Narrowed(phone, numbers)
+    conditions = _conditions(where, narrowed)
+    days = [] if narrowed.direct else calls_a_day(session=session, where=where)
+    total = _count(session, conditions) if narrowed.direct else sum(n for _day, n in days)
     if before is not None:
         rows = _page(session, [*conditions, _older_than(before)], limit)
-        offset = _newer_count(session, where, phone, before) + 1  # and `before` itself
+        offset = _newer_count(session, where, narrowed, before) + 1  # and `before` itself
     elif after is not None:
         newer = list(
             session.scalars(
@@ -187,9 +210,9 @@ def call_page(
             )
         )
         rows = newer[::-1]
-        offset = max(0, _newer_count(session, where, phone, after) - len(rows))
+        offset = max(0, _newer_count(session, where, narrowed, after) - len(rows))
     else:
-        rows = _seek(session, where, phone, offset, limit, days)
+        rows = _seek(session, where, narrowed, offset, limit, days)
     return CallPage(
         calls=rows,
         total=total,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
@@ -11,16 +11,15 @@ from callkeep.auth.deps import admit_soon, require
 from callkeep.auth.permissions import admits
 from callkeep.auth.schemas import Principal
 from callkeep.auth.seller_scope import hold_to_seller, seller_ref
-from callkeep.errors import NotFound
 from callkeep.kit.bounds import INT32_MAX, Instant
 from callkeep.kit.http import AppRuntime, DbSession
 from callkeep.kit.idempotency import client_of
 from callkeep.records import amendments, consents, interactions
-from callkeep.records import models as m
+from callkeep.records.amendment_endpoints import router as amendments_router
 from callkeep.records.calls import batches, group_commit, posted
 from callkeep.records.calls import service as calls
 from callkeep.records.calls.batch_schemas import CallBatchOut
-from callkeep.records.parties import people, sellers
+from callkeep.records.parties import sellers
 from callkeep.records.parties.endpoints import router as parties_router
 from callkeep.records.schemas import (
     AmendmentIn,
@@ -119,7 +118,8 @@ def list_calls(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
 ) -> CallPage:
-    """Calls newest first: filter by seller, campaign, number, start time from/to; paged."""
+    """Calls newest first: filter by seller, campaign, number, start time from/to; paged.
+    Agents: the calls to the numbers of the contacts they work."""
     seller = seller_ref(principal, seller)
     seller_id = sellers.seller_view(session=session, ref=seller)["id"] if seller else None
     campaign_id = (
@@ -136,6 +136,8 @@ def list_calls(
         until=until,
         limit=limit,
         offset=offset,
+        # agents: the calls to the numbers of the contacts they work
+        numbers=contact_reach.call_numbers(session=session, principal=principal),
     )
     access.record_reads(
         db=rt.db,
@@ -149,9 +151,13 @@ def list_calls(
 
 @router.get("/calls/{call_id}", response_model=CallOut)
 def get_call(call_id: str, session: DbSession, rt: AppRuntime, principal: ScopedReader) -> CallOut:
-    """One call as currently amended, with its amendments."""
+    """One call as currently amended, with its amendments (agents: a call to a number of a
+    contact they work; any other is 404, logged)."""
     row = calls.get_call(session=session, call_id=call_id)
     hold_to_seller(principal, row.seller_id, f"call {call_id}")
+    contact_reach.hold_to_call(
+        db=rt.db, session=session, principal=principal, call=row, via=f"GET /api/v1/calls/{call_id}"
+    )
     out = calls.call_out(session=session, call=row)
     access.record_reads(
         db=rt.db,
@@ -192,8 +198,19 @@ def create_interaction(body: InteractionIn, session: DbSession, principal: Staff
 
 
 @router.post("/consents", response_model=ConsentOut, status_code=status.HTTP_201_CREATED)
-def create_consent(body: ConsentIn, session: DbSession, principal: Staff) -> ConsentOut:
-    """Records a consent with the request exactly as presented and the evidence."""
+def create_consent(
+    body: ConsentIn, session: DbSession, rt: AppRuntime, principal: Staff
+) -> ConsentOut:
+    """Records a consent with the request exactly as presented and the evidence (agents: for
+    a number no contact they do not work holds)."""
+    contact_reach.hold_write(
+        db=rt.db,
+        session=session,
+        principal=principal,
+        contact_id=body.contact_id,
+        phones=[body.phone],
+        via="POST /api/v1/consents",
+    )
     row = consents.record_consent(session=session, actor=principal.actor, consent_in=body)
     return consents.consents_out(session=session, rows=[row])[0]
 
@@ -262,85 +279,6 @@ def create_inquiry(body: InquiryIn, session: DbSession, principal: Staff) -> Inq
     return InquiryOut.model_validate(row, from_attributes=True)
 
 
-# --- amendments of every other record type ----------------------------------------------
-
-
-def _amend(record_type: str) -> Any:
-    def amend(
-        record_id: str, body: AmendmentIn, session: DbSession, rt: AppRuntime, principal: Staff
-    ) -> AmendmentOut:
-        if record_type == "contacts":
-            people.get_contact(session=session, contact_id=record_id)
-            contact_reach.hold_to_contact(
-                db=rt.db,
-                session=session,
-                principal=principal,
-                contact_id=record_id,
-                via=f"POST /api/v1/contacts/{record_id}/amendments",
-            )
-            row = people.amend_contact(
-                session=session,
-                actor=principal.actor,
-                contact_id=record_id,
-                changes=body.changes,
-                reason=body.reason,
-            )
-        else:
-            row = amendments.amend(
-                session=session,
-                actor=principal.actor,
-                target_type=record_type,
-                target_id=record_id,
-                changes=body.changes,
-                reason=body.reason,
-            )
-        return amendments.to_out(row)
-
-    amend.__doc__ = f"Corrects a record of {record_type}; the original stays as it was."
-    return amend
-
-
-def _amendments_of(record_type: str) -> Any:
-    def listing(
-        record_id: str, session: DbSession, rt: AppRuntime, principal: Reader
-    ) -> list[AmendmentOut]:
-        model = amendments.MODELS[record_type]
-        if session.get(model, record_id) is None:
-            raise NotFound(f"no {record_type} record {record_id}")
-        if record_type == "contacts":
-            contact_reach.hold_to_contact(
-                db=rt.db,
-                session=session,
-                principal=principal,
-                contact_id=record_id,
-                via=f"GET /api/v1/contacts/{record_id}/amendments",
-            )
-        found = amendments.amendments_for(
-            session=session, target_type=record_type, target_ids=[record_id]
-        )
-        return [amendments.to_out(a) for a in found.get(record_id, [])]
-
-    listing.__doc__ = f"Every amendment of a record of {record_type}, oldest first."
-    return listing
-
-
-for _type in amendments.MODELS:
-    if _type != m.Call.__tablename__:
-        router.add_api_route(
-            f"/{_type}/{{record_id}}/amendments",
-            _amend(_type),
-            methods=["POST"],
-            response_model=AmendmentOut,
-            status_code=status.HTTP_201_CREATED,
-            name=f"amend_{_type}",
-        )
-    router.add_api_route(
-        f"/{_type}/{{record_id}}/amendments",
-        _amendments_of(_type),
-        methods=["GET"],
-        response_model=list[AmendmentOut],
-        name=f"amendments_of_{_type}",
-    )
-
 # Routes are matched in order: the calls dialers post on every dial come before the parties.
+router.include_router(amendments_router)
 router.include_router(parties_router)

@@ -40,6 +40,8 @@ class Call(Recorded):
         ),
         # The calls list's stable order (records/call_pages.py): newest first, then by id.
         Index("ix_calls_started_id", "started_at", "id"),
+        # Whose contacts an agent works (records/worked.py): the calls they recorded, by number.
+        Index("ix_calls_recorded_by", "recorded_by", "called_number", "contact_id"),
     )
 
     employee_id: Mapped[str | None] = mapped_column(String(26), nullable=True)
@@ -75,6 +77,7 @@ class Interaction(Recorded):
     """An email, text, letter or in-person meeting with a contact."""
 
     __tablename__ = "interactions"
+    __table_args__ = (Index("ix_interactions_recorded_by", "recorded_by", "contact_id"),)
 
     kind: Mapped[str] = mapped_column(String(20))
     contact_id: Mapped[str | None] = mapped_column(String(26), nullable=True, index=True)

@@ -80,7 +80,7 @@ from callkeep.records.trends import (
     calls_by_day,
     outcomes,
 )
-from callkeep.records.worked import contacts_worked
+from callkeep.records.worked import contacts_worked, worked_numbers
 
 __all__ = [
     "ABANDONMENT_LIMIT",
@@ -145,4 +145,5 @@ __all__ = [
     "seed_demo_if_empty",
     "seller_for_phone",
     "seller_view",
+    "worked_numbers",
 ]

@@ -172,7 +172,8 @@ def calls_page(
     after: Cursor = "",
 ) -> Response:
     """Calls of the period, newest first, filtered by seller, campaign and number; a page is
-    found by its offset or by the call just before (`before`) or after (`after`) it."""
+    found by its offset or by the call just before (`before`) or after (`after`) it. Agents
+    see the calls to the numbers of the contacts they work."""
     e164 = try_normalize(phone) if phone.strip() else None
     older = records.CallPosition.parse(before, "before") if before else None
     newer = records.CallPosition.parse(after, "after") if after else None
@@ -195,6 +196,7 @@ def calls_page(
             offset=offset,
             before=older,
             after=newer,
+            numbers=contact_reach.call_numbers(session=session, principal=user.principal),
         )
         names = {s.id: s.slug for s in chosen.sellers}
         campaign_names = {c.id: c.slug for c in chosen.campaigns}
@@ -255,6 +257,20 @@ def call_page(call_id: str, rt: AppRuntime, user: CallReader) -> Response:
         row = records.get_call(session=session, call_id=call_id)
         if not scope.may_see_call(user, seller_id=row.seller_id, campaign_id=row.campaign_id):
             raise NotFound(f"no call {call_id}")
+        reached = contact_reach.may_see_call(
+            db=rt.db,
+            session=session,
+            principal=user.principal,
+            call_id=call_id,
+            called_number=row.called_number,
+            via=f"GET /calls/{call_id}",
+        )
+        if not reached:
+            raise PageRefused(
+                user,
+                "This call is not one you may see: you see the calls to the numbers of the "
+                "contacts you work.",
+            )
         call = records.call_out(session=session, call=row)
         decision = (
             checks_service.get_decision(session=session, decision_id=call.decision_id)

@@ -313,9 +313,13 @@ def list_calls(
     until: datetime | None = None,
     limit: int = 100,
     offset: int = 0,
+    numbers: Any = None,
 ) -> tuple[list[CallOut], int]:
-    """Calls newest first with the total; filters by seller, campaign, number, start from/to."""
+    """Calls newest first with the total; filters by seller, campaign, number, start from/to;
+    only the calls to `numbers` (a subquery, `records.worked_numbers`) when given."""
     query = select(m.Call)
+    if numbers is not None:
+        query = query.where(m.Call.called_number.in_(numbers))
     if seller_id:
         query = query.where(m.Call.seller_id == seller_id)
     if campaign_id:

@@ -129,8 +129,18 @@ def add_fictitious_name(
 
 
 @router.post("/contacts", response_model=ContactOut, status_code=status.HTTP_201_CREATED)
-def create_contact(body: ContactIn, session: DbSession, principal: Staff) -> ContactOut:
-    """Adds a contact; names, emails and street address are kept encrypted."""
+def create_contact(
+    body: ContactIn, session: DbSession, rt: AppRuntime, principal: Staff
+) -> ContactOut:
+    """Adds a contact; names, emails and street address are kept encrypted (agents: with
+    numbers no contact they do not work holds)."""
+    contact_reach.hold_to_numbers(
+        db=rt.db,
+        session=session,
+        principal=principal,
+        phones=body.phones,
+        via="POST /api/v1/contacts",
+    )
     row = people.create_contact(session=session, actor=principal.actor, contact_in=body)
     return people.contact_out(amendments.view_of(row))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callkeep.kit.crypto import EncryptedText
@@ -88,6 +88,7 @@ class Contact(Recorded):
     """A person or business the seller deals with; names, emails, street are encrypted."""
 
     __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_recorded_by", "recorded_by"),)
 
     names: Mapped[str] = mapped_column(EncryptedText)  # JSON list
     phones: Mapped[str] = mapped_column(String(400), default="[]")  # JSON list of E.164
