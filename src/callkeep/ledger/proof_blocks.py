@@ -42,8 +42,8 @@ class LedgerProofs:
     ``leaf index = seq - 1``. Built in one pass over the entries' hashes; `close` removes the file.
     """
 
-    def __init__(self, session: Session, path: Path, height: int = HEIGHT) -> None:
-        self.height = height
+    def __init__(self, session: Session, path: Path, height: int | None = None) -> None:
+        self.height = height = HEIGHT if height is None else height
         self.path = path
         self._stride = ((2 << height) - 1) * 32
         self._blocks: dict[int, tuple[str, list[tuple[int, int]], list[str]]] = {}

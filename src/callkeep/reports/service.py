@@ -25,7 +25,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from callkeep import __version__
@@ -132,8 +132,8 @@ def _write_sections(session: Session, scope: Scope, writer: PackageWriter) -> No
         employees.update(calls.values("employee_id"))
         documents.update(calls.values("script_version_id"))
         documents.update(calls.values("message_version_id"))
-    for named in (campaigns, employees, documents):
-        named.discard(None)  # type: ignore[arg-type]
+    for ids in (campaigns, employees, documents):
+        ids.discard(None)
     ebr: set[tuple[str, str]] = set()
 
     def decisions(query: Select[Any]) -> None:
@@ -149,7 +149,7 @@ def _write_sections(session: Session, scope: Scope, writer: PackageWriter) -> No
 
     # The decisions the calls name, and with a number, every decision about it in the period:
     # one query in the order they were made (so in about the ledger's order), no ids held.
-    named = Decision.id.in_(
+    named: ColumnElement[bool] = Decision.id.in_(
         _calls_query(scope).with_only_columns(records.Call.decision_id).order_by(None)
     )
     if scope.phone:
