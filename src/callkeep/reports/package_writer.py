@@ -134,7 +134,9 @@ class PackageWriter:
         }
         return orjson.dumps(line, option=INSTANTS) + b"\n"
 
-    def _write(self, session: Session, name: str, model: type[Recorded], chunk: Chunk) -> None:
+    def _write(
+        self, session: Session, name: str, model: type[Recorded], chunk: Chunk, remember: bool
+    ) -> None:
         table = model.__tablename__
         ids = chunk.values("id")
         cells, contents = cells_and_contents(chunk.names, chunk.rows)
@@ -149,7 +151,8 @@ class PackageWriter:
                 ]
             )
         )
-        self._ids.setdefault(table, set()).update(ids)
+        if remember:
+            self._ids.setdefault(table, set()).update(ids)
         self.counts[name] += len(chunk)
         self.records += len(chunk)
 
@@ -160,9 +163,11 @@ class PackageWriter:
         model: type[Recorded],
         query: Select[Any],
         skip: set[str] | None = None,
+        remember: bool = True,
     ) -> Iterator[Chunk]:
         """Writes the records of `query` (a select of `model`) a chunk at a time, read as plain
-        rows, yielding each chunk once written."""
+        rows, yielding each chunk once written; their ids are kept for `written_ids` unless
+        not to `remember` (the caller selects those records' amendments by a subquery)."""
         self._section(name, model)
         names = self.columns[f"{name}.csv"]
         mapper = inspect(model)
@@ -173,7 +178,7 @@ class PackageWriter:
             rows = part if not skip else [r for r in part if r[where] not in skip]
             chunk = Chunk(names, list(rows))
             if rows:
-                self._write(session, name, model, chunk)
+                self._write(session, name, model, chunk, remember)
             yield chunk
 
     def write_all(

@@ -126,7 +126,7 @@ def _write_sections(session: Session, scope: Scope, writer: PackageWriter) -> No
     employees: set[str] = set()
     documents: set[str] = set()
     sellers: set[str] = {scope.seller_id} if scope.seller_id else set()
-    for calls in writer.stream(session, "calls", records.Call, _calls_query(scope)):
+    for calls in writer.stream(session, "calls", records.Call, _calls_query(scope), remember=False):
         sellers.update(calls.values("seller_id"))
         campaigns.update(calls.values("campaign_id"))
         employees.update(calls.values("employee_id"))
@@ -137,7 +137,7 @@ def _write_sections(session: Session, scope: Scope, writer: PackageWriter) -> No
     ebr: set[tuple[str, str]] = set()
 
     def decisions(query: Select[Any]) -> None:
-        for rows in writer.stream(session, "decisions", Decision, query):
+        for rows in writer.stream(session, "decisions", Decision, query, remember=False):
             exemptions = rows.values("exemptions")
             if "ebr_" not in "\x00".join(map(str, exemptions)):
                 continue  # no established business relationship relied on in this chunk
@@ -233,13 +233,22 @@ def _write_sections(session: Session, scope: Scope, writer: PackageWriter) -> No
         ListVersion,
         [select(ListVersion).order_by(ListVersion.recorded_at, ListVersion.id)],
     )
-    targets = writer.written_ids()
+    # The corrections of every record written: of the calls and decisions (millions, perhaps)
+    # by the same selections as a subquery, of the others by their ids.
+    amendment = records.Amendment
+    many = {
+        records.Call.__tablename__: _calls_query(scope)
+        .with_only_columns(records.Call.id)
+        .order_by(None),
+        Decision.__tablename__: select(Decision.id).where(named),
+    }
+    targets = {**writer.written_ids(), **{table: set[str]() for table in many}}
     queries = [
-        select(records.Amendment)
-        .where(records.Amendment.target_type == target_type, records.Amendment.target_id.in_(part))
-        .order_by(records.Amendment.recorded_at, records.Amendment.id)
+        select(amendment)
+        .where(amendment.target_type == target_type, amendment.target_id.in_(part))
+        .order_by(amendment.recorded_at, amendment.id)
         for target_type, ids in sorted(targets.items())
-        for part in _parts(ids)
+        for part in ([many[target_type]] if target_type in many else _parts(ids))
     ]
     writer.write_all(session, "amendments", records.Amendment, queries)
 
