@@ -44,7 +44,13 @@ def levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
     A node without a right sibling is carried up unchanged, which is exactly RFC 6962's
     left-balanced tree. Memory is about twice the leaf hashes (64 bytes a leaf).
     """
-    level = [leaf_hash(leaf) for leaf in leaves]
+    return levels_over_nodes([leaf_hash(leaf) for leaf in leaves])
+
+
+def levels_over_nodes(nodes: list[bytes]) -> list[list[bytes]]:
+    """`levels` over nodes that are already hashed (e.g. the roots of equal-sized blocks of
+    leaves): ``nodes`` first and their root last, an odd last node carried up unchanged."""
+    level = nodes
     out = [level]
     while len(level) > 1:
         nxt = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
@@ -74,6 +80,20 @@ def inclusion_proof_from_levels(tree: list[list[bytes]], index: int) -> list[byt
             path.append(level[sibling])
         index >>= 1
     return path
+
+
+def inclusion_proof_in_blocks(
+    block: list[list[bytes]], top: list[list[bytes]], height: int, index: int
+) -> list[bytes]:
+    """The audit path of leaf ``index`` from two parts of the tree: ``block``, the `levels` of
+    the leaves of its block (the 2**height leaves from ``index`` rounded down to a multiple of
+    2**height, fewer for the last block), and ``top``, the `levels_over_nodes` of every block's
+    root. It equals `inclusion_proof_from_levels` over the whole tree: below ``height`` the
+    siblings are all within the block, above it they are other blocks' subtrees."""
+    return [
+        *inclusion_proof_from_levels(block, index & ((1 << height) - 1)),
+        *inclusion_proof_from_levels(top, index >> height),
+    ]
 
 
 def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:

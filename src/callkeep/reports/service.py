@@ -25,7 +25,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from callkeep import __version__
@@ -33,23 +33,24 @@ from callkeep.checks.models import Decision
 from callkeep.errors import InvalidInput
 from callkeep.kit.canonical import canonical_bytes
 from callkeep.kit.clock import iso, utcnow
-from callkeep.ledger import merkle
 from callkeep.ledger import service as ledger
 from callkeep.ledger.models import LedgerEntry
 from callkeep.ledger.notes import Signer, checkpoint_text
+from callkeep.ledger.proof_blocks import LedgerProofs
 from callkeep.lists.models import ListVersion
 from callkeep.phone.parse import normalize
 from callkeep.records import service as records
 from callkeep.reports import package_verify, readme
 from callkeep.reports.models import ExportRecord, Procedure, ServiceContract, Training
+from callkeep.reports.package_writer import PackageWriter
 from callkeep.reports.schemas import ExportFilters
-from callkeep.reports.sections import Scope, SectionWriter
+from callkeep.reports.sections import Scope
 from callkeep.requests.models import DncRequest
 
 MANIFEST = package_verify.MANIFEST
 RECORDS = package_verify.RECORDS
 CHECKPOINT = package_verify.CHECKPOINT
-CHUNK = 2000
+DEFLATE = 1  # zlib level of the zip: see bench/README.md
 
 
 def _scope(session: Session, filters: ExportFilters) -> Scope:
@@ -119,55 +120,46 @@ def _by_ids(model: Any, ids: set[str]) -> list[Select[Any]]:
     ]
 
 
-def _tree(session: Session) -> list[list[bytes]]:
-    """The Merkle tree over every ledger entry's hash, in sequence order, as of now."""
-    leaves = [
-        bytes.fromhex(h)
-        for h in session.scalars(
-            select(LedgerEntry.hash).order_by(LedgerEntry.seq).execution_options(yield_per=20_000)
-        )
-    ]
-    return merkle.levels(leaves) if leaves else [[]]
-
-
-def _write_sections(session: Session, scope: Scope, writer: SectionWriter) -> None:
+def _write_sections(session: Session, scope: Scope, writer: PackageWriter) -> None:
     """Every section, calls first; what the calls name is gathered as they stream past."""
-    named_decisions: set[str] = set()
     campaigns: set[str] = set()
     employees: set[str] = set()
     documents: set[str] = set()
     sellers: set[str] = {scope.seller_id} if scope.seller_id else set()
-    for calls in writer.stream(session, "calls", records.Call, _calls_query(scope)):
-        for call in calls:
-            sellers.add(call.seller_id)
-            if call.decision_id:
-                named_decisions.add(call.decision_id)
-            if call.campaign_id:
-                campaigns.add(call.campaign_id)
-            if call.employee_id:
-                employees.add(call.employee_id)
-            for doc in (call.script_version_id, call.message_version_id):
-                if doc:
-                    documents.add(doc)
+    for calls in writer.stream(session, "calls", records.Call, _calls_query(scope), remember=False):
+        sellers.update(calls.values("seller_id"))
+        campaigns.update(calls.values("campaign_id"))
+        employees.update(calls.values("employee_id"))
+        documents.update(calls.values("script_version_id"))
+        documents.update(calls.values("message_version_id"))
+    for ids in (campaigns, employees, documents):
+        ids.discard(None)
     ebr: set[tuple[str, str]] = set()
-    seen: set[str] = set()
 
     def decisions(query: Select[Any]) -> None:
-        for rows in writer.stream(session, "decisions", Decision, query, skip=seen):
-            for row in rows:
-                seen.add(row.id)
-                if row.phone and (
-                    "ebr_purchase" in row.exemptions or "ebr_inquiry" in row.exemptions
-                ):
-                    ebr.add((row.seller_id, row.phone))
+        for rows in writer.stream(session, "decisions", Decision, query, remember=False):
+            exemptions = rows.values("exemptions")
+            if "ebr_" not in "\x00".join(map(str, exemptions)):
+                continue  # no established business relationship relied on in this chunk
+            for seller_id, phone, relied in zip(
+                rows.values("seller_id"), rows.values("phone"), exemptions, strict=True
+            ):
+                if phone and ("ebr_purchase" in relied or "ebr_inquiry" in relied):
+                    ebr.add((seller_id, phone))
 
-    for query in _by_ids(Decision, named_decisions):
-        decisions(query)
+    # The decisions the calls name, and with a number, every decision about it in the period:
+    # one query in the order they were made (so in about the ledger's order), no ids held.
+    named: ColumnElement[bool] = Decision.id.in_(
+        _calls_query(scope).with_only_columns(records.Call.decision_id).order_by(None)
+    )
     if scope.phone:
-        query = _in_range(select(Decision), Decision.at, scope).where(Decision.phone == scope.phone)
+        about = _in_range(select(Decision.id), Decision.at, scope).where(
+            Decision.phone == scope.phone
+        )
         if scope.seller_id:
-            query = query.where(Decision.seller_id == scope.seller_id)
-        decisions(query.order_by(Decision.at, Decision.id))
+            about = about.where(Decision.seller_id == scope.seller_id)
+        named = or_(named, Decision.id.in_(about))
+    decisions(select(Decision).where(named).order_by(Decision.at, Decision.id))
     writer.done("decisions", Decision)
     writer.write_all(
         session,
@@ -241,13 +233,22 @@ def _write_sections(session: Session, scope: Scope, writer: SectionWriter) -> No
         ListVersion,
         [select(ListVersion).order_by(ListVersion.recorded_at, ListVersion.id)],
     )
-    targets = writer.written_ids()
+    # The corrections of every record written: of the calls and decisions (millions, perhaps)
+    # by the same selections as a subquery, of the others by their ids.
+    amendment = records.Amendment
+    many = {
+        records.Call.__tablename__: _calls_query(scope)
+        .with_only_columns(records.Call.id)
+        .order_by(None),
+        Decision.__tablename__: select(Decision.id).where(named),
+    }
+    targets = {**writer.written_ids(), **{table: set[str]() for table in many}}
     queries = [
-        select(records.Amendment)
-        .where(records.Amendment.target_type == target_type, records.Amendment.target_id.in_(part))
-        .order_by(records.Amendment.recorded_at, records.Amendment.id)
+        select(amendment)
+        .where(amendment.target_type == target_type, amendment.target_id.in_(part))
+        .order_by(amendment.recorded_at, amendment.id)
         for target_type, ids in sorted(targets.items())
-        for part in _parts(ids)
+        for part in ([many[target_type]] if target_type in many else _parts(ids))
     ]
     writer.write_all(session, "amendments", records.Amendment, queries)
 
@@ -263,14 +264,16 @@ def build(
     """Writes the production package for `filters` to `out` (mode 0600) and records it, with
     the ledger's checkpoint at that moment signed by `signer` (the checkpoint key)."""
     scope = _scope(session, filters)
-    tree = _tree(session)
-    size = len(tree[0])
-    root = tree[-1][0] if size else merkle.EMPTY_ROOT
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="callkeep-package-", dir=out.parent) as folder:
-        writer = SectionWriter(Path(folder), tree)
-        _write_sections(session, scope, writer)
-        writer.close()
+        proofs = LedgerProofs(session, Path(folder) / "tree-levels")
+        size, root = proofs.size, proofs.root
+        try:
+            writer = PackageWriter(Path(folder), proofs)
+            _write_sections(session, scope, writer)
+            writer.close()
+        finally:
+            proofs.close()
         checkpoint = {
             "origin": "callkeep ledger",
             "size": size,
@@ -307,7 +310,9 @@ def build(
         os.fchmod(fd, 0o600)
         with (
             os.fdopen(fd, "wb") as raw,
-            zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+            zipfile.ZipFile(
+                raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=DEFLATE
+            ) as archive,
         ):
             for name, path in writer.files.items():
                 archive.write(path, name)

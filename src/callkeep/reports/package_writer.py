@@ -1,0 +1,216 @@
+"""Writing a package's sections to disk as they stream from the database, a chunk at a time.
+
+Each section is a CSV (its header written first, so an empty section still names its columns)
+and its records' lines in ``records.jsonl``: canonical content, the newest ledger entry about the
+record, and that entry's inclusion proof in the ledger's Merkle tree (`ledger.proof_blocks`).
+Rows are read as plain tuples of the needed columns (no ORM objects), in chunks of `CHUNK`; the
+chunk's cells and contents are made a column at a time (`package_cells`), written with one
+`writerows`, and every file's SHA-256 is taken as it is written, so nothing is read twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+from collections.abc import Iterable, Iterator
+from datetime import UTC
+from operator import itemgetter
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+from sqlalchemy import Select, func, inspect, select
+from sqlalchemy.orm import Session
+
+from callkeep.kit.clock import iso
+from callkeep.ledger.models import LedgerEntry, Recorded
+from callkeep.ledger.proof_blocks import LedgerProofs
+from callkeep.reports.package_cells import INSTANTS, cells_and_contents
+from callkeep.reports.sections import columns_of
+
+CHUNK = 2000
+RECORDS = "records.jsonl"
+
+
+class _Sink:
+    """A new file only its owner may read (it holds personal data), hashed as it is written."""
+
+    def __init__(self, path: Path) -> None:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self.handle: IO[bytes] = os.fdopen(fd, "wb", buffering=1 << 20)
+        self.sha = hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        self.handle.write(data)
+        self.sha.update(data)
+
+
+class Chunk:
+    """The records of one chunk as written: rows in the section's column order."""
+
+    def __init__(self, names: list[str], rows: list[Any]) -> None:
+        self.names = names
+        self.rows = rows
+
+    def values(self, name: str) -> tuple[Any, ...]:
+        """One column of the chunk."""
+        return tuple(map(itemgetter(self.names.index(name)), self.rows))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+class PackageWriter:
+    """The package's files under `folder`, written section by section."""
+
+    def __init__(self, folder: Path, proofs: LedgerProofs) -> None:
+        self.folder = folder
+        self.proofs = proofs
+        self.files: dict[str, Path] = {}
+        self.hashes: dict[str, str] = {}
+        self.counts: dict[str, int] = {}
+        self.columns: dict[str, list[str]] = {}
+        self.records = 0
+        self._csv: dict[str, _Sink] = {}
+        self._ids: dict[str, set[str]] = {}
+        self.files[RECORDS] = folder / RECORDS
+        self._jsonl = _Sink(self.files[RECORDS])
+
+    def _section(self, name: str, model: type[Recorded]) -> _Sink:
+        found = self._csv.get(name)
+        if found is None:
+            file_name = f"{name}.csv"
+            self.files[file_name] = self.folder / file_name
+            found = self._csv[name] = _Sink(self.files[file_name])
+            self.columns[file_name] = columns_of(model)
+            self._write_csv(found, [self.columns[file_name]])
+            self.counts.setdefault(name, 0)
+        return found
+
+    @staticmethod
+    def _write_csv(sink: _Sink, rows: Iterable[Iterable[Any]]) -> None:
+        text = io.StringIO(newline="")
+        csv.writer(text, lineterminator="\r\n").writerows(rows)
+        sink.write(text.getvalue().encode("utf-8"))
+
+    def _entries(self, session: Session, table: str, ids: tuple[str, ...]) -> dict[str, Any]:
+        """The newest ledger entry about each record."""
+        newest = (
+            select(func.max(LedgerEntry.seq))
+            .where(LedgerEntry.entity_type == table, LedgerEntry.entity_id.in_(ids))
+            .group_by(LedgerEntry.entity_id)
+        )
+        e = LedgerEntry
+        rows = session.execute(
+            select(
+                e.entity_id, e.action, e.actor, e.at, e.digest, e.hash, e.prev_hash, e.seq
+            ).where(e.seq.in_(newest))
+        )
+        return {row[0]: row for row in rows}
+
+    def _line(self, table: str, record_id: str, content: bytes, entry: Any) -> bytes:
+        ledger = proof = None
+        if entry is not None:
+            _id, action, actor, at, digest, hash_, prev_hash, seq = entry
+            ledger = {
+                "action": action,
+                "actor": actor,
+                "at": at if at.tzinfo is UTC and at.year >= 1000 else iso(at),
+                "digest": digest,
+                "hash": hash_,
+                "prev_hash": prev_hash,
+                "seq": seq,
+            }
+            if seq <= self.proofs.size:
+                proof = self.proofs.proof_hex(seq - 1)
+        line = {
+            "content": orjson.Fragment(content),  # the very bytes the ledger digested
+            "entity_id": record_id,
+            "entity_type": table,
+            "ledger": ledger,
+            "proof": proof or [],
+        }
+        return orjson.dumps(line, option=INSTANTS) + b"\n"
+
+    def _write(
+        self, session: Session, name: str, model: type[Recorded], chunk: Chunk, remember: bool
+    ) -> None:
+        table = model.__tablename__
+        ids = chunk.values("id")
+        cells, contents = cells_and_contents(chunk.names, chunk.rows)
+        self._write_csv(self._section(name, model), cells)
+        entries = self._entries(session, table, ids)
+        line = self._line
+        self._jsonl.write(
+            b"".join(
+                [
+                    line(table, record_id, content, entries.get(record_id))
+                    for record_id, content in zip(ids, contents, strict=True)
+                ]
+            )
+        )
+        if remember:
+            self._ids.setdefault(table, set()).update(ids)
+        self.counts[name] += len(chunk)
+        self.records += len(chunk)
+
+    def stream(
+        self,
+        session: Session,
+        name: str,
+        model: type[Recorded],
+        query: Select[Any],
+        skip: set[str] | None = None,
+        remember: bool = True,
+    ) -> Iterator[Chunk]:
+        """Writes the records of `query` (a select of `model`) a chunk at a time, read as plain
+        rows, yielding each chunk once written; their ids are kept for `written_ids` unless
+        not to `remember` (the caller selects those records' amendments by a subquery)."""
+        self._section(name, model)
+        names = self.columns[f"{name}.csv"]
+        mapper = inspect(model)
+        wanted = [mapper.column_attrs[key].columns[0] for key in names]
+        plain = query.with_only_columns(*wanted).execution_options(yield_per=CHUNK)
+        where = names.index("id")
+        for part in session.execute(plain).partitions():
+            rows = part if not skip else [r for r in part if r[where] not in skip]
+            chunk = Chunk(names, list(rows))
+            if rows:
+                self._write(session, name, model, chunk, remember)
+            yield chunk
+
+    def write_all(
+        self, session: Session, name: str, model: type[Recorded], queries: Iterable[Select[Any]]
+    ) -> None:
+        """Writes every record of the queries as one section (its header even if none)."""
+        seen: set[str] = set()
+        for query in queries:
+            for chunk in self.stream(session, name, model, query, skip=seen):
+                seen.update(chunk.values("id"))
+        self.done(name, model)
+
+    def done(self, name: str, model: type[Recorded]) -> None:
+        """Makes sure the section's CSV exists, with its header."""
+        self._section(name, model)
+
+    def written_ids(self) -> dict[str, set[str]]:
+        """The ids written so far, by table."""
+        return self._ids
+
+    def add_file(self, name: str, data: bytes) -> None:
+        path = self.folder / name
+        sink = _Sink(path)
+        sink.write(data)
+        sink.handle.close()
+        self.files[name] = path
+        self.hashes[name] = sink.sha.hexdigest()
+
+    def close(self) -> None:
+        """Closes every streamed file, keeping its SHA-256."""
+        for file_name, sink in [(RECORDS, self._jsonl)] + [
+            (f"{name}.csv", sink) for name, sink in self._csv.items()
+        ]:
+            sink.handle.close()
+            self.hashes[file_name] = sink.sha.hexdigest()
