@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
+
+ENV_PREFIX = "CALLKEEP_"
 
 
-class Settings(BaseSettings):
-    """callkeep's settings; every variable is `CALLKEEP_` + the field name in capitals."""
+class Settings(BaseModel):
+    """callkeep's settings; every variable is `CALLKEEP_` + the field name in capitals (in any
+    case). A value given to the constructor wins over the environment's.
 
-    model_config = SettingsConfigDict(env_prefix="CALLKEEP_", extra="ignore")
+    A plain model reading the environment itself: pydantic-settings would add more to every
+    command's start than the whole of reading and checking these."""
+
+    model_config = ConfigDict(extra="ignore", validate_default=True)
 
     data_dir: Path = Path("./data")
     database_url: str = ""
@@ -35,6 +43,21 @@ class Settings(BaseSettings):
     backup_keep_daily: int = 7
     backup_keep_weekly: int = 4
     backup_keep_monthly: int = 12
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, given: Any) -> Any:
+        values = dict(given) if isinstance(given, Mapping) else {}
+        prefix = ENV_PREFIX.casefold()
+        found = {
+            name.casefold()[len(prefix) :]: value
+            for name, value in os.environ.items()
+            if name.casefold().startswith(prefix)
+        }
+        for field in cls.model_fields:
+            if field not in values and field in found:
+                values[field] = found[field]
+        return values
 
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:

@@ -16,7 +16,7 @@ import typer.main
 from typer import _click
 from typer.core import TyperCommand, TyperGroup
 
-from callkeep.kit.command_index import read_index, source_key, write_index
+from callkeep.kit.command_index import read_index, resume_collection, source_key, write_index
 
 
 def domain_groups() -> list[tuple[str, TyperGroup]]:
@@ -105,6 +105,14 @@ class LazyRoot(TyperGroup):
             self.load(command.module)
             command = self.commands.get(cmd_name)
         return command
+
+    def resolve_command(
+        self, ctx: _click.Context, args: list[str]
+    ) -> tuple[str | None, _click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        finally:
+            resume_collection()  # the command's code is loaded: start-up is over
 
     def format_commands(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         """Each command with the first paragraph of its help, wrapped, never cut short."""
