@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0027"
-down_revision = "0015"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
