@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callkeep.checks import lead_reading, lines, scrub
+from callkeep.checks import lead_reading, record_bounds, scrub
 from callkeep.phone.parse import try_normalize
 from tests.checks.conftest import ME_NUMBER, World
 from tests.checks.test_scrub import run_scrub
@@ -74,7 +74,7 @@ def scrubbed(world: World, data: bytes, file_format: str = "auto") -> bytes:
 def by_csv_module(world: World, data: bytes, monkeypatch: pytest.MonkeyPatch, **kw: str) -> bytes:
     """The scrub with every record read by the csv module."""
     with monkeypatch.context() as patched:
-        patched.setattr(lines, "plan", lambda *args: None)
+        patched.setattr(record_bounds, "plan", lambda *args: None)
         return scrubbed(world, data, **kw)
 
 
