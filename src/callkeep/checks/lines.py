@@ -101,8 +101,15 @@ def suffixes(rows: Rows, bits: np.ndarray, labels: Labels) -> tuple[np.ndarray, 
     return matrix[mask], np.count_nonzero(mask, axis=1)
 
 
+def _items(padded: np.ndarray, width: int) -> np.ndarray:
+    """Each byte's next `width` bytes of `padded` as one item (overlapping views)."""
+    return np.ndarray(
+        shape=(len(padded) - width + 1,), dtype=f"V{width}", buffer=padded, strides=(1,)
+    )
+
+
 def read_numbers(
-    arr: np.ndarray, f_start: np.ndarray, f_end: np.ndarray
+    arr: np.ndarray, f_start: np.ndarray, f_end: np.ndarray, scratch: Scratch | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The 10-digit NANP value of each field that is plainly one (else -1), and which fields
     were decided here (the rest go to libphonenumber).
@@ -115,25 +122,34 @@ def read_numbers(
     flen = f_end - f_start
     values = np.full(count, -1, dtype=np.int64)
     decided = np.zeros(count, dtype=bool)
-    # A view of every byte's next _FIELD_WIDTH bytes: gathering rows of it copies only fields.
-    padded = np.concatenate((arr, np.zeros(_FIELD_WIDTH, dtype=np.uint8)))
-    window = np.lib.stride_tricks.sliding_window_view(padded, _FIELD_WIDTH)
+    # Every byte's next 10 and _FIELD_WIDTH bytes as one item each: gathering items of these
+    # views copies only the fields (one copy of each, not byte by byte).
+    padded = (
+        np.zeros(len(arr) + _FIELD_WIDTH, dtype=np.uint8)
+        if scratch is None
+        else (scratch.get("padded", len(arr) + _FIELD_WIDTH, np.uint8))
+    )
+    padded[: len(arr)] = arr
+    padded[len(arr) :] = 0
 
     # The common case: exactly ten digits and nothing else.
     rows = np.flatnonzero(flen == 10)
-    ten_chars = window[f_start[rows], :10] - np.uint8(ord("0"))
-    plain_rows = rows[(ten_chars < 10).all(axis=1)]
+    ten_chars = _items(padded, 10)[f_start[rows]].view(np.uint8).reshape(-1, 10)
+    is_plain = ((ten_chars - np.uint8(ord("0"))) < 10).all(axis=1)
+    plain_rows = rows[is_plain]
     plain = np.zeros(count, dtype=bool)
     plain[plain_rows] = True
     digits = np.zeros((count, 10), dtype=np.uint8)  # ASCII; 0 where not read here
-    digits[plain_rows] = window[f_start[plain_rows], :10]
-    values[plain_rows] = digits[plain_rows].astype(np.int64) @ _POWERS - _ZEROS
+    plain_digits = ten_chars[is_plain]
+    digits[plain_rows] = plain_digits
+    values[plain_rows] = plain_digits.astype(np.int64) @ _POWERS - _ZEROS
     decided[plain_rows] = True
 
     # Anything else short enough: classify its bytes, gather its digits in order.
     rows = np.flatnonzero(~plain & (flen > 0) & (flen <= _FIELD_WIDTH))
     if len(rows):
-        chars = window[f_start[rows]]
+        chars = _items(padded, _FIELD_WIDTH)[f_start[rows]].view(np.uint8)
+        chars = chars.reshape(-1, _FIELD_WIDTH)
         inside = np.arange(_FIELD_WIDTH) < flen[rows, None]
         kind = np.where(inside, _CLASS[chars], 4)
         is_digit = kind == 1

@@ -72,10 +72,10 @@ def plan(
     if quoting:
         found = _quoted(arr, d, b"\r" in block, eof, scratch)
     else:
-        found = _unquoted(block, arr, d, eof, scratch)
+        found = _unquoted(arr, d, eof, scratch)
     if found is None:
         return None
-    cut, newlines, delimiters, bare_crs = found
+    cut, newlines, delimiters, bare_crs, line_feeds = found
     arr = arr[:cut]
     starts = np.concatenate((np.zeros(1, dtype=np.int64), newlines + 1))
     ends = np.concatenate((newlines, np.array([cut], dtype=np.int64)))
@@ -112,7 +112,7 @@ def plan(
         quoted = np.zeros(count, dtype=bool)
     return Plan(
         cut=cut,
-        newlines=block.count(b"\n", 0, cut),
+        newlines=line_feeds,
         arr=arr,
         ends=ends,
         f_start=f_start,
@@ -121,12 +121,12 @@ def plan(
     )
 
 
-Found = tuple[int, np.ndarray, np.ndarray, int]
+Found = tuple[int, np.ndarray, np.ndarray, int, int]
 
 
-def _unquoted(block: bytes, arr: np.ndarray, d: int, eof: bool, scratch: Scratch) -> Found | None:
+def _unquoted(arr: np.ndarray, d: int, eof: bool, scratch: Scratch) -> Found | None:
     """Where the whole records of a chunk without quoting end: the bytes they span, their LFs,
-    their delimiters, and how many CRs they hold."""
+    their delimiters, how many CRs and LFs they hold."""
     work = scratch.get("work", len(arr))
     newlines = np.flatnonzero(np.equal(arr, LF, out=work))
     if eof:
@@ -136,7 +136,8 @@ def _unquoted(block: bytes, arr: np.ndarray, d: int, eof: bool, scratch: Scratch
     else:
         return None
     delimiters = np.flatnonzero(np.equal(arr[:cut], d, out=work[:cut]))
-    return cut, newlines, delimiters, block.count(b"\r", 0, cut)
+    bare_crs = int(np.count_nonzero(np.equal(arr[:cut], CR, out=work[:cut])))
+    return cut, newlines, delimiters, bare_crs, len(newlines)
 
 
 class Scratch:
@@ -154,7 +155,7 @@ class Scratch:
 
 
 def _quoted(arr: np.ndarray, d: int, has_cr: bool, eof: bool, scratch: Scratch) -> Found | None:
-    """The same for a chunk with quoted fields: the LFs, delimiters and CRs outside quotes; None when a quote neither opens a field (after a delimiter, an LF, a
+    """The same for a chunk with quoted fields (the LFs, delimiters and CRs outside quotes); None when a quote neither opens a field (after a delimiter, an LF, a
     quote or at the start) nor closes one (before a delimiter, a CR, an LF, a quote or at the
     end), or one is left open at the end of the file.
 
@@ -205,4 +206,4 @@ def _quoted(arr: np.ndarray, d: int, has_cr: bool, eof: bool, scratch: Scratch) 
         return None
     delimiters = at[kind == d]
     bare_crs = int(np.count_nonzero(kind == CR)) if is_cr is not None else 0
-    return cut, newlines, delimiters, bare_crs
+    return cut, newlines, delimiters, bare_crs, int(np.count_nonzero(is_lf[:cut]))

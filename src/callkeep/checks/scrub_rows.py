@@ -70,7 +70,7 @@ def scrub_chunk(
     array in `scratch`, valid until the next chunk)."""
     if len(plan.ends) == 0:
         return block[: plan.cut]
-    values, fast, digits = lines.read_numbers(plan.arr, plan.f_start, plan.f_end)
+    values, fast, digits = lines.read_numbers(plan.arr, plan.f_start, plan.f_end, scratch)
     empty = plan.f_end == plan.f_start
     others: dict[int, str] = {}
     for row in np.flatnonzero(~fast & ~empty).tolist():
