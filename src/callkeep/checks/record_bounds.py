@@ -99,7 +99,7 @@ def plan(
     if (
         per
         and count
-        and not ((delimiters[base] > starts).all() and (delimiters[base + per - 1] < ends).all())
+        and not ((delimiters[base] >= starts).all() and (delimiters[base + per - 1] < ends).all())
     ):
         return None
     column = layout.column
