@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -149,6 +150,17 @@ def write_crm_export(path: Path, rows: int, codes: np.ndarray, rng: np.random.Ge
             out.write(b"".join(lines))
 
 
+def delimited(delimiter: bytes) -> Callable[[Path, int, np.ndarray, np.random.Generator], None]:
+    """The plain lead file's writer, with `delimiter` between fields (tab- and pipe-separated
+    files with a header, as VICIdial's loader and many CRMs take them)."""
+
+    def write(path: Path, rows: int, codes: np.ndarray, rng: np.random.Generator) -> None:
+        write_leads(path, rows, codes, rng)
+        path.write_bytes(path.read_bytes().replace(b",", delimiter))
+
+    return write
+
+
 def write_workbook(path: Path, rows: int, codes: np.ndarray, rng: np.random.Generator) -> None:
     """An Excel workbook of leads (openpyxl, write-only): phones stored as numbers, a tenth as
     text formatted as typed."""
@@ -237,8 +249,8 @@ class SqliteBaseline:
         """Time rules, evaluated once per NPA-NXX prefix (as a sensible implementation would)."""
         return self._prefix_codes(phone[2:8])
 
-    def scrub(self, source: Path, out: io.StringIO, sample: int) -> int:
-        reader = csv.reader(source.open(newline="", encoding="utf-8-sig"))
+    def scrub(self, source: Path, out: io.StringIO, sample: int, delimiter: str = ",") -> int:
+        reader = csv.reader(source.open(newline="", encoding="utf-8-sig"), delimiter=delimiter)
         writer = csv.writer(out)
         header = next(reader)
         writer.writerow([*header, "callkeep_phone", "callkeep_status", "callkeep_reasons"])
@@ -274,6 +286,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--profile", action="store_true", help="print where the scrub spends time")
     parser.add_argument("--quoted", action="store_true", help="a CRM-style quoted export too")
+    parser.add_argument(
+        "--delimited", action="store_true", help="the plain file tab- and pipe-separated too"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each scrub (median)")
     parser.add_argument("--xlsx", type=int, default=0, help="rows of an Excel workbook to scrub")
     args = parser.parse_args()
@@ -300,6 +315,9 @@ def main() -> None:
         files = [("plain", work / "leads.csv", write_leads)]
         if args.quoted:
             files.append(("quoted", work / "crm-export.csv", write_crm_export))
+        if args.delimited:
+            files.append(("tab", work / "leads.tsv", delimited(b"\t")))
+            files.append(("pipe", work / "leads.txt", delimited(b"|")))
         at = utcnow().replace(hour=17, minute=0, second=0)  # midday in every contiguous zone
         baseline = SqliteBaseline(work / "baseline.db", national, at)
         if args.xlsx:
@@ -333,7 +351,8 @@ def main() -> None:
             print(
                 f"  scrub alone ({label}): {summary.rows:,} rows in {elapsed:.2f} s = "
                 f"{fast_rate:,.0f} rows/s; CPU {cpu:.2f} s = {summary.rows / cpu:,.0f} rows/s "
-                f"(medians of {len(runs)}: wall {', '.join(f'{t:.2f}' for t, _, _ in runs)} s; "
+                f"(medians of {len(runs)}: wall {', '.join(f'{t:.2f}' for t, _, _ in runs)} s, "
+                f"CPU {', '.join(f'{c:.2f}' for _, c, _ in runs)} s; "
                 f"{summary.allowed:,} allowed, {summary.blocked:,} blocked, "
                 f"{summary.invalid:,} invalid)"
             )
@@ -352,7 +371,8 @@ def main() -> None:
             )
             sink = io.StringIO()
             started, base_cpu = time.perf_counter(), time.process_time()
-            done = baseline.scrub(leads, sink, args.baseline_rows)
+            delimiter = {"tab": "\t", "pipe": "|"}.get(label, ",")
+            done = baseline.scrub(leads, sink, args.baseline_rows, delimiter)
             base_rate = done / (time.perf_counter() - started)
             base_cpu_rate = done / (time.process_time() - base_cpu)
             print(
@@ -365,7 +385,7 @@ def main() -> None:
             )
             # the sample's decisions agree with the scrub's
             with out.open(newline="", encoding="utf-8-sig") as fast_rows:
-                fast_reader = csv.reader(fast_rows)
+                fast_reader = csv.reader(fast_rows, delimiter=delimiter)
                 base_reader = csv.reader(io.StringIO(sink.getvalue()))
                 differing = [
                     (a, b)

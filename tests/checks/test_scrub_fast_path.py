@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callkeep.checks import lead_reading, lines, scrub
+from callkeep.checks import lead_reading, record_bounds, scrub
 from callkeep.phone.parse import try_normalize
 from tests.checks.conftest import ME_NUMBER, World
 from tests.checks.test_scrub import run_scrub
@@ -74,8 +74,17 @@ def scrubbed(world: World, data: bytes, file_format: str = "auto") -> bytes:
 def by_csv_module(world: World, data: bytes, monkeypatch: pytest.MonkeyPatch, **kw: str) -> bytes:
     """The scrub with every record read by the csv module."""
     with monkeypatch.context() as patched:
-        patched.setattr(lines, "plan", lambda *args: None)
+        patched.setattr(record_bounds, "plan", lambda *args: None)
         return scrubbed(world, data, **kw)
+
+
+def in_chunks(
+    world: World, data: bytes, chunk: int, monkeypatch: pytest.MonkeyPatch, file_format: str
+) -> bytes:
+    """The scrub read in chunks of `chunk` bytes."""
+    with monkeypatch.context() as patched:
+        patched.setattr(scrub, "CHUNK_BYTES", chunk)
+        return scrubbed(world, data, file_format)
 
 
 SETTINGS = settings(
@@ -91,9 +100,7 @@ def test_quoted_files_scrub_as_the_csv_module_reads_them(
     world: World, monkeypatch: pytest.MonkeyPatch, file: tuple[bytes, str], chunk: int
 ) -> None:
     data, delimiter = file
-    with monkeypatch.context() as patched:
-        patched.setattr(scrub, "CHUNK_BYTES", chunk)
-        fast = scrubbed(world, data, "csv")
+    fast = in_chunks(world, data, chunk, monkeypatch, "csv")
     assert fast == by_csv_module(world, data, monkeypatch, file_format="csv")
     # and the csv module reads the output as the input's records, three columns added
     text = io.StringIO(data.decode().removeprefix("\ufeff"), newline="")
@@ -128,9 +135,7 @@ def vicidial_files(draw: st.DrawFn) -> bytes:
 def test_vicidial_files_scrub_as_the_csv_module_reads_them_unquoted(
     world: World, monkeypatch: pytest.MonkeyPatch, data: bytes, chunk: int
 ) -> None:
-    with monkeypatch.context() as patched:
-        patched.setattr(scrub, "CHUNK_BYTES", chunk)
-        fast = scrubbed(world, data, "vicidial")
+    fast = in_chunks(world, data, chunk, monkeypatch, "vicidial")
     assert fast == by_csv_module(world, data, monkeypatch, file_format="vicidial")
     delimiter = "\t" if data.count(b"\t") else "|"
     for before, after in zip(data.splitlines(), fast.splitlines(), strict=True):

@@ -1,12 +1,12 @@
 """Bulk scrub: a lead file streamed in, each row decided by the engine, streamed out with
 ``callkeep_phone``, ``callkeep_status`` and ``callkeep_reasons`` appended to the original bytes.
 
-Fast path: big binary chunks are split into records and fields with numpy (`lines.plan`; quoted
+Fast path: big binary chunks are split into records and fields with numpy (`record_bounds.plan`; quoted
 fields included, by the parity of the quotes), and the phone field is read with numpy; a field of
 digits and ordinary punctuation holding a NANP number is decided without libphonenumber (a table
 of valid NPA-NXX prefixes built from its metadata says which are dialable; prefixes whose validity
 depends on later digits, and every other field, take the exact path through
-`phone.parse.try_normalize`). A stretch `lines.plan` cannot read exactly, and every bad line, are
+`phone.parse.try_normalize`). A stretch `record_bounds.plan` cannot read exactly, and every bad line, are
 read with the csv module (`lead_reading`), keeping each record's original bytes; the two paths are
 held equal by property tests. Formats: `lead_formats`; the phone column: `lead_columns`; each
 chunk's or batch's rows: `scrub_rows`; this module streams the file and keeps the scrub's record.
@@ -27,7 +27,7 @@ from typing import BinaryIO, cast
 
 from sqlalchemy.orm import Session
 
-from callkeep.checks import engine, lead_formats, lead_reading, lines, service
+from callkeep.checks import engine, lead_formats, lead_reading, lines, record_bounds, service
 from callkeep.checks.engine import BIT, REASONS, Context
 from callkeep.checks.lead_columns import find_phone_column as find_phone_column  # its interface
 from callkeep.checks.models import ScrubRun
@@ -54,7 +54,7 @@ class Scrubbed:
 
 def _layout(
     source: lead_reading.Source, kind: lead_formats.Kind, phone_column: str | None
-) -> tuple[lines.Layout, str, bytes]:
+) -> tuple[record_bounds.Layout, str, bytes]:
     """The layout of a text lead file, the phone column's name, and the header line to write
     (the header read from `source`, or nothing for VICIdial's files, which have none)."""
     if kind.has_header:
@@ -66,7 +66,7 @@ def _layout(
         body = header.raw.rstrip(b"\r\n")
         d = kind.delimiter
         added = d + d.join((b"callkeep_phone", b"callkeep_status", b"callkeep_reasons"))
-        layout = lines.Layout(kind.delimiter, kind.quoting, column, len(columns))
+        layout = record_bounds.Layout(kind.delimiter, kind.quoting, column, len(columns))
         return layout, columns[column], body + added + header.raw[len(body) :]
     line = lead_formats.first_line(source.fill(CHUNK_BYTES))
     width = len(line.split(kind.delimiter))
@@ -82,7 +82,7 @@ def _layout(
         raise lead_reading.bad_line(
             1, f"{width} fields; VICIdial's lead file has {wanted} in field {column + 1}"
         )
-    return lines.Layout(kind.delimiter, False, column, width), wanted, b""
+    return record_bounds.Layout(kind.delimiter, False, column, width), wanted, b""
 
 
 def scrub_stream(
@@ -98,13 +98,13 @@ def scrub_stream(
 ) -> Scrubbed:
     """Scrubs `source` into `out`; says what it did.
 
-    Text files are read in chunks of whole records found by `lines.plan`; a stretch it cannot
+    Text files are read in chunks of whole records found by `record_bounds.plan`; a stretch it cannot
     read exactly (a stray quote, a record longer than a chunk) and every bad line go through the
     csv module, which then says what is wrong and where.
     """
     out_sha = hashlib.sha256()
 
-    def write(data: bytes) -> None:
+    def write(data: bytes | memoryview) -> None:
         out_sha.update(data)
         out.write(data)
 
@@ -141,13 +141,14 @@ def scrub_stream(
     tally = Tally()
     labels = lines.Labels(kind.delimiter)
     limit = csv.field_size_limit()
+    scratch = record_bounds.Scratch()
     while True:
         block = reader.fill(CHUNK_BYTES)
         if reader.pos >= len(block):
             break
-        plan = lines.plan(block, layout, reader.eof, limit)
+        plan = record_bounds.plan(block, layout, reader.eof, limit, scratch)
         if plan is not None and lead_reading.is_utf8(block, plan.cut):
-            write(scrub_chunk(block, plan, layout, session, ctx, tally, labels))
+            write(scrub_chunk(block, plan, layout, session, ctx, tally, labels, scratch))
             reader.take(plan.cut, plan.newlines)
         else:  # the csv module reads at least this chunk, and says what is wrong in it
             batch: list[lead_reading.Record] = []

@@ -1,4 +1,4 @@
-"""Scrubbing the rows of a lead file: a chunk of whole records planned by `lines.plan`
+"""Scrubbing the rows of a lead file: a chunk of whole records planned by `record_bounds.plan`
 (`scrub_chunk`), or a batch of records the csv module read (`scrub_batch`); each row's number
 read, decided by the engine and its three columns appended to its original bytes."""
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy.orm import Session
 
-from callkeep.checks import engine, lead_reading, lines
+from callkeep.checks import engine, lead_reading, lines, record_bounds
 from callkeep.checks.engine import BIT, Context
 from callkeep.checks.peers import ListHits
 from callkeep.phone.parse import try_normalize
@@ -58,17 +58,19 @@ def exact_number(text: str) -> tuple[int, str | None]:
 
 def scrub_chunk(
     block: bytes,
-    plan: lines.Plan,
-    layout: lines.Layout,
+    plan: record_bounds.Plan,
+    layout: record_bounds.Layout,
     session: Session,
     ctx: Context,
     tally: Tally,
     labels: lines.Labels,
-) -> bytes:
-    """Scrubs the whole records `plan` found at the start of `block`."""
+    scratch: record_bounds.Scratch,
+) -> bytes | memoryview:
+    """Scrubs the whole records `plan` found at the start of `block`: the output bytes (an
+    array in `scratch`, valid until the next chunk)."""
     if len(plan.ends) == 0:
         return block[: plan.cut]
-    values, fast, digits = lines.read_numbers(plan.arr, plan.f_start, plan.f_end)
+    values, fast, digits = lines.read_numbers(plan.arr, plan.f_start, plan.f_end, scratch)
     empty = plan.f_end == plan.f_start
     others: dict[int, str] = {}
     for row in np.flatnonzero(~fast & ~empty).tolist():
@@ -79,14 +81,13 @@ def scrub_chunk(
             others[row] = other
     rows = lines.Rows(values=values, others=others, digits=digits)
     bits = decide_rows(session, ctx, rows, tally)
-    body = plan.arr.tobytes() if plan.masked else block[: plan.cut]
-    joined = lines.join_lines(body, plan, rows, bits, labels)
-    return joined.replace(bytes([lines.MASK]), b"\n") if plan.masked else joined
+    suffix, suffix_len = lines.suffixes(rows, bits, labels)
+    return lines.splice(plan.arr, plan.ends, suffix, suffix_len, scratch).data
 
 
 def scrub_batch(
     batch: list[lead_reading.Record],
-    layout: lines.Layout,
+    layout: record_bounds.Layout,
     session: Session,
     ctx: Context,
     tally: Tally,

@@ -1,0 +1,234 @@
+"""The chunk planner against the csv module: where it finds records and the phone field they agree
+with `csv.reader`, it takes every well-formed file (so the fast path is the one tested), and a bad
+file (a ragged row, a quote never closed, a stray quote) fails with the same line named whatever
+the chunk size; the appended columns are the plain concatenation of each row's texts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from callkeep.checks import lines, record_bounds
+from callkeep.errors import InvalidInput
+from tests.checks.conftest import World
+from tests.checks.test_scrub_fast_path import (
+    PHONES,
+    SETTINGS,
+    TEXT,
+    by_csv_module,
+    in_chunks,
+    scrubbed,
+)
+
+LIMIT = csv.field_size_limit()
+
+
+def quoted(value: str, everywhere: bool, delimiter: str) -> str:
+    """A field as a CRM (every field quoted) or Excel (quoted where needed) writes it."""
+    if everywhere or any(c in value for c in (delimiter, '"', "\r", "\n")):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+@st.composite
+def well_formed(draw: st.DrawFn) -> tuple[bytes, str, int, int]:
+    """Records (no header) that RFC 4180 reads one way, with their delimiter, width and the
+    phone column: quotes, CRLF or LF, delimiters, quotes and line breaks inside fields, empty
+    fields and blank lines."""
+    width = draw(st.integers(1, 5))
+    delimiter = draw(st.sampled_from([",", "\t", "|"]))
+    column = draw(st.integers(0, width - 1))
+    terminator = draw(st.sampled_from(["\r\n", "\n"]))
+    out = []
+    for _ in range(draw(st.integers(1, 15))):
+        everywhere = draw(st.booleans())
+        fields = [
+            quoted(draw(PHONES if i == column else TEXT), everywhere, delimiter)
+            for i in range(width)
+        ]
+        line = delimiter.join(fields)
+        out.append((line or '""') + terminator)
+        if draw(st.integers(0, 7)) == 0:
+            out.append(terminator)
+    text = "".join(out)
+    if draw(st.booleans()):
+        text = text.removesuffix(terminator)
+    return text.encode(), delimiter, width, column
+
+
+@SETTINGS
+@given(file=well_formed())
+def test_the_planner_takes_every_well_formed_chunk_and_finds_what_the_csv_module_reads(
+    file: tuple[bytes, str, int, int],
+) -> None:
+    data, delimiter, width, column = file
+    layout = record_bounds.Layout(delimiter.encode(), True, column, width)
+    plan = record_bounds.plan(data, layout, True, LIMIT, record_bounds.Scratch())
+    assert plan is not None
+    rows = [r for r in csv.reader(io.StringIO(data.decode(), newline=""), delimiter=delimiter)]
+    rows = [r for r in rows if r]
+    assert len(plan.ends) == len(rows)
+    assert plan.cut == len(data) and plan.newlines == data.count(b"\n")
+    for k, row in enumerate(rows):
+        raw = data[int(plan.f_start[k]) : int(plan.f_end[k])]
+        assert layout.phone_text(raw, bool(plan.quoted[k])) == row[column]
+        assert data[int(plan.ends[k]) : int(plan.ends[k]) + 1] in (b"", b"\r", b"\n")
+
+
+@SETTINGS
+@given(file=well_formed(), stop=st.integers(1, 400))
+def test_a_chunk_cut_anywhere_is_planned_up_to_its_last_whole_record(
+    file: tuple[bytes, str, int, int], stop: int
+) -> None:
+    data, delimiter, width, column = file
+    layout = record_bounds.Layout(delimiter.encode(), True, column, width)
+    whole = record_bounds.plan(data, layout, True, LIMIT)
+    assert whole is not None
+    part = record_bounds.plan(data[:stop], layout, stop >= len(data), LIMIT)
+    if part is None:
+        return  # no whole record in it, or a quote open at the cut: the csv module reads on
+    # the records found end where the whole file's do, and none beyond the cut
+    assert np.array_equal(part.ends, whole.ends[: len(part.ends)])
+    assert np.array_equal(part.f_start, whole.f_start[: len(part.ends)])
+    assert part.cut <= stop
+
+
+def damaged(draw: st.DrawFn, data: bytes) -> bytes:
+    """A well-formed file with one line made bad: a field dropped or added, a quote left open
+    or a stray quote inside an unquoted field."""
+    lines_ = data.split(b"\n")
+    at = draw(st.integers(0, len(lines_) - 1))
+    harm = draw(st.sampled_from(["ragged", "extra", "open", "stray"]))
+    line = lines_[at]
+    if harm == "ragged":
+        line = line.rsplit(b",", 1)[0] if b"," in line else line + b",,"
+    elif harm == "extra":
+        line = line + b",x"
+    elif harm == "open":
+        line = b'"' + line
+    else:
+        line = b'a"b,' + line
+    lines_[at] = line
+    return b"\n".join(lines_)
+
+
+@st.composite
+def bad_files(draw: st.DrawFn) -> bytes:
+    width = draw(st.integers(2, 4))
+    header = ",".join("phone" if i == 0 else f"c{i}" for i in range(width))
+    terminator = draw(st.sampled_from(["\r\n", "\n"]))
+    rows = [header]
+    for _ in range(draw(st.integers(1, 12))):
+        everywhere = draw(st.booleans())
+        rows.append(
+            ",".join(
+                quoted(draw(PHONES if i == 0 else TEXT), everywhere, ",") for i in range(width)
+            )
+        )
+    body = draw(st.sampled_from(["", "\ufeff"])) + terminator.join(rows) + terminator
+    data = body.encode()
+    head, rest = data.split(b"\n", 1)
+    return head + b"\n" + damaged(draw, rest)
+
+
+def outcome(run: object) -> tuple[str, bytes | str]:
+    try:
+        return "ok", run()  # type: ignore[operator]
+    except InvalidInput as exc:
+        return "error", exc.message
+
+
+@SETTINGS
+@given(data=bad_files(), chunk=st.integers(8, 300))
+def test_a_bad_file_fails_naming_the_same_line_as_the_csv_module_whatever_the_chunk(
+    world: World, monkeypatch: pytest.MonkeyPatch, data: bytes, chunk: int
+) -> None:
+    fast = outcome(lambda: in_chunks(world, data, chunk, monkeypatch, "csv"))
+    assert fast == outcome(lambda: by_csv_module(world, data, monkeypatch, file_format="csv"))
+    if fast[0] == "error":
+        assert re.match(r"file: line \d+: ", str(fast[1]))
+
+
+@st.composite
+def decided_rows(draw: st.DrawFn) -> tuple[lines.Rows, np.ndarray]:
+    count = draw(st.integers(1, 30))
+    values = np.array(
+        [draw(st.sampled_from([-1, 2075550123, 3055550199, 8005550100])) for _ in range(count)],
+        dtype=np.int64,
+    )
+    others = {
+        row: draw(st.sampled_from(["+442079460000", "+33123456789", "+861012345678901"]))
+        for row in range(count)
+        if values[row] < 0 and draw(st.booleans())
+    }
+    digits = None
+    if draw(st.booleans()):  # digits read from the field, or not (then worked out)
+        digits = np.zeros((count, 10), dtype=np.uint8)
+        for row in range(count):
+            if values[row] >= 0 and draw(st.booleans()):
+                digits[row] = np.frombuffer(b"%010d" % values[row], dtype=np.uint8)
+    bits = np.array(
+        [draw(st.sampled_from([0, 1, 2, 3, 16, 1 << 10, 255])) for _ in range(count)],
+        dtype=np.uint16,
+    )
+    return lines.Rows(values=values, others=others, digits=digits), bits
+
+
+@SETTINGS
+@given(decided=decided_rows(), delimiter=st.sampled_from([b",", b"\t", b"|"]))
+def test_the_appended_columns_are_each_rows_phone_and_texts_in_turn(
+    decided: tuple[lines.Rows, np.ndarray], delimiter: bytes
+) -> None:
+    rows, bits = decided
+    labels = lines.Labels(delimiter)
+    suffix, lengths = lines.suffixes(rows, bits, labels)
+    expected = []
+    for row, value in enumerate(rows.values.tolist()):
+        phone = b"+1%010d" % value if value >= 0 else rows.others.get(row, "").encode()
+        expected.append(delimiter + phone + delimiter + labels.text(int(bits[row])))
+    assert suffix.tobytes() == b"".join(expected)
+    assert lengths.tolist() == [len(e) for e in expected]
+    # and spliced in at each record's end, before its terminator
+    records = [b"a,b", b'"x\r\ny"', b"", b"z"]
+    body = b"".join(records[k % 4] + b"\r\n" for k in range(len(expected)))
+    ends = []
+    at = 0
+    for k in range(len(expected)):
+        at += len(records[k % 4])
+        ends.append(at)
+        at += 2
+    arr = np.frombuffer(body, dtype=np.uint8)
+    out = lines.splice(arr, np.array(ends), suffix, lengths, record_bounds.Scratch())
+    assert out.tobytes() == b"".join(
+        records[k % 4] + expected[k] + b"\r\n" for k in range(len(expected))
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # a quote opening inside an unquoted field: read by parity alone, the delimiter between
+        # it and the next quote would be hidden and the record would seem to have 2 fields
+        b'a,phone\r\nx"y,z",2075550123\r\n',
+        # a quote closing before a byte that is not a delimiter: the csv module reads on
+        b'phone,b\r\n"2075550123"9,x\r\n',
+        # a CR before an opening quote
+        b'a,phone\r\nx,\r"2075550123"\r\n',
+    ],
+)
+def test_a_quote_that_neither_opens_nor_closes_a_field_is_left_to_the_csv_module(
+    world: World, monkeypatch: pytest.MonkeyPatch, data: bytes
+) -> None:
+    body = data.split(b"\n", 1)[1]
+    column = data.split(b"\r\n")[0].split(b",").index(b"phone")
+    layout = record_bounds.Layout(b",", True, column, 2)
+    assert record_bounds.plan(body, layout, True, LIMIT) is None
+    assert outcome(lambda: scrubbed(world, data, "csv")) == outcome(
+        lambda: by_csv_module(world, data, monkeypatch, file_format="csv")
+    )
