@@ -261,20 +261,33 @@ def test_export_verify_exits_as_verify_py_does(rt: Runtime, tmp_path: Path) -> N
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
 
 
-@given(st.one_of(st.text(), st.none(), st.booleans(), st.integers()))
-def test_the_fast_csv_cell_is_csvsafe_cell(value: object) -> None:
-    from callkeep.reports.csvsafe import cell
-    from callkeep.reports.sections import _cell
+def _written(cells: list[object]) -> str:
+    """One CSV line as the package's writer would write these cells."""
+    import csv
+    import io
 
-    assert _cell(value) == cell(value)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(cells)
+    return out.getvalue()
+
+
+@given(st.one_of(st.text(), st.none(), st.booleans(), st.integers()))
+def test_the_packages_csv_cell_is_csvsafe_cell(value: object) -> None:
+    from callkeep.reports.csvsafe import cell
+    from callkeep.reports.package_cells import cells_and_contents
+
+    rows, _ = cells_and_contents(["v"], [(value,)])
+    assert _written(list(rows[0])) == _written([cell(value)])
 
 
 def test_formula_cells_are_neutralised_in_every_csv() -> None:
-    from callkeep.reports.sections import _cell
+    from callkeep.reports.package_cells import cells_and_contents
 
-    for attack in ("=1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=x", "\r=x", '=HYPERLINK("x")'):
-        assert _cell(attack) == "'" + attack
-    assert _cell("plain") == "plain" and _cell("") == ""
+    attacks = ("=1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=x", "\r=x", '=HYPERLINK("x")')
+    rows, _ = cells_and_contents(["v"], [(attack,) for attack in attacks])
+    assert [row[0] for row in rows] == ["'" + attack for attack in attacks]
+    rows, _ = cells_and_contents(["v"], [("plain",), ("",)])
+    assert [row[0] for row in rows] == ["plain", ""]
 
 
 def test_the_readme_describes_every_field_of_every_file() -> None:
