@@ -137,6 +137,11 @@ def lookup_many(
     ]
 
 
+def entity_list_changes(*, session: Session, seller: Seller) -> list[datetime]:
+    """The seconds at which the seller's own list entries come into force or lapse."""
+    return lists_service.entity_list_changes(session=session, seller_slug=seller.slug)
+
+
 def national_coverage(*, session: Session, at: datetime) -> Coverage:
     """The national registry in force at `at` (none: every number is `registry_missing`)."""
     return _coverage(lists_service.national_coverage(session=session, at=at))

@@ -20,13 +20,11 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callkeep.checks import engine, peers
 from callkeep.checks.call_window import DAY, SECOND, CallWindow
 from callkeep.checks.engine import BIT, codes_of
-from callkeep.lists.models import EntityListEntry
 from callkeep.phone.geo import Place, place_of_number
 from callkeep.phone.parse import try_normalize
 from callkeep.records import service as records
@@ -142,7 +140,7 @@ class Redecider:
         for view, phone in plain:
             seller = self.parties.seller(view["seller_id"])
             at = view["started_at"]
-            epoch = bisect.bisect_right(self._changes(seller.slug), at)
+            epoch = bisect.bisect_right(self._changes(seller), at)
             key = (seller.id, view["campaign_id"], at.date(), epoch)
             groups.setdefault(key, []).append((view, phone))
         for (seller_id, campaign_id, _day, _epoch), members in groups.items():
@@ -173,15 +171,13 @@ class Redecider:
             )
         return found
 
-    def _changes(self, seller_slug: str) -> list[datetime]:
+    def _changes(self, seller: peers.Seller) -> list[datetime]:
         """The seconds at which the seller's own list entries come into force or lapse."""
-        found = self.changes.get(seller_slug)
+        found = self.changes.get(seller.slug)
         if found is None:
-            query = select(EntityListEntry.effective_at, EntityListEntry.expires_at).where(
-                EntityListEntry.seller_slug == seller_slug
+            found = self.changes[seller.slug] = peers.entity_list_changes(
+                session=self.session, seller=seller
             )
-            moments = {m for row in self.session.execute(query) for m in row if m is not None}
-            found = self.changes[seller_slug] = sorted(moments)
         return found
 
     def _time_bits(

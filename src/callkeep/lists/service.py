@@ -333,6 +333,15 @@ def entity_entry_for(
     ).first()
 
 
+def entity_list_changes(*, session: Session, seller_slug: str) -> list[datetime]:
+    """The seconds, in order, at which the seller's own list entries come into force or lapse:
+    between two of them every look-up of that list answers alike."""
+    query = select(EntityListEntry.effective_at, EntityListEntry.expires_at).where(
+        EntityListEntry.seller_slug == seller_slug
+    )
+    return sorted({moment for row in session.execute(query) for moment in row if moment})
+
+
 def _years_later(moment: datetime, years: int) -> datetime:
     try:
         return moment.replace(year=moment.year + years)
