@@ -225,11 +225,7 @@ def _write(
     (found first, so that a file imported again costs a look-up a line, not a check)."""
     if not calls:
         return
-    with (
-        db.transaction() as session,
-        collection_paused(len(calls)),
-        peers.import_cache(session=session),
-    ):
+    with db.transaction() as session, collection_paused(len(calls)):
         known = peers.recorded_external_ids(
             session=session, seller_id=context.seller_id, ids=[c.external_id for c in calls]
         )

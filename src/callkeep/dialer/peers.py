@@ -3,28 +3,24 @@ call checks, and the bulk path that stores calls with their ledger entries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ARRAY, String, any_, bindparam, select
 from sqlalchemy.orm import Session
 
-from callkeep.kit.sql import driver_of
 from callkeep.ledger import service as ledger
 from callkeep.records import service as records
 
 __all__ = [
     "checked_row",
     "employee_id_for",
-    "import_cache",
     "parties",
     "recorded_external_ids",
     "store_calls",
 ]
 
 _IN_CHUNK = 500
-IMPORT_CACHE_KIB = 65_536  # SQLite's page cache while a chunk is stored (the pool's is 16 MiB)
 
 
 def parties(*, session: Session) -> records.Directory:
@@ -76,22 +72,3 @@ def recorded_external_ids(*, session: Session, seller_id: str, ids: Sequence[str
 def store_calls(*, session: Session, actor: str, rows: list[dict[str, Any]]) -> list[str]:
     """Stores checked call rows through the ledger's bulk path; returns their ids."""
     return ledger.record_many(session=session, actor=actor, model=records.Call, rows=rows)
-
-
-@contextmanager
-def import_cache(*, session: Session) -> Iterator[None]:
-    """On SQLite, a larger page cache for the connection while a chunk of calls is stored:
-    the chunk's rows land all over the calls table's indexes, and each index page found in the
-    cache is one read and one decode less. The connection's own size is put back afterwards
-    (it returns to the pool). Durability is untouched: journaling and syncing are as they were.
-    """
-    dialect, connection = driver_of(session)
-    if dialect.name != "sqlite":
-        yield
-        return
-    [before] = connection.execute("PRAGMA cache_size").fetchone()
-    connection.execute(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
-    try:
-        yield
-    finally:  # on the driver's connection: also after a failed statement, before the rollback
-        connection.execute(f"PRAGMA cache_size={int(before)}")
