@@ -80,35 +80,13 @@ def _node(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
-def included(leaf: bytes, index: int, size: int, proof: list[bytes], root: bytes) -> bool:
-    """RFC 9162 §2.1.3.2: whether `proof` shows `leaf` at `index` in the tree of `size`."""
-    if not 0 <= index < size:
-        return False
-    fn, sn = index, size - 1
-    r = _leaf(leaf)
-    for p in proof:
-        if sn == 0:
-            return False
-        if fn & 1 or fn == sn:
-            r = _node(p, r)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            r = _node(r, p)
-        fn >>= 1
-        sn >>= 1
-    return sn == 0 and r == root
-
-
 class Tree:
-    """The checkpoint's tree (size, root), checking inclusion proofs with exactly `included`'s
-    answer, but fast for records in about the ledger's order. The path last proven is kept;
+    """The checkpoint's tree (size, root), checking inclusion proofs with exactly the answer of
+    RFC 9162 §2.1.3.2's step-by-step check (`ledger.merkle.verify_inclusion`), but fast for records in about the ledger's order. The path last proven is kept;
     the next leaf's path is hashed up to the level where it meets that one (its node there is
     the sibling of the last one's). If the nodes there are each other's siblings and the rest
     of the proof is the last one's, the rest would hash to the same root, so it is not hashed
-    again; otherwise the path is hashed to the top as `included` does."""
+    again; otherwise the path is hashed to the top as that check does."""
 
     def __init__(self, size: int, root: bytes) -> None:
         self.size, self.root = size, root
