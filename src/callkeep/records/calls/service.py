@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from callkeep.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from callkeep.kit.clock import to_utc_second, utcnow
@@ -313,7 +314,7 @@ def list_calls(
     until: datetime | None = None,
     limit: int = 100,
     offset: int = 0,
-    numbers: Any = None,
+    numbers: Select[Any] | None = None,
 ) -> tuple[list[CallOut], int]:
     """Calls newest first with the total; filters by seller, campaign, number, start from/to;
     only the calls to `numbers` (a subquery, `records.worked_numbers`) when given."""
