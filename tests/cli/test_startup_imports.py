@@ -1,5 +1,6 @@
 """What the installed `callkeep` imports to start: `--help` and `--version` nothing beyond the
-command index, `check` none of the web stack, Alembic or the domains a decision does not read.
+command index, `check` none of the web stack, Alembic, the domains a decision does not read, nor
+the libraries only some of its paths need.
 
 The modules are read from `sys.modules` as the process ends, the entry point run as installed."""
 
@@ -47,7 +48,24 @@ HEAVY_FOR_CHECK = (
     "callkeep.records.timeline",
     "callkeep.records.rollups",
     "pydantic_settings",
+    # the records' API schemas and what only writes or lists parties reads
+    "callkeep.records.schemas",
+    "callkeep.records.parties.schemas",
+    "callkeep.records.parties.sellers",
+    "callkeep.records.parties.people",
+    "callkeep.records.consents",
+    # the ledger's verification and checkpoints (Ed25519 keys, their schemas)
+    "callkeep.ledger.checkpoints",
+    "callkeep.ledger.verification",
+    "callkeep.ledger.notes",
+    "callkeep.ledger.schemas",
+    # libphonenumber is only for what the NANP rule cannot read; AES only for a value encrypted
+    # or decrypted
+    "phonenumbers",
+    "cryptography",
 )
+# rich's tables (and what they import) are only for a table printed: not for an allowed check
+HEAVY_FOR_ALLOWED_CHECK = (*HEAVY_FOR_CHECK, "rich.table")
 
 
 def modules_of(
@@ -106,3 +124,15 @@ def test_check_imports_no_web_stack_alembic_or_unread_domain(tmp_path: Path) -> 
     assert done.returncode in (0, 1) and "Traceback" not in done.stderr, done.stderr
     assert "+12075550123" in done.stdout
     assert loaded(modules, HEAVY_FOR_CHECK) == []
+
+
+def test_an_allowed_check_imports_no_table_printer(tmp_path: Path) -> None:
+    national = tmp_path / "national.txt"
+    national.write_text("2075550199\n")
+    imported = ["lists", "import", str(national), "--list", "national", "--san", "SAN123"]
+    done, _ = modules_of([*imported, "--area-codes", "207"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    done, modules = modules_of(["check", "207-555-0123", "--at", "2026-12-02T15:00:00Z"], tmp_path)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert done.stdout.startswith("ALLOWED  +12075550123")
+    assert loaded(modules, HEAVY_FOR_ALLOWED_CHECK) == []

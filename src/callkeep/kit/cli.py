@@ -12,9 +12,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.table import Column, Table
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from callkeep.kit.runtime import Runtime
 
 console = Console(highlight=False)
@@ -36,23 +37,34 @@ def uses_tables_of(*domains: str) -> None:
 def cli_runtime() -> Runtime:
     """The runtime for this command, built on first use from the environment: the database
     migrated if it is behind, and the default seller recorded if it is not yet. The models
-    loaded are every domain's, or those `uses_tables_of` named."""
-    from callkeep import migrations
-    from callkeep.bootstrap import ensure_default_seller
-    from callkeep.config import get_settings
-    from callkeep.domains import load_models
-    from callkeep.kit.runtime import build_runtime
+    loaded are every domain's, or those `uses_tables_of` named.
 
-    load_models(*_tables_of)
-    runtime = build_runtime(get_settings())
-    migrations.ensure_current(runtime.settings.database_url)
-    ensure_default_seller(runtime)
+    The garbage collector is paused meanwhile, as while the command's code was imported: loading
+    the models and preparing the first statements allocate much and free next to nothing."""
+    from callkeep.kit.command_index import pause_collection, resume_collection
+
+    pause_collection()
+    try:
+        from callkeep import migrations
+        from callkeep.bootstrap import ensure_default_seller
+        from callkeep.config import get_settings
+        from callkeep.domains import load_models
+        from callkeep.kit.runtime import build_runtime
+
+        load_models(*_tables_of)
+        runtime = build_runtime(get_settings())
+        migrations.ensure_current(runtime.settings.database_url)
+        ensure_default_seller(runtime)
+    finally:
+        resume_collection()
     return runtime
 
 
 def wrapping_table(*headers: str, title: str | None = None) -> Table:
     """A table whose cells wrap, long words too, so it fits the terminal (80 columns when
     printed to a file) and never cuts a value short."""
+    from rich.table import Column, Table  # (and fractions, decimal): only for a table printed
+
     return Table(*(Column(h, overflow="fold") for h in headers), title=title)
 
 

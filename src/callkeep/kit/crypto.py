@@ -14,20 +14,30 @@ import hmac
 import os
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from callkeep.errors import CallkeepError
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 _LINE = re.compile(r"^(k\d+) ([A-Za-z0-9_\-=+/]+)$")
+
+
+@cache
+def _cipher() -> tuple[type[AESGCM], type[Exception]]:
+    """AES-GCM and the error it raises on a value it cannot open: cryptography is loaded on the
+    first value encrypted or decrypted, not by every command that reads the tables."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM, InvalidTag
 
 
 class Undecryptable(str):
@@ -51,13 +61,16 @@ class Keyring:
 
     def derived(self, purpose: str) -> bytes:
         """A 32-byte key for `purpose`, derived from the first key."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
         return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
             self.keys[0][1]
         )
 
     def encrypt(self, plaintext: str) -> str:
         nonce = os.urandom(12)
-        sealed = AESGCM(self.keys[-1][1]).encrypt(nonce, plaintext.encode("utf-8"), None)
+        sealed = _cipher()[0](self.keys[-1][1]).encrypt(nonce, plaintext.encode("utf-8"), None)
         return f"{self.current_id}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
     def decrypt(self, stored: str) -> str:
@@ -65,10 +78,11 @@ class Keyring:
         key = self.key(key_id)
         if key is None:
             return Undecryptable(stored)
+        aesgcm, invalid_tag = _cipher()
         try:
             raw = base64.urlsafe_b64decode(body.encode())
-            return AESGCM(key).decrypt(raw[:12], raw[12:], None).decode("utf-8")
-        except (InvalidTag, ValueError, UnicodeDecodeError):
+            return aesgcm(key).decrypt(raw[:12], raw[12:], None).decode("utf-8")
+        except (invalid_tag, ValueError, UnicodeDecodeError):
             return Undecryptable(stored)
 
     def blind_index(self, text: str) -> str:

@@ -9,7 +9,7 @@ behind callkeep's back is found and named.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Table, inspect, select, text
 from sqlalchemy.orm import Session
@@ -23,10 +23,13 @@ from callkeep.kit.stamped import forget_at_transaction_end
 from callkeep.ledger.chain import GENESIS as GENESIS  # part of this module's interface
 from callkeep.ledger.chain import Chain
 from callkeep.ledger.chain import entry_hash as entry_hash  # part of this module's interface
-from callkeep.ledger.checkpoints import last_checkpoint as last_checkpoint  # for health pages
 from callkeep.ledger.inserts import bulk_insert, collection_paused
 from callkeep.ledger.models import LedgerEntry, Recorded
-from callkeep.ledger.verification import verify as verify  # part of this module's interface
+
+if TYPE_CHECKING:
+    from callkeep.ledger.checkpoints import Presented
+    from callkeep.ledger.notes import Verifier
+    from callkeep.ledger.schemas import CheckpointOut, VerifyReport
 
 _HEAD_KEY = "callkeep.ledger.head"
 _PG_LOCK = 7_246_601  # any constant; serializes ledger appends across connections
@@ -243,3 +246,28 @@ def history(*, session: Session, entity_type: str, entity_id: str) -> list[Ledge
             .order_by(LedgerEntry.seq)
         )
     )
+
+
+# Verifying the ledger and reading its checkpoints need the signing keys' code (cryptography's
+# Ed25519 and serialization) and the reports' schemas; they load on first use, so that writing
+# a record (a check, say) does not import them.
+
+
+def verify(
+    *,
+    session: Session,
+    presented: Sequence[Presented] = (),
+    verifier: Verifier | None = None,
+) -> VerifyReport:
+    """`ledger.verification.verify`: the whole chain recomputed, every stored record re-hashed,
+    and each checkpoint `presented` proven against the entries still stored."""
+    from callkeep.ledger.verification import verify as verify_ledger
+
+    return verify_ledger(session=session, presented=presented, verifier=verifier)
+
+
+def last_checkpoint(*, session: Session) -> CheckpointOut | None:
+    """The newest checkpoint (origin, size, root hash, time, note), or None: for health pages."""
+    from callkeep.ledger.checkpoints import last_checkpoint as newest
+
+    return newest(session=session)

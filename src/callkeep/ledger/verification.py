@@ -1,7 +1,7 @@
 """Proving the ledger: the chain recomputed, every stored record re-hashed against its newest
 entry, and each checkpoint kept outside the database proven still held.
 
-`ledger.service.verify` is this module's `verify`; other domains call it there.
+`ledger.service.verify` hands on to this module's `verify`; other domains call it there.
 """
 
 from __future__ import annotations

@@ -19,8 +19,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import phonenumbers
-from phonenumbers import timezone as pn_timezone
 
 from callkeep.phone.states import STATE_NAMES, STATE_ZONES, US_ZONES
 
@@ -285,6 +283,10 @@ def with_address(number: Place, address: Place | None) -> Place:
 
 
 def _international(e164: str) -> tuple[str, ...]:
+    # libphonenumber and its zone tables load for the first number outside NANP
+    import phonenumbers
+    from phonenumbers import timezone as pn_timezone
+
     number = phonenumbers.parse(e164)
     zones = tuple(z for z in pn_timezone.time_zones_for_number(number) if z != "Etc/Unknown")
     return zones or ("UTC",)

@@ -6,8 +6,6 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-import phonenumbers
-
 from callkeep.errors import InvalidInput
 
 _MAX_INPUT = 64
@@ -55,6 +53,9 @@ def try_normalize(text: str, *, region: str = "US") -> str | None:
         decided, e164 = _nanp_fast(text)
         if decided:
             return e164
+    # libphonenumber (its metadata takes a while to load) only for what the rule cannot read
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +21,9 @@ from callkeep.ledger.models import Recorded
 from callkeep.phone.parse import normalize
 from callkeep.records import models as m
 from callkeep.records.parties import models as pm
-from callkeep.records.schemas import AmendmentOut
+
+if TYPE_CHECKING:
+    from callkeep.records.schemas import AmendmentOut
 
 # kind of each amendable field: text, phone, instant, count, bool, json, strlist, or "enum:a|b|c";
 # a trailing "?" allows null.
@@ -290,6 +292,8 @@ def amend(
 
 def to_out(amendment: m.Amendment) -> AmendmentOut:
     """The amendment as the API shows it."""
+    from callkeep.records.schemas import AmendmentOut  # the API's schemas: loaded for the API
+
     return AmendmentOut(
         id=amendment.id,
         target_type=amendment.target_type,

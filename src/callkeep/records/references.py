@@ -12,10 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callkeep.errors import InvalidInput
-from callkeep.records import amendments, consents
+from callkeep.records import amendments
 from callkeep.records import models as m
-from callkeep.records.parties import directory, people
+from callkeep.records.parties import directory
 from callkeep.records.parties import models as pm
+
+# `consents` and `parties.people` (and through them the records' API schemas) load only in the
+# functions below that need them: a decision resolves its seller and campaign here, nothing else.
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ def resolve_campaign(*, session: Session, ref: str, seller_id: str) -> CampaignV
 
 def resolve_employee(*, session: Session, ref: str) -> EmployeeView:
     """An employee by id or fictitious name; unknown: InvalidInput("telemarketer")."""
+    from callkeep.records.parties import people
+
     row = people.find_employee(session=session, ref=ref)
     if row is None:
         raise InvalidInput.for_field("telemarketer", f"no employee {ref!r}")
@@ -75,6 +80,8 @@ def resolve_employee(*, session: Session, ref: str) -> EmployeeView:
 
 def contact_ids_for_phone(*, session: Session, phone: str) -> list[str]:
     """Every contact currently holding this E.164 number."""
+    from callkeep.records.parties import people
+
     return people.contact_ids_for(session=session, phone=phone)
 
 
@@ -108,6 +115,8 @@ def revoke_consents(
     reference: str | None,
 ) -> list[str]:
     """Revokes, from now on, every consent of this seller for this phone not yet revoked."""
+    from callkeep.records import consents
+
     targets = list(
         session.scalars(
             select(m.Consent).where(m.Consent.seller_id == seller_id, m.Consent.phone == phone)

@@ -109,7 +109,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "Inquiry": ("models", "Inquiry"),
     "Interaction": ("models", "Interaction"),
     "Purchase": ("models", "Purchase"),
-    "DEFAULT_SELLER_SLUG": ("parties.sellers", "DEFAULT_SLUG"),
+    "DEFAULT_SELLER_SLUG": ("parties.models", "DEFAULT_SELLER_SLUG"),
     "Campaign": ("parties.models", "Campaign"),
     "CampaignDocument": ("parties.models", "CampaignDocument"),
     "CampaignOut": ("parties.schemas", "CampaignOut"),

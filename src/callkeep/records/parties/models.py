@@ -16,6 +16,9 @@ from callkeep.kit.crypto import EncryptedText
 from callkeep.kit.db import Base, UTCDateTime
 from callkeep.ledger.models import Recorded
 
+# The slug of the seller every database holds from its first start (`sellers.ensure_default_seller`).
+DEFAULT_SELLER_SLUG = "default"
+
 
 class Seller(Recorded):
     """A business calls are made for."""

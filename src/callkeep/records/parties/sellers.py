@@ -55,7 +55,7 @@ def seller_view(*, session: Session, ref: str | None) -> dict[str, Any]:
     return amendments.current(session=session, record=row)
 
 
-DEFAULT_SLUG = "default"
+DEFAULT_SLUG = m.DEFAULT_SELLER_SLUG
 DEFAULT_NAME = "My business"
 
 
