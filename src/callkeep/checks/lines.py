@@ -16,6 +16,7 @@ from callkeep.phone.validity import dialable_prefixes
 _FIELD_WIDTH = 24
 _POWERS = 10 ** np.arange(9, -1, -1, dtype=np.int64)
 _POWERS_F = _POWERS.astype(np.float64)
+_VALUE_ROWS = 8192  # rows whose digits are converted at a time (640 KB as float64)
 _ZEROS = int(ord("0") * _POWERS.sum())  # the value of "0000000000" read as digits
 
 # Byte classes: 1 digit, 2 punctuation libphonenumber ignores in a number, 3 '+', 0 anything else.
@@ -125,15 +126,23 @@ def _items(padded: np.ndarray, width: int) -> np.ndarray:
 
 
 def _value_of(ascii_digits: np.ndarray, scratch: Scratch | None) -> np.ndarray:
-    """The value of each row of ten ASCII digits, as int64: one floating-point matrix product
+    """The value of each row of ten ASCII digits, as int64: a floating-point matrix product
     (BLAS; numpy's integer product is a plain loop), exact, every partial sum being a whole
-    number below 2**53; the floating-point copy of the digits is kept from the last chunk."""
+    number below 2**53; `_VALUE_ROWS` rows at a time, through a small kept array."""
     scratch = scratch or Scratch()
     count = len(ascii_digits)
-    as_float = scratch.get("digits_f", count * 10, np.float64).reshape(count, 10)
-    np.copyto(as_float, ascii_digits, casting="unsafe")
-    total = np.matmul(as_float, _POWERS_F, out=scratch.get("values_f", count, np.float64))
-    return total.astype(np.int64) - _ZEROS
+    values = np.empty(count, dtype=np.int64)
+    rows = min(count, _VALUE_ROWS)
+    as_float = scratch.get("digits_f", rows * 10, np.float64)
+    total = scratch.get("values_f", rows, np.float64)
+    for start in range(0, count, _VALUE_ROWS):
+        part = ascii_digits[start : start + _VALUE_ROWS]
+        size = len(part)
+        np.copyto(as_float[: size * 10].reshape(size, 10), part, casting="unsafe")
+        np.matmul(as_float[: size * 10].reshape(size, 10), _POWERS_F, out=total[:size])
+        values[start : start + size] = total[:size]
+    values -= _ZEROS
+    return values
 
 
 def read_numbers(

@@ -7,9 +7,10 @@ quote toggles twice), so delimiters and newlines at even parity are the structur
 exact only while every quote opens a field or closes one (or is doubled inside one); `plan`
 checks that for the whole chunk and otherwise leaves the chunk to the csv module.
 
-The chunk's bytes are passed over once to find every byte that can matter (quotes, delimiters,
-CRs and LFs: a few in a line); the parity, the checks and the field spans are then worked out on
-those positions alone, a tenth or less of the bytes.
+The parity and the checks are byte masks over the chunk, worked out a slice of `SLICE` bytes
+at a time so that a slice's masks stay in the core's cache; only the structural bytes' positions
+(delimiters, CRs and LFs outside quotes: a few in a line) are gathered, and the records and the
+phone field's span are worked out on those alone.
 """
 
 from __future__ import annotations
