@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from callkeep.checks import lines, record_bounds
+from callkeep.checks.scrub_rows import exact_number
 from callkeep.errors import InvalidInput
 from tests.checks.conftest import World
 from tests.checks.test_scrub_fast_path import (
@@ -23,6 +24,7 @@ from tests.checks.test_scrub_fast_path import (
     TEXT,
     by_csv_module,
     in_chunks,
+    lead_files,
     scrubbed,
 )
 
@@ -232,3 +234,135 @@ def test_a_quote_that_neither_opens_nor_closes_a_field_is_left_to_the_csv_module
     assert outcome(lambda: scrubbed(world, data, "csv")) == outcome(
         lambda: by_csv_module(world, data, monkeypatch, file_format="csv")
     )
+
+
+@SETTINGS
+@given(
+    size=st.integers(0, 40_000),
+    share=st.floats(0, 1),
+    seed=st.integers(0, 2**32 - 1),
+    offset=st.integers(0, 7),
+)
+def test_the_quote_parity_is_the_running_xor_of_the_quotes(
+    size: int, share: float, seed: int, offset: int
+) -> None:
+    flags = (np.random.default_rng(seed).random(size) < share).astype(np.uint8)
+    out = np.empty(size + offset, dtype=np.uint8)[offset:]  # any alignment
+    found = record_bounds.prefix_xor(flags, out, record_bounds.Scratch())
+    assert np.array_equal(found, np.bitwise_xor.accumulate(flags))
+
+
+def same_plan(a: record_bounds.Plan | None, b: record_bounds.Plan | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return (a.cut, a.newlines) == (b.cut, b.newlines) and all(
+        np.array_equal(getattr(a, name), getattr(b, name))
+        for name in ("ends", "f_start", "f_end", "quoted")
+    )
+
+
+@SETTINGS
+@given(file=well_formed(), slice_bytes=st.integers(1, 64), stop=st.integers(1, 400))
+def test_a_chunk_tested_in_slices_of_any_size_is_planned_as_in_one(
+    monkeypatch: pytest.MonkeyPatch, file: tuple[bytes, str, int, int], slice_bytes: int, stop: int
+) -> None:
+    data, delimiter, width, column = file
+    layout = record_bounds.Layout(delimiter.encode(), True, column, width)
+    for block, eof in ((data, True), (data[:stop], stop >= len(data))):
+        whole = record_bounds.plan(block, layout, eof, LIMIT, record_bounds.Scratch())
+        with monkeypatch.context() as patched:
+            patched.setattr(record_bounds, "SLICE", slice_bytes)
+            sliced = record_bounds.plan(block, layout, eof, LIMIT, record_bounds.Scratch())
+        assert same_plan(sliced, whole)
+
+
+@SETTINGS
+@given(data=bad_files(), chunk=st.integers(8, 300), slice_bytes=st.integers(1, 40))
+def test_a_bad_file_tested_in_small_slices_fails_naming_the_csv_modules_line(
+    world: World, monkeypatch: pytest.MonkeyPatch, data: bytes, chunk: int, slice_bytes: int
+) -> None:
+    with monkeypatch.context() as patched:
+        patched.setattr(record_bounds, "SLICE", slice_bytes)
+        fast = outcome(lambda: in_chunks(world, data, chunk, monkeypatch, "csv"))
+    assert fast == outcome(lambda: by_csv_module(world, data, monkeypatch, file_format="csv"))
+
+
+CRM = (
+    '\ufeff"id","name","phone","notes"\r\n'
+    '"1","Doe, Jane","2075550123","said ""hi""\r\nthen ""bye"""\r\n'
+    '"2","","(305) 555-0123",""\r\n'
+    '"3","O""Brien","+1 207 555 0199","a,b\nc"\r\n'
+    '"4","x","","""quoted"""\r\n'
+)
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "",  # well formed
+        '"5","y","2075550123"\r\n',  # ragged: a field short
+        '"5","y","2075550123","z\r\n',  # a quote never closed
+        '"5","y"z,"2075550123",""\r\n',  # a quote closing before a letter (read as text)
+    ],
+)
+def test_every_slice_size_over_a_crm_export_scrubs_as_the_csv_module_reads_it(
+    world: World, monkeypatch: pytest.MonkeyPatch, tail: str
+) -> None:
+    """Every slice size from one byte to the whole body: each quote, doubled quote, CRLF and
+    delimiter falls on a slice's first and last byte in turn."""
+    data = (CRM + tail).encode()
+    expected = outcome(lambda: by_csv_module(world, data, monkeypatch, file_format="csv"))
+    if tail.count(",") == 2 or tail.endswith("z\r\n"):  # ragged, or a quote never closed
+        assert expected[0] == "error" and str(expected[1]).startswith("file: line 8: ")
+    for slice_bytes in range(1, len(data) + 1):
+        with monkeypatch.context() as patched:
+            patched.setattr(record_bounds, "SLICE", slice_bytes)
+            assert outcome(lambda: scrubbed(world, data, "csv")) == expected, slice_bytes
+
+
+@SETTINGS
+@given(file=lead_files(), chunk=st.integers(8, 200), slice_bytes=st.integers(1, 48))
+def test_lead_files_tested_in_small_slices_scrub_as_the_csv_module_reads_them(
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    file: tuple[bytes, str],
+    chunk: int,
+    slice_bytes: int,
+) -> None:
+    data, _ = file
+    with monkeypatch.context() as patched:
+        patched.setattr(record_bounds, "SLICE", slice_bytes)
+        fast = outcome(lambda: in_chunks(world, data, chunk, monkeypatch, "csv"))
+    assert fast == outcome(lambda: by_csv_module(world, data, monkeypatch, file_format="csv"))
+
+
+TEN_DIGITS = st.from_regex(r"[2-9]\d{2}[2-9]\d{6}", fullmatch=True)
+
+
+@SETTINGS
+@given(
+    fields=st.lists(st.one_of(TEN_DIGITS, PHONES), min_size=1, max_size=40),
+    only_ten=st.booleans(),
+    tail=st.integers(0, 30),
+)
+def test_numbers_read_from_fields_are_what_libphonenumber_reads(
+    fields: list[str], only_ten: bool, tail: int
+) -> None:
+    """Fields of ten digits only (every row read by the first pass) or of anything, the last
+    one `tail` bytes from the end of the buffer (so some are read from a padded copy)."""
+    if only_ten:
+        fields = [f if re.fullmatch(r"\d{10}", f) else "2075550123" for f in fields]
+    raw = [f.encode() for f in fields]
+    body = b"".join(r + b"," for r in raw) + b"x" * tail
+    starts = np.cumsum([0] + [len(r) + 1 for r in raw[:-1]])
+    f_start = np.asarray(starts, dtype=np.int64)
+    f_end = f_start + np.array([len(r) for r in raw], dtype=np.int64)
+    arr = np.frombuffer(body, dtype=np.uint8)
+    values, decided, digits = lines.read_numbers(arr, f_start, f_end, record_bounds.Scratch())
+    for k, text in enumerate(fields):
+        if not decided[k]:
+            continue
+        expected = exact_number(text)[0] if text else -1
+        assert values[k] == expected, text
+        if expected >= 0:
+            assert digits[k].tobytes() in (b"%010d" % expected, bytes(10))

@@ -15,6 +15,8 @@ from callkeep.phone.validity import dialable_prefixes
 
 _FIELD_WIDTH = 24
 _POWERS = 10 ** np.arange(9, -1, -1, dtype=np.int64)
+_POWERS_F = _POWERS.astype(np.float64)
+_VALUE_ROWS = 8192  # rows whose digits are converted at a time (640 KB as float64)
 _ZEROS = int(ord("0") * _POWERS.sum())  # the value of "0000000000" read as digits
 
 # Byte classes: 1 digit, 2 punctuation libphonenumber ignores in a number, 3 '+', 0 anything else.
@@ -55,13 +57,16 @@ class Rows:
     digits: np.ndarray | None = None  # (rows, 10) ASCII digits of `values`, where read
 
 
-def suffixes(rows: Rows, bits: np.ndarray, labels: Labels) -> tuple[np.ndarray, np.ndarray]:
+def suffixes(
+    rows: Rows, bits: np.ndarray, labels: Labels, scratch: Scratch | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The bytes appended to each row (concatenated) and their lengths: the delimiter, the
     phone in E.164 (nothing when invalid), the delimiter, the status and the reasons.
 
-    Each row is laid out in a fixed-width matrix (the phone in a 16-byte slot, the text in the
-    widest text's) with a mask of the bytes it uses; the masked bytes, row by row, are the
-    suffixes. NANP digits come from `rows.digits` where the field was read as digits.
+    Each row is laid out from the left of a fixed-width matrix, as a NANP number's row is (the
+    delimiter, ``+1``, ten digits, the delimiter, its text); the rows without a NANP number are
+    laid out again, and the first `length` bytes of each row, row by row, are the suffixes.
+    NANP digits come from `rows.digits` where the field was read as digits.
     """
     count = len(bits)
     d = labels.delimiter[0]
@@ -71,34 +76,46 @@ def suffixes(rows: Rows, bits: np.ndarray, labels: Labels) -> tuple[np.ndarray, 
     label_of[present] = np.arange(len(present))
     label_of = label_of[bits]
     text_width = max([len(t) for t in texts] + [1])
+    text_len = np.array([len(t) for t in texts] or [0], dtype=np.int64)
     table = np.zeros((len(texts) or 1, text_width), dtype=np.uint8)
-    table_mask = np.zeros(table.shape, dtype=bool)
     for i, t in enumerate(texts):
         table[i, : len(t)] = np.frombuffer(t, dtype=np.uint8)
-        table_mask[i, : len(t)] = True
-    matrix = np.empty((count, 18 + text_width), dtype=np.uint8)
-    mask = np.empty(matrix.shape, dtype=bool)
+    scratch = scratch or Scratch()
+    width = 18 + text_width
+    matrix = scratch.get("suffixes", count * width, np.uint8).reshape(count, width)
     matrix[:, 0] = d
     matrix[:, 1] = ord("+")
     matrix[:, 2] = ord("1")
-    matrix[:, 17] = d
-    mask[:, 0] = mask[:, 17] = True
+    matrix[:, 13] = d
     nanp = rows.values >= 0
-    mask[:, 1:13] = nanp[:, None]
-    mask[:, 13:17] = False
     if rows.digits is not None:
         matrix[:, 3:13] = rows.digits
         late = np.flatnonzero(nanp & (rows.digits[:, 0] == 0))
     else:
         late = np.flatnonzero(nanp)
     matrix[late, 3:13] = ((rows.values[late, None] // _POWERS) % 10).astype(np.uint8) + 48
-    for row, e164 in rows.others.items():
-        raw = np.frombuffer(e164.encode()[:16], dtype=np.uint8)
-        matrix[row, 1 : 1 + len(raw)] = raw
-        mask[row, 1:17] = np.arange(16) < len(raw)
-    matrix[:, 18:] = table[label_of]
-    mask[:, 18:] = table_mask[label_of]
-    return matrix[mask], np.count_nonzero(mask, axis=1)
+    matrix[:, 14 : 14 + text_width] = table[label_of]
+    lengths = 14 + text_len[label_of]
+    # no number (nothing between the delimiters), or one outside NANP (up to 16 bytes)
+    no_phone = ~nanp
+    no_phone[list(rows.others)] = False
+    others = {row: e164.encode()[:16] for row, e164 in rows.others.items()}
+    by_size: dict[int, list[int]] = {}
+    for row, phone in others.items():
+        by_size.setdefault(len(phone), []).append(row)
+    groups = {0: np.flatnonzero(no_phone)}
+    groups.update((size, np.array(same, dtype=np.intp)) for size, same in by_size.items())
+    for size, same in groups.items():
+        if size:
+            matrix[same, 1 : 1 + size] = np.frombuffer(
+                b"".join(others[row] for row in same.tolist()), dtype=np.uint8
+            ).reshape(-1, size)
+        matrix[same, 1 + size] = d
+        matrix[same, 2 + size : 2 + size + text_width] = table[label_of[same]]
+        lengths[same] = 2 + size + text_len[label_of[same]]
+    used = scratch.get("suffixes_used", count * width).reshape(count, width)
+    np.less(np.arange(width, dtype=np.uint16), lengths.astype(np.uint16)[:, None], out=used)
+    return matrix[used], lengths
 
 
 def _items(padded: np.ndarray, width: int) -> np.ndarray:
@@ -106,6 +123,26 @@ def _items(padded: np.ndarray, width: int) -> np.ndarray:
     return np.ndarray(
         shape=(len(padded) - width + 1,), dtype=f"V{width}", buffer=padded, strides=(1,)
     )
+
+
+def _value_of(ascii_digits: np.ndarray, scratch: Scratch | None) -> np.ndarray:
+    """The value of each row of ten ASCII digits, as int64: a floating-point matrix product
+    (BLAS; numpy's integer product is a plain loop), exact, every partial sum being a whole
+    number below 2**53; `_VALUE_ROWS` rows at a time, through a small kept array."""
+    scratch = scratch or Scratch()
+    count = len(ascii_digits)
+    values = np.empty(count, dtype=np.int64)
+    rows = min(count, _VALUE_ROWS)
+    as_float = scratch.get("digits_f", rows * 10, np.float64)
+    total = scratch.get("values_f", rows, np.float64)
+    for start in range(0, count, _VALUE_ROWS):
+        part = ascii_digits[start : start + _VALUE_ROWS]
+        size = len(part)
+        np.copyto(as_float[: size * 10].reshape(size, 10), part, casting="unsafe")
+        np.matmul(as_float[: size * 10].reshape(size, 10), _POWERS_F, out=total[:size])
+        values[start : start + size] = total[:size]
+    values -= _ZEROS
+    return values
 
 
 def read_numbers(
@@ -123,41 +160,53 @@ def read_numbers(
     values = np.full(count, -1, dtype=np.int64)
     decided = np.zeros(count, dtype=bool)
     # Every byte's next 10 and _FIELD_WIDTH bytes as one item each: gathering items of these
-    # views copies only the fields (one copy of each, not byte by byte).
-    padded = (
-        np.zeros(len(arr) + _FIELD_WIDTH, dtype=np.uint8)
-        if scratch is None
-        else (scratch.get("padded", len(arr) + _FIELD_WIDTH, np.uint8))
-    )
-    padded[: len(arr)] = arr
-    padded[len(arr) :] = 0
+    # views copies only the fields (one copy of each, not byte by byte). The bytes after a
+    # field are the record's (or the chunk's past its last record): only a copy of the end
+    # of the chunk is padded, when a field starts too near the end.
+    source = arr
+    if count and int(f_start[-1]) + _FIELD_WIDTH > len(arr):
+        source = (
+            np.zeros(len(arr) + _FIELD_WIDTH, dtype=np.uint8)
+            if scratch is None
+            else (scratch.get("padded", len(arr) + _FIELD_WIDTH, np.uint8))
+        )
+        source[: len(arr)] = arr
+        source[len(arr) :] = 0
 
     # The common case: exactly ten digits and nothing else.
     rows = np.flatnonzero(flen == 10)
-    ten_chars = _items(padded, 10)[f_start[rows]].view(np.uint8).reshape(-1, 10)
-    is_plain = ((ten_chars - np.uint8(ord("0"))) < 10).all(axis=1)
-    plain_rows = rows[is_plain]
+    ten_chars = _items(source, 10)[f_start[rows]].view(np.uint8).reshape(-1, 10)
+    not_digit = (ten_chars - np.uint8(ord("0"))) >= 10
+    if not_digit.any():  # one pass over all, and the rows only when some are not digits
+        is_plain = ~not_digit.any(axis=1)
+        rows, ten_chars = rows[is_plain], ten_chars[is_plain]
     plain = np.zeros(count, dtype=bool)
-    plain[plain_rows] = True
-    digits = np.zeros((count, 10), dtype=np.uint8)  # ASCII; 0 where not read here
-    plain_digits = ten_chars[is_plain]
-    digits[plain_rows] = plain_digits
-    values[plain_rows] = plain_digits.astype(np.int64) @ _POWERS - _ZEROS
-    decided[plain_rows] = True
+    plain[rows] = True
+    if len(rows) == count:  # every field (rows is then every row in order)
+        digits = ten_chars
+    else:
+        digits = np.zeros((count, 10), dtype=np.uint8)  # ASCII; 0 where not read here
+        digits[rows] = ten_chars
+    values[rows] = _value_of(ten_chars, scratch)
+    decided[rows] = True
 
     # Anything else short enough: classify its bytes, gather its digits in order.
     rows = np.flatnonzero(~plain & (flen > 0) & (flen <= _FIELD_WIDTH))
     if len(rows):
-        chars = _items(padded, _FIELD_WIDTH)[f_start[rows]].view(np.uint8)
+        chars = _items(source, _FIELD_WIDTH)[f_start[rows]].view(np.uint8)
         chars = chars.reshape(-1, _FIELD_WIDTH)
         inside = np.arange(_FIELD_WIDTH) < flen[rows, None]
         kind = np.where(inside, _CLASS[chars], 4)
         is_digit = kind == 1
-        n_digit = is_digit.sum(axis=1)
+        # each digit's place among the field's digits; the 12th and later go to a spare column
+        place = np.cumsum(is_digit, axis=1, dtype=np.int8)
+        n_digit = place[:, -1].astype(np.int64)
         n_plus = (kind == 3).sum(axis=1)
         fits = ((kind == 0).sum(axis=1) == 0) & ((n_digit == 10) | (n_digit == 11))
-        order = np.argsort(~is_digit, axis=1, kind="stable")
-        found = np.take_along_axis(chars, order, axis=1)[:, :11].astype(np.int64) - ord("0")
+        in_order = np.zeros((len(rows), 12), dtype=np.uint8)
+        spare = np.where(is_digit & (place <= 11), place - 1, 11)
+        in_order[np.arange(len(rows))[:, None], spare] = chars
+        found = in_order[:, :11].astype(np.int64) - ord("0")
         ten = fits & (n_digit == 10) & (n_plus == 0)
         leads_plus = chars[:, 0] == ord("+")
         eleven = (

@@ -7,9 +7,10 @@ quote toggles twice), so delimiters and newlines at even parity are the structur
 exact only while every quote opens a field or closes one (or is doubled inside one); `plan`
 checks that for the whole chunk and otherwise leaves the chunk to the csv module.
 
-The chunk's bytes are passed over once to find every byte that can matter (quotes, delimiters,
-CRs and LFs: a few in a line); the parity, the checks and the field spans are then worked out on
-those positions alone, a tenth or less of the bytes.
+The parity and the checks are byte masks over the chunk, worked out a slice of `SLICE` bytes
+at a time so that a slice's masks stay in the core's cache; only the structural bytes' positions
+(delimiters, CRs and LFs outside quotes: a few in a line) are gathered, and the records and the
+phone field's span are worked out on those alone.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 QUOTE, LF, CR = ord('"'), ord("\n"), ord("\r")
+SLICE = 256 << 10  # bytes of a chunk tested at a time: their masks stay in the core's cache
 
 
 @dataclass(frozen=True)
@@ -155,33 +157,64 @@ class Scratch:
 
 
 def _quoted(arr: np.ndarray, d: int, has_cr: bool, eof: bool, scratch: Scratch) -> Found | None:
-    """The same for a chunk with quoted fields (the LFs, delimiters and CRs outside quotes); None when a quote neither opens a field (after a delimiter, an LF, a
-    quote or at the start) nor closes one (before a delimiter, a CR, an LF, a quote or at the
-    end), or one is left open at the end of the file.
+    """The same for a chunk with quoted fields (the LFs, delimiters and CRs outside quotes);
+    None when a quote neither opens a field (after a delimiter, an LF, a quote or at the start)
+    nor closes one (before a delimiter, a CR, an LF, a quote or at the end), or one is left open
+    at the end of the file.
 
-    The parity of the quotes up to each byte is one running XOR over the chunk, and each test
-    is one comparison over its bytes (into arrays kept from the last chunk); only the
-    structural bytes' positions are gathered.
+    The chunk's bytes are tested a slice at a time (`SLICE` bytes, so that a slice's masks stay
+    in the core's cache between the dozen passes over them): the quote parity is the running
+    XOR of the quotes, carried from slice to slice, and each test is one comparison into arrays
+    kept from the last chunk. The quote checks look at every byte but the chunk's first and
+    last; a quote that fails them past the last whole record is as wrong in the file, and the
+    csv module then reads from this chunk on. Only the structural bytes' positions are gathered.
     """
     size = len(arr)
-    quote = np.equal(arr, QUOTE, out=scratch.get("quote", size))
-    inside = np.bitwise_xor.accumulate(
-        quote.view(np.uint8), out=scratch.get("inside", size, np.uint8)
-    ).view(np.bool_)
-    is_lf = np.equal(arr, LF, out=scratch.get("lf", size))
-    ends_field = np.equal(arr, d, out=scratch.get("ends_field", size))
-    ends_field |= is_lf
-    work = scratch.get("work", size)
-    is_cr = np.equal(arr, CR, out=scratch.get("cr", size)) if has_cr else None
-    if is_cr is not None:
-        np.logical_or(ends_field, is_cr, out=work)
-    else:
-        work[:] = ends_field
-    np.greater(work, inside, out=work)  # outside quotes
-    at = np.flatnonzero(work)
+    structural = scratch.get("work", size)
+    carry = False  # the parity before the slice
+    border_before = True  # the byte before the slice may stand before an opening quote
+    closes_before = False  # the byte before the slice is a closing quote
+    for s in range(0, size, SLICE):
+        a = arr[s : s + SLICE]
+        n = len(a)
+        quote = np.equal(a, QUOTE, out=scratch.get("quote", n))
+        inside = prefix_xor(quote.view(np.uint8), scratch.get("inside", n, np.uint8), scratch)
+        inside = inside.view(np.bool_)
+        if carry:
+            np.logical_not(inside, out=inside)
+        ends_field = np.equal(a, d, out=scratch.get("ends_field", n))
+        ends_field |= np.equal(a, LF, out=scratch.get("lf", n))
+        work = structural[s : s + n]
+        if has_cr:
+            is_cr = np.equal(a, CR, out=scratch.get("cr", n))
+            np.logical_or(ends_field, is_cr, out=work)
+        else:
+            work[:] = ends_field
+        np.greater(work, inside, out=work)  # outside quotes
+        # a quote that opens (inside from it on) follows a delimiter, an LF or a quote
+        may_border = np.logical_or(ends_field, quote, out=scratch.get("border", n))
+        test = np.logical_and(quote, inside, out=scratch.get("test", n))
+        if test[0] and not border_before:
+            return None
+        if np.count_nonzero(np.greater(test[1:], may_border[:-1], out=test[1:])):
+            return None
+        border_before = bool(may_border[-1])
+        # a quote that closes (outside from it on) comes before a delimiter, a CR, an LF or a quote
+        if has_cr:
+            may_border |= is_cr
+        if closes_before and not may_border[0]:
+            return None
+        test = np.greater(quote, inside, out=test)
+        closes_before = bool(test[-1])
+        if np.count_nonzero(np.greater(test[:-1], may_border[1:], out=test[:-1])):
+            return None
+        carry = bool(inside[-1])
+    at = np.flatnonzero(structural)
     kind = arr[at]
     newlines = at[kind == LF]
     if eof:
+        if carry:
+            return None  # left open at the end of the file
         cut = size
     elif len(newlines):
         cut = int(newlines[-1]) + 1
@@ -190,20 +223,46 @@ def _quoted(arr: np.ndarray, d: int, has_cr: bool, eof: bool, scratch: Scratch) 
     if cut < size:
         keep = int(np.searchsorted(at, cut))
         at, kind = at[:keep], kind[:keep]
-    if inside[cut - 1]:
-        return None  # left open at the end of the file
-    quote, inside, work = quote[:cut], inside[:cut], work[:cut]
-    # a quote that opens (inside from it on) follows a delimiter, an LF or a quote
-    may_border = np.logical_or(ends_field[:cut], quote, out=scratch.get("border", cut))
-    opens = np.logical_and(quote, inside, out=work)
-    if np.greater(opens[1:], may_border[:-1], out=opens[1:]).any():
-        return None
-    # a quote that closes (outside from it on) comes before a delimiter, a CR, an LF or a quote
-    if is_cr is not None:
-        may_border |= is_cr[:cut]
-    closes = np.greater(quote, inside, out=work)
-    if np.greater(closes[:-1], may_border[1:], out=closes[:-1]).any():
-        return None
     delimiters = at[kind == d]
-    bare_crs = int(np.count_nonzero(kind == CR)) if is_cr is not None else 0
-    return cut, newlines, delimiters, bare_crs, int(np.count_nonzero(is_lf[:cut]))
+    bare_crs = int(np.count_nonzero(kind == CR)) if has_cr else 0
+    line_feeds = int(np.count_nonzero(np.equal(arr[:cut], LF, out=structural[:cut])))
+    return cut, newlines, delimiters, bare_crs, line_feeds
+
+
+_BYTE_ONES = np.uint64(0x0101010101010101)
+_SMALL = 4096
+
+
+def prefix_xor(flags: np.ndarray, out: np.ndarray, scratch: Scratch, level: int = 0) -> np.ndarray:
+    """The running XOR of `flags` (bytes of 0 or 1) into `out`: each byte's quote parity.
+
+    `np.bitwise_xor.accumulate` takes one byte at a time; here each 8-byte word's own running
+    XOR is three shifts and XORs of the whole chunk as 64-bit words, and the parity carried in
+    from the words before each is the same sum one level up, over one byte per word (each
+    word's last byte), added back to all eight bytes of the word by one multiplication.
+    """
+    size = len(flags)
+    if size < _SMALL:
+        return np.bitwise_xor.accumulate(flags, out=out)
+    words = size // 8
+    whole = words * 8
+    w, ww = flags[:whole].view(np.uint64), out[:whole].view(np.uint64)
+    shifted = scratch.get(f"xor_shifted{level}", words, np.uint64)
+    np.left_shift(w, np.uint64(8), out=shifted)  # little-endian: byte k moves to byte k + 1
+    np.bitwise_xor(w, shifted, out=ww)
+    np.left_shift(ww, np.uint64(16), out=shifted)
+    np.bitwise_xor(ww, shifted, out=ww)
+    np.left_shift(ww, np.uint64(32), out=shifted)
+    np.bitwise_xor(ww, shifted, out=ww)
+    last = scratch.get(f"xor_last{level}", words, np.uint8)
+    last[0] = 0
+    last[1:] = out[7 : whole - 1 : 8]  # each word's parity, moved on to the next word
+    carried = prefix_xor(
+        last, scratch.get(f"xor_carried{level}", words, np.uint8), scratch, level + 1
+    )
+    np.multiply(carried, _BYTE_ONES, out=shifted)
+    np.bitwise_xor(ww, shifted, out=ww)
+    if whole < size:
+        np.bitwise_xor.accumulate(flags[whole:], out=out[whole:])
+        out[whole:] ^= out[whole - 1]
+    return out

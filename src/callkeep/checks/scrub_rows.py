@@ -70,7 +70,9 @@ def scrub_chunk(
     array in `scratch`, valid until the next chunk)."""
     if len(plan.ends) == 0:
         return block[: plan.cut]
-    values, fast, digits = lines.read_numbers(plan.arr, plan.f_start, plan.f_end, scratch)
+    # the whole block: the bytes after the last record spare read_numbers a padded copy
+    whole = np.frombuffer(block, dtype=np.uint8)
+    values, fast, digits = lines.read_numbers(whole, plan.f_start, plan.f_end, scratch)
     empty = plan.f_end == plan.f_start
     others: dict[int, str] = {}
     for row in np.flatnonzero(~fast & ~empty).tolist():
@@ -81,7 +83,7 @@ def scrub_chunk(
             others[row] = other
     rows = lines.Rows(values=values, others=others, digits=digits)
     bits = decide_rows(session, ctx, rows, tally)
-    suffix, suffix_len = lines.suffixes(rows, bits, labels)
+    suffix, suffix_len = lines.suffixes(rows, bits, labels, scratch)
     return lines.splice(plan.arr, plan.ends, suffix, suffix_len, scratch).data
 
 
