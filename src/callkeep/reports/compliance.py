@@ -119,7 +119,8 @@ class _Pass:
 @dataclass(frozen=True)
 class _Chunk:
     """Calls of the pass, in start order: every call of the period started in [first, last]
-    seconds (as recorded), their current views in the same order, and the decisions they name."""
+    seconds (as recorded), their current views in the same order (an unamended call's view is
+    its original: neither is changed), and the decisions they name."""
 
     originals: list[dict[str, Any]]
     current: list[dict[str, Any]]
@@ -175,7 +176,9 @@ _START = _CALL_NAMES.index("started_at")
 def _chunk(session: Session, scope: Period, rows: list[Any], width: int) -> _Chunk:
     originals = [dict(zip(_CALL_NAMES, row[:width], strict=True)) for row in rows]
     linked = {row[width]: _Linked(*row[width:]) for row in rows if row[width] is not None}
-    views = {v["id"]: dict(v) for v in originals}
+    # a call's current view is its original unless an amendment changes it (then a copy)
+    views = {v["id"]: v for v in originals}
+    amended: set[str] = set()
     # the chunk's amendments by a range read: the calls of its seconds are exactly its calls
     ids = _scoped(
         select(records.Call.id).where(
@@ -190,8 +193,12 @@ def _chunk(session: Session, scope: Period, rows: list[Any], width: int) -> _Chu
         .order_by(records.Amendment.recorded_at, records.Amendment.id)
     )
     for amendment in amendments:
-        if amendment.target_id in views:
-            records.apply_changes(views[amendment.target_id], "calls", amendment)
+        target = amendment.target_id
+        if target in views:
+            if target not in amended:
+                views[target] = dict(views[target])
+                amended.add(target)
+            records.apply_changes(views[target], "calls", amendment)
     current = [views[v["id"]] for v in originals]
     # a decision an amendment named instead of the recorded one
     named = sorted({v["decision_id"] for v in current if v["decision_id"]} - linked.keys())
