@@ -4,6 +4,7 @@ decision reads changes within the period."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -205,7 +206,10 @@ def _seed(rt: Runtime) -> None:
         ledger.record_many(session=s, actor="dialer", model=m.Call, rows=rows)
 
 
-def _every_decision(rt: Runtime, *, batched: bool) -> dict[str, redecide.Outcome]:
+def _every_decision(rt: Runtime, *, mode: str) -> dict[str, redecide.Outcome]:
+    """Every call's re-decision: `reference` one by one; `read` batched, in chunks of CHUNK
+    calls that end anywhere (within a second too), the window reading the calls itself; `fed`
+    batched in the pass's chunks, the window fed the pass's calls, as the report runs."""
     with rt.db.transaction(read_only=True) as s:
         scope = compliance.period(
             session=s,
@@ -216,13 +220,10 @@ def _every_decision(rt: Runtime, *, batched: bool) -> dict[str, redecide.Outcome
         )
         parties = redecide.Parties(s)
         chunks = list(compliance._chunks(s, scope))
-        views = []
-        for chunk in chunks:
-            current = {v["id"]: dict(v) for v in chunk}
-            compliance.records.current_views(session=s, target_type="calls", views=current)
-            views.append(list(current.values()))
-        if not batched:
-            return onebyone.outcomes(s, parties, [v for chunk in views for v in chunk])
+        assert len(chunks) > 10
+        every = [v for chunk in chunks for v in chunk.current]
+        if mode == "reference":
+            return onebyone.outcomes(s, parties, every)
         alone = []
 
         def fallback(asked: list[dict[str, Any]]) -> dict[str, redecide.Outcome]:
@@ -230,23 +231,34 @@ def _every_decision(rt: Runtime, *, batched: bool) -> dict[str, redecide.Outcome
             return onebyone.outcomes(s, parties, asked)
 
         passing = redecide.Redecider(
-            s, seller_id=None, start=scope.start, parties=parties, fallback=fallback
+            s,
+            seller_id=None,
+            start=scope.start,
+            parties=parties,
+            fallback=fallback,
+            fed=mode == "fed",
         )
         found: dict[str, redecide.Outcome] = {}
-        for chunk in views:
-            found.update(passing.decide(chunk))
+        if mode == "fed":
+            for chunk in chunks:
+                found.update(passing.decide(chunk.current, originals=chunk.originals))
+        else:
+            size = compliance.CHUNK
+            for k in range(0, len(every), size):
+                found.update(passing.decide(every[k : k + size]))
         numbers = {v["called_number"] for v in alone}
         assert numbers == {JANE, CONSENTED, BOUGHT, ASKED}, numbers
         return found
 
 
+@pytest.mark.parametrize("mode", ["read", "fed"])
 def test_the_batched_redecision_equals_deciding_each_call_alone(
-    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
     _seed(rt)
     monkeypatch.setattr(compliance, "CHUNK", 37)  # chunks end within seconds and numbers
-    reference = _every_decision(rt, batched=False)
-    batched = _every_decision(rt, batched=True)
+    reference = _every_decision(rt, mode="reference")
+    batched = _every_decision(rt, mode=mode)
     assert len(reference) > 500
     assert batched.keys() == reference.keys()
     differ = {k: (batched[k], reference[k]) for k in reference if batched[k] != reference[k]}
@@ -265,3 +277,27 @@ def test_the_batched_redecision_equals_deciding_each_call_alone(
     }
     versions = {outcome.national for outcome in reference.values()}
     assert len(versions - {None}) == 2
+
+
+def test_the_pass_chunks_end_at_whole_seconds(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    _seed(rt)
+    monkeypatch.setattr(compliance, "CHUNK", 37)
+    with rt.db.transaction(read_only=True) as s:
+        scope = compliance.period(
+            session=s,
+            date_from=date(2026, 11, 1),
+            date_to=date(2026, 11, 30),
+            seller=None,
+            campaign=None,
+        )
+        chunks = list(compliance._chunks(s, scope))
+        ids = [v["id"] for chunk in chunks for v in chunk.originals]
+        plain = s.execute(
+            compliance.select(m.Call.id)
+            .where(m.Call.started_at >= scope.start, m.Call.started_at < scope.end)
+            .order_by(m.Call.started_at, m.Call.id)
+        )
+        assert ids == [row[0] for row in plain]
+        for before, after in itertools.pairwise(chunks):
+            assert before.originals[-1]["started_at"] < after.originals[0]["started_at"]
+        assert any(len(chunk.originals) > 37 for chunk in chunks)  # a second's calls held on

@@ -81,8 +81,12 @@ class CallWindow:
     def _add(self, rows: list[dict[str, Any]]) -> None:
         views = {row["id"]: dict(row) for row in rows}
         records.current_views(session=self.session, target_type="calls", views=views)
-        for row in rows:
-            view = views[row["id"]]
+        self.feed(rows, [views[row["id"]] for row in rows])
+
+    def feed(self, rows: list[dict[str, Any]], views: list[dict[str, Any]]) -> None:
+        """Counts calls read elsewhere: `rows` as recorded, in (start, id) order and after every
+        call counted so far, and their current `views` in the same order."""
+        for row, view in zip(rows, views, strict=True):
             seller = row["seller_id"]
             number = view["called_number"]
             if number != row["called_number"]:
@@ -102,6 +106,9 @@ class CallWindow:
                 )
             )
             self.order.append((row["started_at"], key))
+        if rows:
+            self.cursor = (rows[-1]["started_at"], rows[-1]["id"])
+            self.read_to = max(self.read_to, rows[-1]["started_at"])
 
     def forget_before(self, moment: datetime) -> None:
         """Drops the calls no decision at or after `moment` (or a second before) counts."""

@@ -107,8 +107,11 @@ class Redecider:
         start: datetime,
         parties: Parties,
         fallback: Callable[[list[dict[str, Any]]], dict[str, Outcome]],
+        fed: bool = False,
     ) -> None:
         self.session = session
+        self.fed = fed
+        self.fed_to: datetime | None = None
         self.parties = parties
         self.fallback = fallback
         self.window = CallWindow(session, seller_id, start - DAY - SECOND)
@@ -120,18 +123,30 @@ class Redecider:
         self.rules = catalog()
         self.capped = frozenset(self.rules.caps) | frozenset(self.rules.automated)
 
-    def decide(self, views: Sequence[dict[str, Any]]) -> dict[str, Outcome]:
-        """The re-decision of each decidable call among `views`, keyed by call id."""
+    def decide(
+        self,
+        views: Sequence[dict[str, Any]],
+        originals: Sequence[dict[str, Any]] | None = None,
+    ) -> dict[str, Outcome]:
+        """The re-decision of each decidable call among `views`, keyed by call id.
+
+        Fed (`fed=True`), the window counts only the calls given: `originals` (as recorded) are
+        every call, of every campaign, started in the seconds the chunk spans, after the calls
+        of the chunks before, and `views` their current views in the same order."""
+        if self.fed:
+            self._feed(views, originals)
         asked = [v for v in views if decidable(v)]
         if not asked:
             return {}
         # a call amended to start before calls already passed: the window has forgotten what it
-        # counts, so it is decided alone
-        late = [v for v in asked if self.floor is not None and v["started_at"] < self.floor]
-        asked = [v for v in asked if self.floor is None or v["started_at"] >= self.floor]
+        # counts, so it is decided alone; fed, so is a call amended to start after the calls
+        # the window has been given
+        late = [v for v in asked if not self._in_window(v["started_at"])]
+        asked = [v for v in asked if self._in_window(v["started_at"])]
         if asked:
             self.floor = min(v["started_at"] for v in asked)
-            self.window.advance(max(v["started_at"] for v in asked))
+            if not self.fed:
+                self.window.advance(max(v["started_at"] for v in asked))
             self.window.forget_before(self.floor)
         plain, rich = self._split(asked)
         rich += late
@@ -146,6 +161,23 @@ class Redecider:
         for (seller_id, campaign_id, _day, _epoch), members in groups.items():
             found.update(self._judge(seller_id, campaign_id, members))
         return found
+
+    def _feed(
+        self, views: Sequence[dict[str, Any]], originals: Sequence[dict[str, Any]] | None
+    ) -> None:
+        if originals is None or len(originals) != len(views):
+            raise ValueError("a fed re-decision needs each call as recorded beside its view")
+        if not originals:
+            return
+        if self.fed_to is None:  # the calls before the first chunk are read
+            self.window.advance(originals[0]["started_at"] - SECOND)
+        self.window.feed(list(originals), list(views))
+        self.fed_to = originals[-1]["started_at"]
+
+    def _in_window(self, at: datetime) -> bool:
+        if self.floor is not None and at < self.floor:
+            return False
+        return not self.fed or (self.fed_to is not None and at <= self.fed_to)
 
     def _split(
         self, asked: list[dict[str, Any]]

@@ -113,33 +113,108 @@ class _Pass:
     violations: list[dict[str, Any]] = field(default_factory=list)
     incomplete: list[tuple[dict[str, Any], list[str]]] = field(default_factory=list)
     registry: tallies.RegistryDays = field(default_factory=tallies.RegistryDays)
+    daily: tallies.Daily = field(default_factory=tallies.Daily)
 
 
-def _chunks(session: Session, scope: Period) -> Iterator[list[dict[str, Any]]]:
-    query = select(*_CALL_COLUMNS).where(
-        records.Call.started_at >= scope.start, records.Call.started_at < scope.end
-    )
+@dataclass(frozen=True)
+class _Chunk:
+    """Calls of the pass, in start order: every call of the period started in [first, last]
+    seconds (as recorded), their current views in the same order (an unamended call's view is
+    its original: neither is changed), and the decisions they name."""
+
+    originals: list[dict[str, Any]]
+    current: list[dict[str, Any]]
+    linked: dict[str, Any]
+
+
+_CALL_NAMES = tuple(column.key for column in _CALL_COLUMNS)
+_LINKED = (Decision.id, Decision.phone, Decision.seller_id, Decision.at, Decision.allowed)
+
+
+def _scoped(query: Any, scope: Period) -> Any:
     if scope.seller_id:
         query = query.where(records.Call.seller_id == scope.seller_id)
     if scope.campaign_id:
         query = query.where(records.Call.campaign_id == scope.campaign_id)
-    query = query.order_by(records.Call.started_at, records.Call.id).execution_options(
-        yield_per=CHUNK
+    return query
+
+
+def _chunks(session: Session, scope: Period) -> Iterator[_Chunk]:
+    """The period's calls in one ordered, streamed read (each with the decision it names, by an
+    outer join), in chunks of about CHUNK calls that end at a whole second: a chunk holds every
+    call started (as recorded) in its seconds."""
+    width = len(_CALL_COLUMNS)
+    query = (
+        select(*_CALL_COLUMNS, *_LINKED)
+        .outerjoin(Decision, Decision.id == records.Call.decision_id)
+        .where(records.Call.started_at >= scope.start, records.Call.started_at < scope.end)
     )
+    query = (
+        _scoped(query, scope)
+        .order_by(records.Call.started_at, records.Call.id)
+        .execution_options(yield_per=CHUNK)
+    )
+    held: list[Any] = []
     for part in session.execute(query).partitions():
-        yield [row._asdict() for row in part]
+        held.extend(part)
+        if len(held) < CHUNK:
+            continue
+        cut = len(held)
+        last = held[-1][_START]
+        while cut and held[cut - 1][_START] == last:
+            cut -= 1
+        if cut:
+            yield _chunk(session, scope, held[:cut], width)
+            held = held[cut:]
+    if held:
+        yield _chunk(session, scope, held, width)
 
 
-def _linked(session: Session, views: list[dict[str, Any]]) -> dict[str, Any]:
-    ids = sorted({v["decision_id"] for v in views if v["decision_id"]})
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(
-            Decision.id, Decision.phone, Decision.seller_id, Decision.at, Decision.allowed
-        ).where(Decision.id.in_(ids))
+_START = _CALL_NAMES.index("started_at")
+
+
+def _chunk(session: Session, scope: Period, rows: list[Any], width: int) -> _Chunk:
+    originals = [dict(zip(_CALL_NAMES, row[:width], strict=True)) for row in rows]
+    linked = {row[width]: _Linked(*row[width:]) for row in rows if row[width] is not None}
+    # a call's current view is its original unless an amendment changes it (then a copy)
+    views = {v["id"]: v for v in originals}
+    amended: set[str] = set()
+    # the chunk's amendments by a range read: the calls of its seconds are exactly its calls
+    ids = _scoped(
+        select(records.Call.id).where(
+            records.Call.started_at >= originals[0]["started_at"],
+            records.Call.started_at <= originals[-1]["started_at"],
+        ),
+        scope,
     )
-    return {row.id: row for row in rows}
+    amendments = session.scalars(
+        select(records.Amendment)
+        .where(records.Amendment.target_type == "calls", records.Amendment.target_id.in_(ids))
+        .order_by(records.Amendment.recorded_at, records.Amendment.id)
+    )
+    for amendment in amendments:
+        target = amendment.target_id
+        if target in views:
+            if target not in amended:
+                views[target] = dict(views[target])
+                amended.add(target)
+            records.apply_changes(views[target], "calls", amendment)
+    current = [views[v["id"]] for v in originals]
+    # a decision an amendment named instead of the recorded one
+    named = sorted({v["decision_id"] for v in current if v["decision_id"]} - linked.keys())
+    if named:
+        for row in session.execute(select(*_LINKED).where(Decision.id.in_(named))):
+            linked[row[0]] = _Linked(*row)
+    return _Chunk(originals, current, linked)
+
+
+@dataclass(frozen=True)
+class _Linked:
+    id: str
+    phone: str | None
+    seller_id: str | None
+    at: datetime
+    allowed: bool
 
 
 def _link_codes(view: dict[str, Any], linked: Any) -> list[str]:
@@ -168,16 +243,16 @@ def _scan(session: Session, scope: Period) -> _Pass:
         start=scope.start,
         parties=parties,
         fallback=lambda views: onebyone.outcomes(session, parties, views),
+        # the pass holds every call the window counts unless it is narrowed to a campaign
+        fed=scope.campaign_id is None,
     )
     scripts = completeness.ScriptsOnFile(session)
-    for originals in _chunks(session, scope):
-        found.calls += len(originals)
-        views = {v["id"]: dict(v) for v in originals}
-        records.current_views(session=session, target_type="calls", views=views)
-        current = [views[v["id"]] for v in originals]
-        decisions = batched.decide(current)
-        linked = _linked(session, current)
-        for original, view in zip(originals, current, strict=True):
+    for chunk in _chunks(session, scope):
+        found.calls += len(chunk.originals)
+        decisions = batched.decide(chunk.current, originals=chunk.originals)
+        for original, view in zip(chunk.originals, chunk.current, strict=True):
+            if original["outbound"]:
+                found.daily.add(original, view["disposition"])
             missing = completeness.missing_fields(original, scripts)
             if missing:
                 found.incomplete.append((original, missing))
@@ -187,9 +262,7 @@ def _scan(session: Session, scope: Period) -> _Pass:
             found.registry.add(session, view["started_at"], decision.national)
             codes = list(decision.codes)
             citations = list(decision.citations)
-            link = _link_codes(
-                view, linked.get(view["decision_id"]) if view["decision_id"] else None
-            )
+            link = _link_codes(view, chunk.linked.get(view["decision_id"]))
             codes += link
             citations += [LINK_CITATIONS[c] for c in link]
             if codes:
@@ -218,7 +291,7 @@ def build(
     incomplete = completeness.findings(
         session=session, actor=actor, incomplete=found.incomplete, now=moment
     )
-    windows, rolling = tallies.abandonment(session=session, scope=scope)
+    windows, rolling = tallies.abandonment(session=session, scope=scope, counted=found.daily)
     return {
         "period": {"from": scope.first_day.isoformat(), "to": scope.last_day.isoformat()},
         "seller": scope.seller_slug,

@@ -122,10 +122,50 @@ def _daily(
     return counts
 
 
+@dataclass
+class Daily:
+    """What `_daily` counts, for the period's outbound calls as the report's pass reads them."""
+
+    counts: dict[Key, dict[date, list[int]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
+    )
+
+    def add(self, original: dict[str, Any], disposition: str | None) -> None:
+        """Counts an outbound call (`original`: as recorded) with its current disposition."""
+        key = (original["seller_id"], original["campaign_id"])
+        tally = self.counts[key][original["started_at"].date()]
+        tally[0] += 1
+        if disposition in ABANDONED:
+            tally[1] += 1
+            tally[2] += 1
+        elif disposition in ANSWERED:
+            tally[1] += 1
+
+
+def _daily_around(
+    session: Session, keys: list[Key], start: datetime, end: datetime, scope: Period, inside: Daily
+) -> dict[Key, dict[date, list[int]]]:
+    """`_daily` over [start, end) from `inside` (the period's calls, counted by the pass) and a
+    read of the days outside the period only."""
+    counts: dict[Key, dict[date, list[int]]] = defaultdict(dict)
+    wanted = set(keys)
+    for span in ((start, min(end, scope.start)), (max(start, scope.end), end)):
+        if span[0] < span[1]:
+            for key, days in _daily(session, keys, *span).items():
+                counts[key].update(days)
+    for key, days in inside.counts.items():
+        if key in wanted:
+            counts[key].update(days)
+    return counts
+
+
 def abandonment(
-    *, session: Session, scope: Period
+    *, session: Session, scope: Period, counted: Daily | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(each campaign's TSR windows that overlap the period, each one's worst rolling 30 days)."""
+    """(each campaign's TSR windows that overlap the period, each one's worst rolling 30 days).
+
+    `counted`: the period's calls as the report's pass counted them (then only the days outside
+    the period are read)."""
     query = (
         select(records.Call.seller_id, records.Call.campaign_id, func.min(records.Call.started_at))
         .where(records.Call.outbound.is_(True), records.Call.started_at.is_not(None))
@@ -153,11 +193,14 @@ def abandonment(
             earliest, latest = min(earliest, start), max(latest, end)
             k += 1
         windows[key] = spans
-    daily = _daily(
-        session,
-        list(firsts),
+    span = (
         datetime.combine(earliest, datetime.min.time(), scope.start.tzinfo),
         datetime.combine(latest + timedelta(days=1), datetime.min.time(), scope.start.tzinfo),
+    )
+    daily = (
+        _daily(session, list(firsts), *span)
+        if counted is None
+        else _daily_around(session, list(firsts), *span, scope, counted)
     )
     names = _names(session, list(firsts))
     tsr: list[dict[str, Any]] = []
