@@ -318,3 +318,60 @@ def test_one_number_a_few_and_a_chunk_see_the_same_entity_entries(
         assert chunk == few * 100
     both = max(by_number.effective_at, by_area.effective_at)  # a second may pass between them
     assert hits(session, both, [A, B, miami]) == {"entity:default": [True, False, True]}
+
+
+def test_the_entries_and_the_label_read_in_one_statement_equal_the_whole_list_read(
+    sellers: list[str], session: Session
+) -> None:
+    """A check's few numbers read their entries and the list's label in one statement; the same
+    numbers inside a chunk (which reads the seller's whole list) get the same hits and label."""
+    entries = [
+        service.add_entity_entry(
+            session=session, actor="a", seller_slug="default", phone="2075550134", source="call"
+        ),
+        service.add_entity_entry(
+            session=session, actor="a", seller_slug="default", area_code=305, source="letter"
+        ),
+        service.add_entity_entry(
+            session=session, actor="a", seller_slug="acme", phone="2075550135", source="web"
+        ),
+        service.add_entity_entry(
+            session=session, actor="a", seller_slug="acme", area_code=603, source="call"
+        ),
+    ]
+    miami = 3055550123
+    asked = [[A], [B], [miami], [E], [A, B], [A, miami, E], [B, C, D, E, miami]]
+    moments = sorted(
+        {
+            moment
+            for entry in entries
+            for moment in (
+                entry.effective_at - timedelta(seconds=1),
+                entry.effective_at,
+                entry.expires_at - timedelta(seconds=1),
+                entry.expires_at,
+            )
+        }
+    )
+    answered = set()
+    for seller in ("default", "acme"):
+        for when in moments:
+            for numbers in asked:
+                few = service.lookup_many(
+                    session=session,
+                    numbers=np.array(numbers, dtype=np.int64),
+                    at=when,
+                    seller_slug=seller,
+                )
+                chunk = service.lookup_many(
+                    session=session,
+                    numbers=np.array(numbers * 100, dtype=np.int64),
+                    at=when,
+                    seller_slug=seller,
+                )
+                assert [a.list for a in few] == [a.list for a in chunk]
+                for one, whole in zip(few, chunk, strict=True):
+                    assert one.version == whole.version
+                    assert one.hits.tolist() * 100 == whole.hits.tolist()
+                    answered.add((one.version, tuple(one.hits.tolist())))
+    assert len(answered) > 6  # labels and hits vary over the moments, sellers and numbers

@@ -9,7 +9,12 @@ this process or another one sharing the database, and only then is the cache loa
 Within one transaction the answer is also remembered in the session, so a check that asks twice
 pays for the stamp once; it is forgotten when the transaction flushes a new row of one of the
 watched models (the transaction then reads its own view, which other transactions do not share:
-their stamp differs) and when the transaction ends.
+their stamp differs) and when the transaction ends. The stamps of every cache are read together,
+in one statement, the first time a transaction asks any of them: a check reads the sellers'
+directory and the lists' catalogue, and pays one round trip for both stamps, not one each. A
+stamp read so serves its cache's first question in that transaction (what other transactions
+committed since is seen by the next transaction, as with any cache read earlier in it); one
+flushed by the transaction itself drops it, as it drops the remembered answer.
 
 The two listeners below are the only ones on the global `Session` class, so that every session,
 whoever made it, forgets at its transaction's end; keys other modules keep per transaction in
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import FromClause, event, func, select
@@ -31,6 +37,7 @@ T = TypeVar("T")
 
 _PER_TRANSACTION: set[str] = set()  # session.info keys dropped when a transaction ends
 _WATCHED: dict[str, tuple[type, ...]] = {}  # session.info key: models whose new rows drop it
+_STAMPS = "callkeep.stamped.stamps"  # session.info key: cache's key -> its stamp, this transaction
 
 
 def forget_at_transaction_end(key: str) -> None:
@@ -38,13 +45,53 @@ def forget_at_transaction_end(key: str) -> None:
     _PER_TRANSACTION.add(key)
 
 
-def stamp_of(*sources: tuple[FromClause, Any]) -> Prepared:
+@dataclass(frozen=True)
+class Stamp:
+    """What a cache's stamp counts: for each (table, id column), its row count and newest id."""
+
+    sources: tuple[tuple[FromClause, Any], ...]
+
+    def columns(self) -> list[Any]:
+        columns: list[Any] = []
+        for table, id_column in self.sources:
+            columns.append(select(func.count()).select_from(table).scalar_subquery())
+            columns.append(select(func.max(id_column)).scalar_subquery())
+        return columns
+
+
+def stamp_of(*sources: tuple[FromClause, Any]) -> Stamp:
     """The stamp of some tables: for each (table, id column), its row count and newest id."""
-    columns: list[Any] = []
-    for table, id_column in sources:
-        columns.append(select(func.count()).select_from(table).scalar_subquery())
-        columns.append(select(func.max(id_column)).scalar_subquery())
-    return Prepared(select(*columns))
+    return Stamp(tuple(sources))
+
+
+class _Together:
+    """Every cache's stamp in one statement; rebuilt when a cache is made after it was used."""
+
+    def __init__(self) -> None:
+        self.stamps: list[tuple[str, Stamp]] = []
+        self._statement: tuple[Prepared, tuple[tuple[str, int, int], ...]] | None = None
+
+    def add(self, key: str, stamp: Stamp) -> None:
+        self.stamps.append((key, stamp))
+        self._statement = None
+
+    def read(self, session: Session) -> dict[str, tuple[Any, ...]]:
+        """Each cache's stamp, as the transaction sees them now."""
+        statement = self._statement
+        if statement is None:
+            columns: list[Any] = []
+            spans: list[tuple[str, int, int]] = []
+            for key, stamp in self.stamps:
+                own = stamp.columns()
+                spans.append((key, len(columns), len(columns) + len(own)))
+                columns += own
+            statement = self._statement = (Prepared(select(*columns)), tuple(spans))
+        prepared, where = statement
+        row = tuple(prepared.rows(session)[0])
+        return {key: row[start:end] for key, start, end in where}
+
+
+_TOGETHER = _Together()
 
 
 class StampedCache(Generic[T]):
@@ -54,17 +101,17 @@ class StampedCache(Generic[T]):
         self,
         name: str,
         *,
-        stamp: Prepared,
+        stamp: Stamp,
         load: Callable[[Session], T],
         watches: tuple[type, ...],
     ) -> None:
         self._memo = f"callkeep.stamped.{name}"
-        self._stamp = stamp
         self._load = load
         self._lock = threading.Lock()
         self._by_database: dict[str, tuple[tuple[Any, ...], T]] = {}
         forget_at_transaction_end(self._memo)
         _WATCHED[self._memo] = watches
+        _TOGETHER.add(self._memo, stamp)
 
     def get(self, *, session: Session) -> T:
         """The rows as this session's transaction sees them: remembered in the transaction,
@@ -77,7 +124,10 @@ class StampedCache(Generic[T]):
         return found
 
     def _current(self, session: Session) -> T:
-        stamp = tuple(self._stamp.rows(session)[0])
+        stamps: dict[str, tuple[Any, ...]] | None = session.info.get(_STAMPS)
+        if stamps is None or self._memo not in stamps:
+            stamps = session.info[_STAMPS] = _TOGETHER.read(session)
+        stamp = stamps.pop(self._memo)  # used once: a later question asks the stamp again
         key = str(session.get_bind().engine.url)
         with self._lock:
             cached = self._by_database.get(key)
@@ -92,8 +142,11 @@ class StampedCache(Generic[T]):
 @event.listens_for(Session, "after_flush")
 def _forget_on_new_watched_row(session: Session, _context: object) -> None:
     for key, models in _WATCHED.items():
-        if key in session.info and any(isinstance(obj, models) for obj in session.new):
+        if any(isinstance(obj, models) for obj in session.new):
             session.info.pop(key, None)
+            stamps = session.info.get(_STAMPS)
+            if stamps is not None:
+                stamps.pop(key, None)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -101,3 +154,6 @@ def _forget_at_transaction_end(session: Session, transaction: SessionTransaction
     if transaction.parent is None:
         for key in _PER_TRANSACTION:
             session.info.pop(key, None)
+
+
+forget_at_transaction_end(_STAMPS)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import bindparam, select, union_all
+from sqlalchemy import bindparam, cast, null, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import CompoundSelect
 
@@ -149,7 +149,7 @@ _EVERY_ENTRY = (
     .where(*_IN_FORCE)
     .order_by(EntityListEntry.effective_at, EntityListEntry.id)
 )
-_NEWEST_ENTRY = Prepared(
+_NEWEST_ENTRY = (
     select(EntityListEntry.effective_at, EntityListEntry.id)
     .where(*_IN_FORCE)
     .order_by(EntityListEntry.effective_at.desc(), EntityListEntry.id.desc())
@@ -161,11 +161,23 @@ def _entries_naming(
     phone_is: Callable[[Any], Any], code_is: Callable[[Any], Any]
 ) -> CompoundSelect[*tuple[Any, ...]]:
     """A seller's entries naming some numbers or their area codes, in force or not: two index
-    searches (an OR would be served by no index); the times are checked on the few rows found."""
+    searches (an OR would be served by no index); the times are checked on the few rows found.
+    A third branch gives the seller's newest entry in force (`_NEWEST_ENTRY`), the list's label,
+    so that a check asks for both in one statement; its row alone has an id (the entries' is
+    null) and no phone, area code or expiry."""
     slug = EntityListEntry.seller_slug == bindparam("slug")
+    newest = _NEWEST_ENTRY.subquery()
+    no_id = cast(null(), EntityListEntry.id.type)
     return union_all(
-        select(*_ENTRY_COLUMNS).where(slug, phone_is(EntityListEntry.phone)),
-        select(*_ENTRY_COLUMNS).where(slug, code_is(EntityListEntry.area_code)),
+        select(*_ENTRY_COLUMNS, no_id).where(slug, phone_is(EntityListEntry.phone)),
+        select(*_ENTRY_COLUMNS, no_id).where(slug, code_is(EntityListEntry.area_code)),
+        select(
+            cast(null(), EntityListEntry.phone.type),
+            cast(null(), EntityListEntry.area_code.type),
+            newest.c.effective_at,
+            cast(null(), EntityListEntry.expires_at.type),
+            newest.c.id,
+        ),
     )
 
 
@@ -200,18 +212,17 @@ def _entity_answer(
         named: list[tuple[Any, ...]]
         if len(asked) == 1:
             named = _ENTRIES_OF_ONE.rows(
-                session, {"slug": seller_slug, "phone": f"+1{asked[0]}", "code": asked_codes[0]}
+                session, {**params, "phone": f"+1{asked[0]}", "code": asked_codes[0]}
             )
         else:
             wanted = {
-                "slug": seller_slug,
+                **params,
                 "phones": [f"+1{n}" for n in asked],
                 "codes": asked_codes,
             }
             named = [tuple(r) for r in session.connection().execute(_ENTRIES_ASKED, wanted)]
-        entries = [(r[0], r[1]) for r in named if r[2] <= at < r[3]]
-        row = _NEWEST_ENTRY.first(session, params)
-        newest = (row[0], row[1]) if row is not None else None
+        entries = [(r[0], r[1]) for r in named if r[4] is None and r[2] <= at < r[3]]
+        newest = next(((r[2], r[4]) for r in named if r[4] is not None), None)
     else:
         rows = session.connection().execute(_EVERY_ENTRY, params).all()
         entries = [(r[0], r[1]) for r in rows]
