@@ -32,6 +32,7 @@ from callkeep.kit.db import UTCDateTime
 from callkeep.ledger.models import LedgerEntry, Recorded
 from callkeep.ledger.proof_blocks import LedgerProofs
 from callkeep.reports.package_cells import INSTANTS, column_cells_and_contents, stored_instants
+from callkeep.reports.package_zip import ZipEntrySink
 from callkeep.reports.sections import columns_of
 
 CHUNK = 2000
@@ -99,7 +100,11 @@ class Chunk:
 class PackageWriter:
     """The package's files under `folder`, written section by section."""
 
-    def __init__(self, folder: Path, proofs: LedgerProofs) -> None:
+    def __init__(
+        self, folder: Path, proofs: LedgerProofs, records_into: ZipEntrySink | None = None
+    ) -> None:
+        """`records_into`: where ``records.jsonl`` goes straight into the zip; without it, a
+        file in `folder` like the others."""
         self.folder = folder
         self.proofs = proofs
         self.files: dict[str, Path] = {}
@@ -109,8 +114,12 @@ class PackageWriter:
         self.records = 0
         self._csv: dict[str, _Sink] = {}
         self._ids: dict[str, set[str]] = {}
-        self.files[RECORDS] = folder / RECORDS
-        self._jsonl = _Sink(self.files[RECORDS])
+        self._jsonl: _Sink | ZipEntrySink
+        if records_into is None:
+            self.files[RECORDS] = folder / RECORDS
+            self._jsonl = _Sink(self.files[RECORDS])
+        else:
+            self._jsonl = records_into
 
     def _section(self, name: str, model: type[Recorded]) -> _Sink:
         found = self._csv.get(name)
@@ -249,9 +258,12 @@ class PackageWriter:
         self.hashes[name] = sink.sha.hexdigest()
 
     def close(self) -> None:
-        """Closes every streamed file, keeping its SHA-256."""
-        for file_name, sink in [(RECORDS, self._jsonl)] + [
-            (f"{name}.csv", sink) for name, sink in self._csv.items()
-        ]:
+        """Closes every streamed file (``records.jsonl``'s zip entry too), keeping its SHA-256."""
+        if isinstance(self._jsonl, ZipEntrySink):
+            self._jsonl.close()
+        else:
+            self._jsonl.handle.close()
+        self.hashes[RECORDS] = self._jsonl.sha.hexdigest()
+        for name, sink in self._csv.items():
             sink.handle.close()
-            self.hashes[file_name] = sink.sha.hexdigest()
+            self.hashes[f"{name}.csv"] = sink.sha.hexdigest()
