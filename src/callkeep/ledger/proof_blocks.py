@@ -52,8 +52,14 @@ class LedgerProofs:
         roots: list[bytes] = []
         pending: list[bytes] = []
         per_block = 1 << height
-        hashes = session.scalars(
-            select(LedgerEntry.hash).order_by(LedgerEntry.seq).execution_options(yield_per=20_000)
+        # by SQLAlchemy Core: the ORM's row loading would cost more than the hashing
+        hashes = (
+            session.connection()
+            .execute(
+                select(LedgerEntry.hash).order_by(LedgerEntry.seq),
+                execution_options={"yield_per": 20_000},
+            )
+            .scalars()
         )
         self.size = 0
         for value in hashes:

@@ -9,6 +9,9 @@ chunk is turned around into columns (`zip(*rows)`) and each column is looked at 
   for them; any other column gets `cell_text` value by value;
 * a column of instants in UTC is written by orjson in one call (``YYYY-MM-DDTHH:MM:SSZ``, which
   is `kit.clock.iso`), checked to be nothing else by its length, or else value by value;
+* a column of instants as the driver read them (`stored_instants`: SQLite's stored text, or
+  PostgreSQL's naive UTC datetimes) becomes the same ISO text at once, so the rows need not be
+  typed value by value by `kit.db.UTCDateTime` first;
 * a record's content is orjson's sorted compact JSON, which is `kit.canonical.canonical_bytes`'s
   own fast road for such values, taken only when every column holds text, integers, booleans,
   nulls or instants in UTC, and `canonical_bytes` itself otherwise.
@@ -18,7 +21,8 @@ chunk is turned around into columns (`zip(*rows)`) and each column is looked at 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -34,6 +38,10 @@ _BOOLS = {True: "true", False: "false", None: ""}
 INSTANTS = orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
 _CANONICAL = orjson.OPT_SORT_KEYS | INSTANTS  # kit.canonical's options for the fast road
 _PLAIN = frozenset({str, int, bool})
+# SQLAlchemy's SQLite text of an instant, as `UTCDateTime` stores one (to the second), from the
+# year 1000 on; the date is checked apart (`date.fromisoformat`), the time by its ranges here
+_STORED = "[1-9][0-9]{3}-[0-9]{2}-[0-9]{2} (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\\.000000"
+_STORED_COLUMN = re.compile(f"{_STORED}(?:\x00{_STORED})*")
 
 
 def cell_text(value: Any) -> str:
@@ -45,11 +53,13 @@ def cell_text(value: Any) -> str:
     return cell(value)
 
 
-def _instants(values: Sequence[Any]) -> list[str | None] | None:
-    """The ISO text of a column of instants (None kept), if every one is in UTC from the year
-    1000 on (then orjson writes what `iso` does); None otherwise."""
+def _instants(values: Sequence[Any], naive_utc: bool = False) -> list[str | None] | None:
+    """The ISO text of a column of instants (None kept), if every one is in UTC (or naive,
+    read as UTC, if `naive_utc`) from the year 1000 on (then orjson writes what `iso` does);
+    None otherwise."""
+    option = INSTANTS | orjson.OPT_NAIVE_UTC if naive_utc else INSTANTS
     try:
-        texts: list[str | None] = orjson.loads(orjson.dumps(values, option=INSTANTS))
+        texts: list[str | None] = orjson.loads(orjson.dumps(values, option=option))
     except orjson.JSONEncodeError:
         return None
     count = len(values) - values.count(None)
@@ -58,6 +68,38 @@ def _instants(values: Sequence[Any]) -> list[str | None] | None:
     if len(joined) == 21 * count + 1 and joined.count("Z") == count and "\x000" not in joined:
         return texts
     return None
+
+
+def _sqlite_instants(values: Sequence[Any]) -> list[str | None] | None:
+    """SQLite's stored texts as ISO text, if every one has the shape `UTCDateTime` writes."""
+    stored = [value for value in values if value is not None]
+    if not all(type(value) is str for value in stored):
+        return None
+    joined = "\x00".join(stored)
+    if stored and _STORED_COLUMN.fullmatch(joined) is None:
+        return None
+    try:
+        for day in {value[:10] for value in stored}:
+            date.fromisoformat(day)  # a real day, as reading it as a datetime would need
+    except ValueError:
+        return None
+    texts = joined.replace(" ", "T").replace(".000000", "Z").split("\x00") if stored else []
+    if len(stored) == len(values):
+        return list(texts)
+    found = iter(texts)
+    return [None if value is None else next(found) for value in values]
+
+
+def stored_instants(
+    values: Sequence[Any], sqlite: bool, typed: Callable[[Any], Any]
+) -> Sequence[Any]:
+    """A column of `UTCDateTime` instants as the driver read them, as their ISO text (None
+    kept), which is `iso` of what `typed` (the column type's own reading) gives for each; the
+    column read by `typed` value by value if any value is not of the usual shape."""
+    texts = _sqlite_instants(values) if sqlite else _instants(values, naive_utc=True)
+    if texts is not None:
+        return texts
+    return [typed(value) for value in values]
 
 
 def csv_column(values: Sequence[Any]) -> tuple[Sequence[Any], bool]:
@@ -83,14 +125,21 @@ def cells_and_contents(
 ) -> tuple[list[tuple[Any, ...]], list[bytes]]:
     """The CSV rows and the canonical content of each record of a chunk (`rows` in `names`'
     order)."""
-    columns = list(zip(*rows, strict=True)) if rows else []
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else []
+    return column_cells_and_contents(names, columns)
+
+
+def column_cells_and_contents(
+    names: Sequence[str], columns: Sequence[Sequence[Any]]
+) -> tuple[list[tuple[Any, ...]], list[bytes]]:
+    """`cells_and_contents` of a chunk given as its columns (in `names`' order)."""
     cells, fast = [], True
     for values in columns:
         written, plain = csv_column(values)
         cells.append(written)
         fast = fast and plain
     contents: list[bytes] = []
-    for row in rows:
+    for row in zip(*columns, strict=True):
         content = dict(zip(names, row, strict=True))
         if fast:
             try:

@@ -10,8 +10,9 @@ A package is a zip a regulator can check without callkeep and without any key:
 * ``manifest.json``: the filters, counts and the SHA-256 of every file;
 * ``README.txt`` describing every file and field, and ``verify.py`` (standard library only).
 
-Records stream to temporary files (mode 0600) in chunks and are zipped from there, so a period
-of millions of calls never sits in memory; the package itself is written with mode 0600.
+Records stream in chunks, ``records.jsonl`` straight into the zip (deflated on a second
+thread, `package_zip`) and the CSVs to temporary files (mode 0600) zipped from there, so a
+period of millions of calls never sits in memory; the package itself is written with mode 0600.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from callkeep.records import service as records
 from callkeep.reports import package_verify, readme
 from callkeep.reports.models import ExportRecord, Procedure, ServiceContract, Training
 from callkeep.reports.package_writer import PackageWriter
+from callkeep.reports.package_zip import ZipEntrySink
 from callkeep.reports.schemas import ExportFilters
 from callkeep.reports.sections import Scope
 from callkeep.requests.models import DncRequest
@@ -258,6 +260,64 @@ def _parts(ids: set[str]) -> list[list[str]]:
     return [ordered[i : i + 500] for i in range(0, len(ordered), 500)]
 
 
+def _write_package(
+    session: Session,
+    scope: Scope,
+    filters: ExportFilters,
+    signer: Signer,
+    archive: zipfile.ZipFile,
+    folder: str,
+) -> tuple[PackageWriter, dict[str, Any]]:
+    """Every file of the package into `archive`: ``records.jsonl`` first, deflated as it is
+    made, the other files from `folder` once written, the manifest last."""
+    proofs = LedgerProofs(session, Path(folder) / "tree-levels")
+    size, root = proofs.size, proofs.root
+    records_into = ZipEntrySink(archive, RECORDS, DEFLATE)
+    try:
+        writer = PackageWriter(Path(folder), proofs, records_into=records_into)
+        _write_sections(session, scope, writer)
+        writer.close()
+    except BaseException:
+        records_into.abort()
+        raise
+    finally:
+        proofs.close()
+    checkpoint = {
+        "origin": "callkeep ledger",
+        "size": size,
+        "root": root.hex(),
+        "head_hash": None
+        if not size
+        else session.scalar(select(LedgerEntry.hash).where(LedgerEntry.seq == size)),
+        "made_at": iso(utcnow()),
+        "how": "RFC 6962 Merkle tree hash over the ledger entries' hashes (32 bytes each), "
+        "in sequence order; leaf index = seq - 1",
+        "key": signer.verifier.vkey,
+        "signed_note": package_verify.NOTE,
+    }
+    writer.add_file(CHECKPOINT, json.dumps(checkpoint, indent=2, sort_keys=True).encode())
+    note = signer.sign(checkpoint_text(origin=signer.name, size=size, root_hash=root))
+    writer.add_file(package_verify.NOTE, note.encode())
+    writer.add_file("README.txt", readme.text(writer.columns, writer.counts).encode())
+    writer.add_file("verify.py", Path(package_verify.__file__).read_bytes())
+    manifest = {
+        "package_version": 2,
+        "callkeep_version": __version__,
+        "created_at": iso(utcnow()),
+        "filters": filters.model_dump(mode="json"),
+        "counts": writer.counts,
+        "records": writer.records,
+        "checkpoint": {"size": size, "root": root.hex(), "key": signer.verifier.vkey},
+        "files": dict(sorted(writer.hashes.items())),
+        "how_to_verify": "python3 verify.py (in the unpacked folder) or python3 verify.py "
+        "PACKAGE.zip; see README.txt",
+    }
+    for name, path in writer.files.items():
+        archive.write(path, name)
+    archive.writestr(MANIFEST, package_verify.manifest_bytes(manifest))
+    return writer, manifest
+
+
 def build(
     *, session: Session, actor: str, filters: ExportFilters, out: Path, signer: Signer
 ) -> tuple[ExportRecord, dict[str, Any]]:
@@ -265,63 +325,26 @@ def build(
     the ledger's checkpoint at that moment signed by `signer` (the checkpoint key)."""
     scope = _scope(session, filters)
     out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
     with tempfile.TemporaryDirectory(prefix="callkeep-package-", dir=out.parent) as folder:
-        proofs = LedgerProofs(session, Path(folder) / "tree-levels")
-        size, root = proofs.size, proofs.root
-        try:
-            writer = PackageWriter(Path(folder), proofs)
-            _write_sections(session, scope, writer)
-            writer.close()
-        finally:
-            proofs.close()
-        checkpoint = {
-            "origin": "callkeep ledger",
-            "size": size,
-            "root": root.hex(),
-            "head_hash": None
-            if not size
-            else session.scalar(select(LedgerEntry.hash).where(LedgerEntry.seq == size)),
-            "made_at": iso(utcnow()),
-            "how": "RFC 6962 Merkle tree hash over the ledger entries' hashes (32 bytes each), "
-            "in sequence order; leaf index = seq - 1",
-            "key": signer.verifier.vkey,
-            "signed_note": package_verify.NOTE,
-        }
-        writer.add_file(CHECKPOINT, json.dumps(checkpoint, indent=2, sort_keys=True).encode())
-        note = signer.sign(checkpoint_text(origin=signer.name, size=size, root_hash=root))
-        writer.add_file(package_verify.NOTE, note.encode())
-        writer.add_file("README.txt", readme.text(writer.columns, writer.counts).encode())
-        writer.add_file("verify.py", Path(package_verify.__file__).read_bytes())
-        manifest = {
-            "package_version": 2,
-            "callkeep_version": __version__,
-            "created_at": iso(utcnow()),
-            "filters": filters.model_dump(mode="json"),
-            "counts": writer.counts,
-            "records": writer.records,
-            "checkpoint": {"size": size, "root": root.hex(), "key": signer.verifier.vkey},
-            "files": dict(sorted(writer.hashes.items())),
-            "how_to_verify": "python3 verify.py (in the unpacked folder) or python3 verify.py "
-            "PACKAGE.zip; see README.txt",
-        }
-        sealed = package_verify.manifest_bytes(manifest)
-        partial = out.with_name(out.name + ".partial")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.fchmod(fd, 0o600)
-        with (
-            os.fdopen(fd, "wb") as raw,
-            zipfile.ZipFile(
-                raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=DEFLATE
-            ) as archive,
-        ):
-            for name, path in writer.files.items():
-                archive.write(path, name)
-            archive.writestr(MANIFEST, sealed)
-        package_sha = hashlib.sha256()
-        with partial.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                package_sha.update(block)
-            os.fsync(handle.fileno())
+        try:
+            with (
+                os.fdopen(fd, "wb") as raw,
+                zipfile.ZipFile(
+                    raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=DEFLATE
+                ) as archive,
+            ):
+                writer, manifest = _write_package(session, scope, filters, signer, archive, folder)
+            package_sha = hashlib.sha256()
+            with partial.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    package_sha.update(block)
+                os.fsync(handle.fileno())
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         os.replace(partial, out)
     record = ledger.record(
         session=session,
