@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import world as world_module
 from dialer_fixtures import CSV_MAP, Cdr, master_csv, vicidial_export, vicidial_row
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from callkeep.dialer import files, imports
@@ -41,6 +42,10 @@ def _asterisk(uniqueid: bool) -> str:
         Cdr(disposition="HELD", uniqueid="1762092160.6"),
         Cdr(dst="2075550127", start=datetime(2026, 11, 1, 1, 30), answer=None,
             end=datetime(2026, 11, 1, 1, 31), disposition="FAILED", uniqueid="1762092170.7"),
+        Cdr(dst="2" * 41, uniqueid="1762092175.10"),  # CallIn refuses it: longer than 40
+        Cdr(dst="2075550129", start=datetime(2026, 11, 2, 9, 0), answer=datetime(2026, 11, 2, 9, 0),
+            end=datetime(2026, 11, 10, 9, 0), uniqueid="1762092176.11"),  # billsec over a week
+        Cdr(dst="2075550130", clid='"Nul\x00Name" <2077840100>', uniqueid="1762092177.12"),
         Cdr(),  # the first line again: a repeat
     ]  # fmt: skip
     if not uniqueid:
@@ -112,13 +117,17 @@ def _options(seller: str, settings: dict[str, Any], tmp_path: Path) -> imports.I
     )
 
 
-def _one_line_at_a_time(rt: Runtime, options: imports.ImportOptions, text: str) -> set[int]:
+def _one_line_at_a_time(
+    rt: Runtime, options: imports.ImportOptions, text: str
+) -> dict[int, str | None]:
     """The plain path: each line read on its own (with the header a format has), its call
-    checked by `prepare_call` and written alone by `record_calls`; returns the refused lines."""
+    validated as a `CallIn`, checked by `prepare_call` and written alone by `record_calls`;
+    returns the refused lines, with the message of each one the reader read (None: the
+    checks refused it, in their own words, which name the fields of the seller's own path)."""
     context = imports._context(rt.db, options)
     lines = text.splitlines(keepends=True)
     header = [] if options.file_format == "asterisk-cdr" else lines[:1]
-    refused: set[int] = set()
+    refused: dict[int, str | None] = {}
     seen: set[str] = set()
     for number in range(len(header) + 1, len(lines) + 1):
         [read] = list(
@@ -131,16 +140,27 @@ def _one_line_at_a_time(rt: Runtime, options: imports.ImportOptions, text: str) 
         ) or [None]
         if not isinstance(read, files.FileCall):
             if isinstance(read, files.LineProblem):
-                refused.add(number)
+                refused[number] = read.message
             continue
         if read.external_id in seen:
             continue
         try:
-            call_in = imports._call_in(read, context, {}).model_copy(update={"seller": "twin"})
+            call_in = imports._call_in(read, context, {})
+        except ValidationError as exc:
+            refused[number] = imports._validation_text(exc)
+            continue
+        except ValueError as exc:
+            refused[number] = str(exc)
+            continue
+        try:
             with rt.db.transaction() as session:
-                calls.record_calls(session=session, actor="test", calls=[call_in])
+                calls.record_calls(
+                    session=session,
+                    actor="test",
+                    calls=[call_in.model_copy(update={"seller": "twin"})],
+                )
         except (ValueError, InvalidInput):
-            refused.add(number)
+            refused[number] = None
             continue
         seen.add(read.external_id)
     return refused
@@ -177,7 +197,10 @@ def test_the_import_stores_what_the_plain_path_stores(twins, tmp_path, fixture) 
     imported, plain = _stored(twins, "andro"), _stored(twins, "twin")
     assert report.imported == len(imported) > 0
     assert imported == plain
-    assert {p.line for p in report.first_problems} == plain_refused
+    assert {p.line for p in report.first_problems} == set(plain_refused)
     assert plain_refused  # every fixture has lines that make no call record
+    for problem in report.first_problems:  # the reader's and CallIn's words, as the plain path's
+        if plain_refused[problem.line] is not None:
+            assert problem.message == plain_refused[problem.line], problem
     with twins.db.transaction(read_only=True) as session:
         assert ledger.verify(session=session).intact

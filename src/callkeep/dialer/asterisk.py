@@ -43,17 +43,42 @@ def read_asterisk(stream: Iterable[str], *, zone: tzinfo | None) -> Iterator[Rea
     table = disposition_table("asterisk")
     clock = LocalTimes(zone)
     clids: dict[str, tuple[str | None, str | None]] = {}  # a campaign's caller ID, line after line
-    parse = csv.reader
-    # One record a line (Asterisk writes no newline inside a field): each line is parsed on its
-    # own, so that a damaged line (an unbalanced quote) cannot swallow the lines after it.
-    for line, text in enumerate(stream, start=1):
-        if not text.strip():
-            continue
-        row = next(parse((text,)))
+    for line, text, row in _lines(stream):
         try:
             yield _asterisk_call(line, row, clock, table, text, clids)
         except ValueError as exc:
             yield LineProblem(line, str(exc))
+
+
+def _lines(stream: Iterable[str]) -> Iterator[tuple[int, str, list[str]]]:
+    """(number, text, fields) of each line that is not blank, each line parsed on its own.
+
+    One record a line (Asterisk writes no newline inside a field), so that a damaged line (an
+    unbalanced quote) cannot swallow the lines after it. One C reader reads the whole file; a
+    record it reads from more than one line (a quote left open) is read again line by line,
+    as each of those lines alone reads. Where a record ends on its own line the reader is back
+    at a record's start, as a reader of the next line alone would be."""
+    fed: list[str] = []
+
+    def feed() -> Iterator[str]:
+        for text in stream:
+            fed.append(text)
+            yield text
+
+    line = 0
+    for row in csv.reader(feed()):
+        if len(fed) == 1:
+            line += 1
+            text = fed.pop()
+            if text.strip():
+                yield line, text, row
+            continue
+        swallowed = fed.copy()
+        fed.clear()
+        for text in swallowed:
+            line += 1
+            if text.strip():
+                yield line, text, next(csv.reader((text,)))
 
 
 def _asterisk_tail(rest: list[str]) -> tuple[str | None, str | None, str | None]:

@@ -149,6 +149,25 @@ def _dialer_campaign(context: _Context, name: str) -> _Campaign:
 
 def _call_in(read: files.FileCall, context: _Context, dialable: dict[str, bool]) -> records.CallIn:
     """The call record the line makes, completed from the campaign and the options."""
+    return records.CallIn.model_validate(_call_values(read, context, dialable))
+
+
+def _call_fields(
+    read: files.FileCall, context: _Context, dialable: dict[str, bool]
+) -> dict[str, Any]:
+    """`_call_in(…).__dict__`, by plain checks where they say the same (most lines); raises
+    pydantic's ValidationError as `_call_in` does."""
+    values = _call_values(read, context, dialable)
+    fields = records.plain_call_fields(values)
+    if fields is None:
+        return records.CallIn.model_validate(values).__dict__
+    return fields
+
+
+def _call_values(
+    read: files.FileCall, context: _Context, dialable: dict[str, bool]
+) -> dict[str, Any]:
+    """The values of the line's call record (not yet validated)."""
     fields = dict(read.fields)
     dialer_campaign = fields.pop("dialer_campaign", None)
     mapped_campaign = fields.pop("campaign", None)
@@ -186,7 +205,7 @@ def _call_in(read: files.FileCall, context: _Context, dialable: dict[str, bool])
         "external_call_id": read.external_id,
         "campaign": campaign.id if campaign else None,
     }
-    return records.CallIn.model_validate(values)
+    return values
 
 
 class _Tally:
@@ -266,8 +285,8 @@ def _import_stream(
     dialable: dict[str, bool] = {}
 
     def prepare(read: files.FileCall) -> dict[str, Any]:
-        call_in = _call_in(read, context, dialable)
-        return peers.checked_row(call_in, (context.seller_id, call_in.campaign), numbers)
+        fields = _call_fields(read, context, dialable)
+        return peers.checked_row(fields, (context.seller_id, fields["campaign"]), numbers)
 
     for chunk in _chunks(reads):
         calls: list[files.FileCall] = []

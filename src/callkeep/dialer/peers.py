@@ -34,11 +34,12 @@ def employee_id_for(*, session: Session, ref: str) -> str | None:
 
 
 def checked_row(
-    call_in: records.CallIn, resolved: tuple[str, str | None], numbers: dict[str, str | None]
+    fields: dict[str, Any], resolved: tuple[str, str | None], numbers: dict[str, str | None]
 ) -> dict[str, Any]:
-    """The call's column values, checked as every call record is (310.5(a)(2) complete,
-    E.164, UTC); raises InvalidInput naming each problem. Seller and campaign are resolved."""
-    row = records.checked_call_row(call_in, resolved, numbers)
+    """The column values of the call whose valid `CallIn` holds `fields`, checked as every
+    call record is (310.5(a)(2) complete, E.164, UTC); raises InvalidInput naming each problem.
+    Seller and campaign are resolved."""
+    row = records.checked_fields_row(fields, resolved, numbers)
     row["idempotency_key"] = None
     return row
 

@@ -26,9 +26,10 @@ if TYPE_CHECKING:
     from callkeep.records.call_pages import Position as CallPosition
     from callkeep.records.call_pages import call_page
     from callkeep.records.calls.lookups import employee_id_for
+    from callkeep.records.calls.plain_input import plain_call_fields
     from callkeep.records.calls.service import call_out, get_call
     from callkeep.records.calls.validation import check_view as check_call_view
-    from callkeep.records.calls.validation import resolved_row as checked_call_row
+    from callkeep.records.calls.validation import resolved_fields_row as checked_fields_row
     from callkeep.records.demo import seed_if_empty as seed_demo_if_empty
     from callkeep.records.fact_sources import phones_with_records
     from callkeep.records.models import (
@@ -100,7 +101,8 @@ _WHERE: dict[str, tuple[str, str]] = {
     "call_out": ("calls.service", "call_out"),
     "get_call": ("calls.service", "get_call"),
     "check_call_view": ("calls.validation", "check_view"),
-    "checked_call_row": ("calls.validation", "resolved_row"),
+    "checked_fields_row": ("calls.validation", "resolved_fields_row"),
+    "plain_call_fields": ("calls.plain_input", "plain_call_fields"),
     "seed_demo_if_empty": ("demo", "seed_if_empty"),
     "Amendment": ("models", "Amendment"),
     "Call": ("models", "Call"),
@@ -192,7 +194,7 @@ __all__ = [
     "calls_by_day",
     "campaign_row",
     "check_call_view",
-    "checked_call_row",
+    "checked_fields_row",
     "contact_ids_for_phone",
     "contact_timeline",
     "contacts_worked",
@@ -210,6 +212,7 @@ __all__ = [
     "phone_facts",
     "phone_of_call",
     "phones_with_records",
+    "plain_call_fields",
     "refresh_rollups",
     "resolve_campaign",
     "resolve_employee",

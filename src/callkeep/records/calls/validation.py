@@ -189,8 +189,16 @@ def resolved_row(
 
     `numbers` caches each spelling's E.164 form across the batch (None: not dialable).
     """
+    return resolved_fields_row(call_in.__dict__, resolved, numbers)
+
+
+def resolved_fields_row(
+    fields: dict[str, Any], resolved: tuple[str, str | None], numbers: dict[str, str | None]
+) -> dict[str, Any]:
+    """`resolved_row` of a valid `CallIn`'s fields (its `__dict__`, or what
+    `plain_input.plain_call_fields` gives for the same values)."""
     problems: list[FieldProblem] = []
-    row = call_in.__dict__.copy()
+    row = fields.copy()
     for name in _UNRESOLVED:
         del row[name]
     row["seller_id"], row["campaign_id"] = resolved
