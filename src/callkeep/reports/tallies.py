@@ -112,14 +112,18 @@ def _daily(
             if key not in wanted:
                 continue
             disposition = views[row.id]["disposition"]
-            tally = counts[key][row.started_at.date()]
-            tally[0] += 1
-            if disposition in ABANDONED:
-                tally[1] += 1
-                tally[2] += 1
-            elif disposition in ANSWERED:
-                tally[1] += 1
+            _count(counts[key][row.started_at.date()], disposition)
     return counts
+
+
+def _count(tally: list[int], disposition: str | None) -> None:
+    """One outbound call in its day's tally: [calls, answered (abandoned included), abandoned]."""
+    tally[0] += 1
+    if disposition in ABANDONED:
+        tally[1] += 1
+        tally[2] += 1
+    elif disposition in ANSWERED:
+        tally[1] += 1
 
 
 @dataclass
@@ -133,13 +137,7 @@ class Daily:
     def add(self, original: dict[str, Any], disposition: str | None) -> None:
         """Counts an outbound call (`original`: as recorded) with its current disposition."""
         key = (original["seller_id"], original["campaign_id"])
-        tally = self.counts[key][original["started_at"].date()]
-        tally[0] += 1
-        if disposition in ABANDONED:
-            tally[1] += 1
-            tally[2] += 1
-        elif disposition in ANSWERED:
-            tally[1] += 1
+        _count(self.counts[key][original["started_at"].date()], disposition)
 
 
 def _daily_around(
