@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from sys import intern
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -30,8 +31,12 @@ _WINDOW_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Counted:
+    """One call the window holds: a day of a busy floor's calls can be held, so each is small
+    (slots; the seller's id and the subject shared by the calls that name them)."""
+
+    key: tuple[str, str]  # (seller, number)
     recorded_start: datetime
     start: datetime | None
     outbound: bool
@@ -49,8 +54,8 @@ class CallWindow:
         self.seller_id = seller_id
         self.cursor: tuple[datetime, str | None] = (since, None)
         self.read_to = since
-        self.calls: dict[tuple[str, str], deque[_Counted]] = {}
-        self.order: deque[tuple[datetime, tuple[str, str]]] = deque()
+        self.calls: dict[tuple[str, str], list[_Counted]] = {}  # a number's calls, in order
+        self.order: deque[_Counted] = deque()  # every call held, in (recorded start, id) order
         self.moved: set[tuple[str, str]] = set()  # numbers a call was amended to or from
 
     def advance(self, until: datetime) -> None:
@@ -95,17 +100,22 @@ class CallWindow:
                         self.moved.add((seller, moved))
             if not number:
                 continue
-            key = (seller, number)
-            self.calls.setdefault(key, deque()).append(
-                _Counted(
-                    recorded_start=row["started_at"],
-                    start=view["started_at"],
-                    outbound=bool(view["outbound"]),
-                    subject=view["subject"],
-                    completed=view["disposition"] in COMPLETED,
-                )
+            key = (intern(seller), number)
+            subject = view["subject"]
+            counted = _Counted(
+                key=key,
+                recorded_start=row["started_at"],
+                start=view["started_at"],
+                outbound=bool(view["outbound"]),
+                subject=None if subject is None else intern(subject),
+                completed=view["disposition"] in COMPLETED,
             )
-            self.order.append((row["started_at"], key))
+            held = self.calls.get(key)
+            if held is None:
+                self.calls[key] = [counted]
+            else:
+                held.append(counted)
+            self.order.append(counted)
         if rows:
             self.cursor = (rows[-1]["started_at"], rows[-1]["id"])
             self.read_to = max(self.read_to, rows[-1]["started_at"])
@@ -113,10 +123,10 @@ class CallWindow:
     def forget_before(self, moment: datetime) -> None:
         """Drops the calls no decision at or after `moment` (or a second before) counts."""
         edge = moment - DAY - SECOND
-        while self.order and self.order[0][0] <= edge:
-            _, key = self.order.popleft()
+        while self.order and self.order[0].recorded_start <= edge:
+            key = self.order.popleft().key
             held = self.calls[key]
-            held.popleft()
+            del held[0]  # the number's first call is the window's first
             if not held:
                 del self.calls[key]
 
