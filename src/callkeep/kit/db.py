@@ -25,6 +25,7 @@ from callkeep.kit.checkpoints import Checkpointer
 from callkeep.kit.sql import keep_driver_at_hand
 
 _WRITE_WAIT_SECONDS = 60.0
+_MMAP_BYTES = 1 << 30  # SQLite reads the first GiB of the file through a mapping
 _BUSY_TIMEOUT_MS = 60_000
 # A server's commits leave checkpoints to a background thread, which also starts the log over
 # (see kit/checkpoints.py); a commit checkpoints only if the log reaches this many pages anyway
@@ -97,7 +98,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA cache_size=-16384")
-            cursor.execute("PRAGMA mmap_size=1073741824")
+            cursor.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -251,3 +252,21 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def unmapped_reads(session: Session) -> Iterator[None]:
+    """Within it, `session`'s SQLite connection reads the file's pages into its own bounded
+    page cache instead of through the mapping, so a read over much of a large database (the
+    compliance report) does not leave the whole file resident in the process; the mapping is
+    back for the connection's next user. Nothing changes on PostgreSQL."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA mmap_size=0")
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")

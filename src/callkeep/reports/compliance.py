@@ -22,6 +22,7 @@ from callkeep.checks import redecide
 from callkeep.checks.models import Decision
 from callkeep.errors import InvalidInput
 from callkeep.kit.clock import iso, utcnow
+from callkeep.kit.db import unmapped_reads
 from callkeep.records import service as records
 from callkeep.reports import completeness, onebyone, safeharbor, tallies
 
@@ -287,6 +288,11 @@ def build(
     so that "corrected within 30 days of discovery" can be answered by every later report.
     """
     moment = now or utcnow()
+    with unmapped_reads(session):
+        return _build(session, actor, scope, moment)
+
+
+def _build(session: Session, actor: str, scope: Period, moment: datetime) -> dict[str, Any]:
     found = _scan(session, scope)
     incomplete = completeness.findings(
         session=session, actor=actor, incomplete=found.incomplete, now=moment
