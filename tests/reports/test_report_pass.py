@@ -71,7 +71,7 @@ def _plain(s: Session, scope: compliance.Period) -> dict[str, Any]:
     }
 
 
-def _both(rt: Runtime, first: date, last: date, **filters: str | None) -> None:
+def _both(rt: Runtime, first: date, last: date, **filters: str | None) -> dict[str, Any]:
     with rt.db.transaction() as s:
         scope = compliance.period(
             session=s,
@@ -84,6 +84,7 @@ def _both(rt: Runtime, first: date, last: date, **filters: str | None) -> None:
         plain = _plain(s, scope)
     assert plain["calls"] > 0
     assert {key: report[key] for key in plain} == plain
+    return report
 
 
 def _amend(rt: Runtime, call_id: str, **changes: Any) -> None:
@@ -166,3 +167,31 @@ def test_the_pass_counts_abandonment_as_a_read_of_its_own_does(rt: Runtime) -> N
         first = next(iter(counted.counts))
         counted.counts[first][date(2026, 7, 8)][2] += 1
         assert tallies.abandonment(session=s, scope=scope, counted=counted) != read
+
+
+def test_a_call_amended_to_an_earlier_start_on_another_number_is_counted_as_the_facts_count_it(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call of a later chunk moved back onto a number decided in earlier chunks: the window
+    has passed those calls by the time it is fed the moved one, and the facts read a call by
+    its recorded start and number; the pass and the plain path must still agree."""
+    november._seed(rt)
+    monkeypatch.setattr(compliance, "CHUNK", 37)
+    with rt.db.transaction(read_only=True) as s:
+        late = list(
+            s.scalars(
+                select(m.Call.id)
+                .where(m.Call.called_number == november.ME_LATE)
+                .order_by(m.Call.started_at, m.Call.id)
+            )
+        )
+    between = november.T0 + timedelta(hours=2, minutes=30)  # before FL_CAPPED's T0 + 3 h calls
+    at = between.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    _amend(rt, late[-2], started_at=at, called_number=november.FL_CAPPED)
+    _amend(rt, late[-4], started_at=at)  # back onto its own number's earlier days
+    found = {}
+    for scope in ({}, {"seller": "acme"}, {"seller": "acme", "campaign": "heat"}):
+        report = _both(rt, date(2026, 11, 1), date(2026, 11, 30), **scope)
+        found = {v["call_id"]: v["codes"] for v in report["violations"]}
+    # moved onto a number called three times in the day before: Florida's cap is reached
+    assert "frequency_cap" in found[late[-2]]
