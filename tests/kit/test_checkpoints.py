@@ -18,7 +18,10 @@ from callkeep.app import create_app
 from callkeep.config import Settings
 from callkeep.kit.checkpoints import Checkpointer
 from callkeep.kit.db import SERVER_AUTOCHECKPOINT, Database
-from callkeep.kit.runtime import build_runtime
+from callkeep.kit.runtime import Runtime, build_runtime
+from callkeep.ledger import service as ledger
+from callkeep.records.parties import sellers
+from tests.world import BIRCH_WINDOWS
 
 
 def _long_log(path: Path) -> sqlite3.Connection:
@@ -153,3 +156,49 @@ def test_connections_go_back_to_the_pool_outside_any_transaction(tmp_path: Path)
         assert [d.in_transaction for d in drivers] == [False, False, False]
     finally:
         db.dispose()
+
+
+def _autocheckpoint(db: Database) -> int:
+    with db.transaction() as session:
+        return int(session.execute(text("PRAGMA wal_autocheckpoint")).scalar_one())
+
+
+def test_a_long_run_of_commits_checkpoints_in_the_background_and_commits_after_it_again(
+    tmp_path: Path,
+) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'import.db'}")
+    try:
+        assert _autocheckpoint(db) == 1000
+        with db.checkpoints_in_background():
+            assert _autocheckpoint(db) == SERVER_AUTOCHECKPOINT
+            assert "callkeep-checkpoints" in {t.name for t in threading.enumerate()}
+        assert "callkeep-checkpoints" not in {t.name for t in threading.enumerate()}
+        assert _autocheckpoint(db) == 1000
+    finally:
+        db.dispose()
+
+
+def test_within_a_server_the_run_leaves_the_servers_thread_alone(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'served.db'}")
+    try:
+        stop = db.checkpoint_in_background()
+        with db.checkpoints_in_background():
+            assert _autocheckpoint(db) == SERVER_AUTOCHECKPOINT
+        names = [t.name for t in threading.enumerate()]
+        assert names.count("callkeep-checkpoints") == 1  # the server's, still running
+        assert _autocheckpoint(db) == SERVER_AUTOCHECKPOINT
+        stop()
+    finally:
+        db.dispose()
+
+
+def test_on_either_engine_writes_within_the_run_are_kept(rt: Runtime) -> None:
+    with rt.db.checkpoints_in_background():
+        threads = {t.name for t in threading.enumerate()}
+        with rt.db.transaction() as session:
+            before = ledger.entry_count(session=session)
+            sellers.create_seller(session=session, actor="t", seller_in=BIRCH_WINDOWS)
+    assert ("callkeep-checkpoints" in threads) == rt.db.is_sqlite  # nothing on PostgreSQL
+    with rt.db.transaction(read_only=True) as session:
+        assert ledger.entry_count(session=session) == before + 1
+        assert ledger.verify(session=session).intact

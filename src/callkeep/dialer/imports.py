@@ -342,9 +342,10 @@ def import_calls(
     zone = zone_of(options)
     report = ImportReport(files=[], timezone=None if zone is None else str(zone))
     tally = _Tally(report)
-    for source, stream in sources:
-        report.files.append(source)
-        _import_stream(db, actor, context, options, source, stream, tally)
+    with db.checkpoints_in_background():
+        for source, stream in sources:
+            report.files.append(source)
+            _import_stream(db, actor, context, options, source, stream, tally)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 

@@ -193,6 +193,24 @@ class Database:
 
         return stop
 
+    @contextmanager
+    def checkpoints_in_background(self) -> Iterator[None]:
+        """For a long run of commits outside a server (an import from the command line): its
+        checkpoints on a background thread, as a server's are, so that no chunk's commit waits
+        for the log to be copied; commits checkpoint themselves again after it. Nothing if a
+        server's thread already does this, or not on SQLite."""
+        if self._checkpointer is not None:
+            yield
+            return
+        stop = self.checkpoint_in_background()
+        started = self._checkpointer is not None
+        try:
+            yield
+        finally:
+            stop()
+            if started:
+                self.engine.pool.dispose()  # connections reopen with commits' checkpoints on
+
     @property
     def is_sqlite(self) -> bool:
         return is_sqlite(self.url)
