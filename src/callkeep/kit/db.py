@@ -22,7 +22,7 @@ from sqlalchemy.types import TypeDecorator
 
 from callkeep.errors import ServiceBusy
 from callkeep.kit.checkpoints import Checkpointer
-from callkeep.kit.sql import keep_driver_at_hand
+from callkeep.kit.sql import driver_of, keep_driver_at_hand
 
 _WRITE_WAIT_SECONDS = 60.0
 _MMAP_BYTES = 1 << 30  # SQLite reads the first GiB of the file through a mapping
@@ -178,7 +178,8 @@ class Database:
     def checkpoint_in_background(self) -> Callable[[], None]:
         """For a server: checkpoints move off commits onto a background thread (SQLite).
 
-        Returns the function that stops it (and checkpoints one last time).
+        Returns the function that stops it (and checkpoints one last time); commits then
+        checkpoint themselves again.
         """
         database = self.engine.url.database
         if not self.is_sqlite or not database or database == ":memory:":
@@ -190,6 +191,7 @@ class Database:
             checkpointer, self._checkpointer = self._checkpointer, None
             if checkpointer is not None:
                 checkpointer.stop()
+                self.engine.pool.dispose()  # and reopen with them on
 
         return stop
 
@@ -203,13 +205,10 @@ class Database:
             yield
             return
         stop = self.checkpoint_in_background()
-        started = self._checkpointer is not None
         try:
             yield
         finally:
             stop()
-            if started:
-                self.engine.pool.dispose()  # connections reopen with commits' checkpoints on
 
     @property
     def is_sqlite(self) -> bool:
@@ -278,11 +277,10 @@ def unmapped_reads(session: Session) -> Iterator[None]:
     page cache instead of through the mapping, so a read over much of a large database (the
     compliance report) does not leave the whole file resident in the process; the mapping is
     back for the connection's next user. Nothing changes on PostgreSQL."""
-    if session.get_bind().dialect.name != "sqlite":
+    dialect, driver = driver_of(session)
+    if dialect.name != "sqlite":
         yield
         return
-    driver = session.connection().connection.driver_connection
-    assert driver is not None
     driver.execute("PRAGMA mmap_size=0")
     try:
         yield
