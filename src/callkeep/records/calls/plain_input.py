@@ -94,15 +94,13 @@ def _started(value: Any) -> bool:
     )
 
 
-# Each field's check, made once: a bulk import asks it of every value of every call.
+# Each field's check, made once: a bulk import asks it of every value of every call. `_kinds`
+# puts a field in one kind at most; were a field checked by name also of a kind, its kind's
+# check (later in the literal) would win, as `CallIn`'s type does.
 _TAKES: dict[str, Callable[[Any], bool]] = {
+    "duration_seconds": _duration,
+    "started_at": _started,
     **{name: _text(limit) for name, limit in _TEXTS.items()},
-    **{name: _choice(choices) for name, choices in _CHOICES.items() if name not in _TEXTS},
-    **{
-        name: _boolean(name in _NULLABLE_BOOLEANS)
-        for name in _BOOLEANS
-        if name not in _TEXTS and name not in _CHOICES
-    },
+    **{name: _choice(choices) for name, choices in _CHOICES.items()},
+    **{name: _boolean(name in _NULLABLE_BOOLEANS) for name in _BOOLEANS},
 }
-_TAKES.setdefault("duration_seconds", _duration)
-_TAKES.setdefault("started_at", _started)
