@@ -87,6 +87,16 @@ def _both(rt: Runtime, first: date, last: date, **filters: str | None) -> dict[s
     return report
 
 
+def _calls_to(rt: Runtime, number: str) -> list[str]:
+    """The ids of the calls to `number`, by start."""
+    with rt.db.transaction(read_only=True) as s:
+        return list(
+            s.scalars(
+                select(m.Call.id).where(m.Call.called_number == number).order_by(m.Call.started_at)
+            )
+        )
+
+
 def _amend(rt: Runtime, call_id: str, **changes: Any) -> None:
     with rt.db.transaction() as s:
         calls.amend_call(session=s, actor="t", call_id=call_id, changes=changes, reason="corrected")
@@ -115,21 +125,8 @@ def test_the_pass_equals_the_plain_path_in_a_changing_november(
 ) -> None:
     november._seed(rt)
     monkeypatch.setattr(compliance, "CHUNK", 37)
-    with rt.db.transaction(read_only=True) as s:
-        capped = list(
-            s.scalars(
-                select(m.Call.id)
-                .where(m.Call.called_number == november.FL_CAPPED)
-                .order_by(m.Call.started_at)
-            )
-        )
-        listed = list(
-            s.scalars(
-                select(m.Call.id)
-                .where(m.Call.called_number == november.ME_LISTED)
-                .order_by(m.Call.started_at)
-            )
-        )
+    capped = _calls_to(rt, november.FL_CAPPED)
+    listed = _calls_to(rt, november.ME_LISTED)
     later = november.T0 + timedelta(hours=6)
     _amend(rt, capped[-1], started_at=later.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     _amend(rt, capped[2], disposition="dropped")
@@ -177,14 +174,7 @@ def test_a_call_amended_to_an_earlier_start_on_another_number_is_counted_as_the_
     its recorded start and number; the pass and the plain path must still agree."""
     november._seed(rt)
     monkeypatch.setattr(compliance, "CHUNK", 37)
-    with rt.db.transaction(read_only=True) as s:
-        late = list(
-            s.scalars(
-                select(m.Call.id)
-                .where(m.Call.called_number == november.ME_LATE)
-                .order_by(m.Call.started_at, m.Call.id)
-            )
-        )
+    late = _calls_to(rt, november.ME_LATE)  # two a day, 30 s apart: no two start together
     between = november.T0 + timedelta(hours=2, minutes=30)  # before FL_CAPPED's T0 + 3 h calls
     at = between.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     _amend(rt, late[-2], started_at=at, called_number=november.FL_CAPPED)
