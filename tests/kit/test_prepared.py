@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import bindparam, func, select
 
 from callkeep.kit.runtime import Runtime
@@ -43,12 +42,36 @@ def test_a_prepared_select_binds_and_returns_values_as_the_orm_does(rt: Runtime)
     assert earlier is None
 
 
-def test_a_prepared_statement_refuses_a_list_parameter(rt: Runtime) -> None:
-    prepared = Prepared(
-        select(LedgerEntry.seq).where(LedgerEntry.entity_id.in_(bindparam("ids", expanding=True)))
+def test_a_prepared_statement_takes_lists_for_in_as_sqlalchemy_does(rt: Runtime) -> None:
+    with rt.db.transaction() as session:
+        ledger.append_many(
+            session=session,
+            actor="test",
+            action="create",
+            items=[("things", f"t{i}", f"{i:064x}") for i in range(5)],
+        )
+    with rt.db.transaction(read_only=True) as session:
+        times = [r[0] for r in session.execute(select(LedgerEntry.at).limit(1))]
+    statement = (
+        select(LedgerEntry.entity_id, LedgerEntry.at)
+        .where(
+            LedgerEntry.entity_type == bindparam("kind"),
+            LedgerEntry.entity_id.in_(bindparam("ids", expanding=True)),
+            LedgerEntry.at.in_(bindparam("times", expanding=True)),  # a type with a processor
+        )
+        .order_by(LedgerEntry.seq)
     )
-    with rt.db.transaction(read_only=True) as session, pytest.raises(ValueError, match="IN"):
-        prepared.rows(session, {"ids": ["a"]})
+    prepared = Prepared(statement)
+    asked = [[], ["t1"], ["t3", "t0"], ["t4", "nothing", "t2"], ["t1"], ["t2", "t0"]]
+    with rt.db.transaction(read_only=True) as session:
+        for ids in asked:
+            params = {"kind": "things", "ids": ids, "times": times}
+            expected = [tuple(r) for r in session.execute(statement, params)]
+            assert prepared.rows(session, params) == expected
+            assert {r[0] for r in expected} == set(ids) - {"nothing"}
+        assert prepared.rows(session, {"kind": "things", "ids": ["t1"], "times": []}) == []
+    # one statement kept per count of values: the repeated counts reused theirs
+    assert len(prepared._expansions) == 5
 
 
 def test_a_prepared_statement_runs_in_the_transaction_of_its_session(rt: Runtime) -> None:

@@ -8,8 +8,10 @@ and then run on the session's own DB-API connection inside the session's transac
 and results go through the column types' own processors, so values are exactly what the ORM
 would bind and return. The private SQLAlchemy calls this needs are in `kit.sqlalchemy_private`.
 
-Use it for small constant statements only: no expanding ``IN`` parameters (one value per
-bind parameter), and no ORM entities in the result.
+Use it for small constant statements, with no ORM entities in the result. An expanding ``IN``
+parameter (``bindparam(name, expanding=True)``) takes a list: SQLAlchemy writes the statement for
+each count of values (``construct_expanded_state``), and the statement for a given count is kept,
+so a check of two numbers runs as cheaply as a check of one.
 """
 
 from __future__ import annotations
@@ -62,6 +64,20 @@ class _Form:
     positions: tuple[str, ...] | None  # parameter names in order, for positional drivers
     binds: dict[str, Processor]
     results: tuple[Processor | None, ...]
+    expanding: tuple[str, ...]  # the names of the parameters that take a list
+
+
+@dataclass(frozen=True)
+class _Expanded:
+    """The statement written for one count of values of each expanding parameter."""
+
+    sql: str
+    positions: tuple[str, ...] | None
+    members: dict[str, tuple[str, ...]]  # a list parameter's name: its values' names, in order
+    binds: dict[str, Processor]
+
+
+_MOST_EXPANDED = 256  # statements kept per Prepared and dialect for counts of list values
 
 
 class Prepared:
@@ -72,6 +88,7 @@ class Prepared:
     ) -> None:
         self.statement = statement
         self._forms: dict[str, _Form] = {}
+        self._expansions: dict[tuple[str, tuple[int, ...]], _Expanded] = {}
 
     def _form(self, dialect: Dialect) -> _Form:
         form = self._forms.get(dialect.name)
@@ -79,8 +96,13 @@ class Prepared:
             return form
         compiled = self.statement.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler)
-        if compiled.literal_execute_params or compiled.post_compile_params:
-            raise ValueError("a prepared statement takes one value per parameter (no IN lists)")
+        if compiled.literal_execute_params:
+            raise ValueError("a prepared statement does not render values into its SQL")
+        expanding = tuple(
+            sorted(compiled.bind_names[bind] for bind in compiled.post_compile_params)
+        )
+        if any(not bind.expanding for bind in compiled.post_compile_params):
+            raise ValueError("a prepared statement takes IN lists as expanding parameters only")
         binds: dict[str, Processor] = {}
         for bind, name in compiled.bind_names.items():
             processor = private.bind_processor(bind.type, dialect)
@@ -96,23 +118,59 @@ class Prepared:
             positions=tuple(compiled.positiontup) if compiled.positiontup is not None else None,
             binds=binds,
             results=results,
+            expanding=expanding,
         )
         self._forms[dialect.name] = form
         return form
+
+    def _expanded(self, dialect: Dialect, form: _Form, params: Mapping[str, Any]) -> _Expanded:
+        """The statement for the counts of values `params` gives its list parameters."""
+        counts = tuple(len(params[name]) for name in form.expanding)
+        key = (dialect.name, counts)
+        found = self._expansions.get(key)
+        if found is not None:
+            return found
+        state = form.compiled.construct_expanded_state(
+            {**params, **{name: [None] * n for name, n in zip(form.expanding, counts, strict=True)}}
+        )
+        members = {name: tuple(state.parameter_expansion.get(name, ())) for name in form.expanding}
+        binds = {name: p for name, p in form.binds.items() if name not in form.expanding}
+        binds.update(state.processors)
+        found = _Expanded(
+            sql=state.statement,
+            positions=tuple(state.positiontup) if state.positiontup is not None else None,
+            members=members,
+            binds=binds,
+        )
+        if len(self._expansions) < _MOST_EXPANDED:
+            self._expansions[key] = found
+        return found
 
     def rows(self, session: Session, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Every row, each value as the ORM would return it."""
         dialect, driver = driver_of(session)
         form = self._form(dialect)
-        values = private.parameters(form.compiled, params or {})
-        for name, processor in form.binds.items():
+        sql, positions, binds = form.sql, form.positions, form.binds
+        if form.expanding:
+            given = params or {}
+            expanded = self._expanded(dialect, form, given)
+            sql, positions, binds = expanded.sql, expanded.positions, expanded.binds
+            values = private.parameters(
+                form.compiled, {k: v for k, v in given.items() if k not in expanded.members}
+            )
+            for name, names in expanded.members.items():
+                values.pop(name, None)
+                values.update(zip(names, given[name], strict=True))
+        else:
+            values = private.parameters(form.compiled, params or {})
+        for name, processor in binds.items():
             values[name] = processor(values[name])
         args: Sequence[Any] | Mapping[str, Any] = (
-            tuple(values[name] for name in form.positions) if form.positions is not None else values
+            tuple(values[name] for name in positions) if positions is not None else values
         )
         cursor = driver.cursor()
         try:
-            cursor.execute(form.sql, args)
+            cursor.execute(sql, args)
             fetched = cursor.fetchall()
         finally:
             cursor.close()

@@ -9,7 +9,6 @@ A check at time T uses, for each list, the newest version whose as-of date is on
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -157,10 +156,9 @@ _NEWEST_ENTRY = (
 )
 
 
-def _entries_naming(
-    phone_is: Callable[[Any], Any], code_is: Callable[[Any], Any]
-) -> CompoundSelect[*tuple[Any, ...]]:
-    """A seller's entries naming some numbers or their area codes, in force or not: two index
+def _entries_naming() -> CompoundSelect[*tuple[Any, ...]]:
+    """A seller's entries naming some numbers or their area codes (the lists ``phones`` and
+    ``codes``), in force or not: two index
     searches (an OR would be served by no index); the times are checked on the few rows found.
     A third branch gives the seller's newest entry in force (`_NEWEST_ENTRY`), the list's label,
     so that a check asks for both in one statement; its row alone has an id (the entries' is
@@ -169,8 +167,12 @@ def _entries_naming(
     newest = _NEWEST_ENTRY.subquery()
     no_id = cast(null(), EntityListEntry.id.type)
     return union_all(
-        select(*_ENTRY_COLUMNS, no_id).where(slug, phone_is(EntityListEntry.phone)),
-        select(*_ENTRY_COLUMNS, no_id).where(slug, code_is(EntityListEntry.area_code)),
+        select(*_ENTRY_COLUMNS, no_id).where(
+            slug, EntityListEntry.phone.in_(bindparam("phones", expanding=True))
+        ),
+        select(*_ENTRY_COLUMNS, no_id).where(
+            slug, EntityListEntry.area_code.in_(bindparam("codes", expanding=True))
+        ),
         select(
             cast(null(), EntityListEntry.phone.type),
             cast(null(), EntityListEntry.area_code.type),
@@ -181,13 +183,7 @@ def _entries_naming(
     )
 
 
-_ENTRIES_OF_ONE = Prepared(
-    _entries_naming(lambda c: c == bindparam("phone"), lambda c: c == bindparam("code"))
-)
-_ENTRIES_ASKED = _entries_naming(
-    lambda c: c.in_(bindparam("phones", expanding=True)),
-    lambda c: c.in_(bindparam("codes", expanding=True)),
-)
+_ENTRIES_ASKED = Prepared(_entries_naming())
 
 
 def _entity_answer(
@@ -209,18 +205,8 @@ def _entity_answer(
         # label is still its newest entry in force, whichever numbers were asked about
         asked = [n for n in numbers.tolist() if 2_000_000_000 <= n < 10_000_000_000]
         asked_codes = sorted({n // index.SUBSCRIBERS for n in asked})
-        named: list[tuple[Any, ...]]
-        if len(asked) == 1:
-            named = _ENTRIES_OF_ONE.rows(
-                session, {**params, "phone": f"+1{asked[0]}", "code": asked_codes[0]}
-            )
-        else:
-            wanted = {
-                **params,
-                "phones": [f"+1{n}" for n in asked],
-                "codes": asked_codes,
-            }
-            named = [tuple(r) for r in session.connection().execute(_ENTRIES_ASKED, wanted)]
+        wanted = {**params, "phones": [f"+1{n}" for n in asked], "codes": asked_codes}
+        named = _ENTRIES_ASKED.rows(session, wanted)
         entries = [(r[0], r[1]) for r in named if r[4] is None and r[2] <= at < r[3]]
         newest = next(((r[2], r[4]) for r in named if r[4] is not None), None)
     else:

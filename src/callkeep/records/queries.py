@@ -186,8 +186,8 @@ def _call_counts(
         numbers = sorted(wanted)
         contact_ids = sorted(by_contact)
     views: dict[str, dict[str, Any]]
-    if numbers is not None and len(numbers) == 1 and not contact_ids:
-        views = _calls_to_one(session, seller_id, since, at, numbers[0])
+    if numbers is not None and 0 < len(numbers) <= _FEW and not contact_ids:
+        views = _calls_to_numbers(session, seller_id, since, at, numbers)
     else:
         seller = m.Call.seller_id if phones is None else _tested_only(m.Call.seller_id)
         window = [seller == seller_id, m.Call.started_at > since, m.Call.started_at <= at]
@@ -247,41 +247,41 @@ _CALL_VIEW = (
 _CALL_KEYS = tuple(column.key for column in _CALL_VIEW)
 
 
-def _calls_to_one_number() -> tuple[Any, ...]:
+def _calls_to_the_numbers() -> tuple[Any, ...]:
     return (
-        m.Call.called_number == bindparam("phone"),
+        m.Call.called_number.in_(bindparam("phones", expanding=True)),
         _tested_only(m.Call.seller_id) == bindparam("seller_id"),
         m.Call.started_at > bindparam("since"),
         m.Call.started_at <= bindparam("at"),
     )
 
 
-_CALLS_TO_ONE = Prepared(select(*_CALL_VIEW).where(*_calls_to_one_number()))
-_AMENDMENTS_OF_CALLS_TO_ONE = Prepared(
+_CALLS_TO_NUMBERS = Prepared(select(*_CALL_VIEW).where(*_calls_to_the_numbers()))
+_AMENDMENTS_OF_CALLS_TO_NUMBERS = Prepared(
     select(m.Amendment.target_id, m.Amendment.changes)
     .where(
         m.Amendment.target_type == "calls",
-        m.Amendment.target_id.in_(select(m.Call.id).where(*_calls_to_one_number())),
+        m.Amendment.target_id.in_(select(m.Call.id).where(*_calls_to_the_numbers())),
     )
     .order_by(m.Amendment.recorded_at, m.Amendment.id)
 )
 
 
-def _calls_to_one(
-    session: Session, seller_id: str, since: datetime, at: datetime, phone: str
+def _calls_to_numbers(
+    session: Session, seller_id: str, since: datetime, at: datetime, phones: list[str]
 ) -> dict[str, dict[str, Any]]:
-    """The current views of the seller's calls to one number in (since, at], by id: what a
-    check of a number that no contact holds reads, in two prepared statements."""
-    params = {"phone": phone, "seller_id": seller_id, "since": since, "at": at}
+    """The current views of the seller's calls to a few numbers in (since, at], by id: what a
+    check of numbers that no contact holds reads, in two prepared statements."""
+    params = {"phones": phones, "seller_id": seller_id, "since": since, "at": at}
     views = {
         str(row[0]): dict(zip(_CALL_KEYS, row, strict=True))
-        for row in _CALLS_TO_ONE.rows(session, params)
+        for row in _CALLS_TO_NUMBERS.rows(session, params)
     }
     if views:
         amendments.apply_rows(
             target_type="calls",
             views=views,
-            rows=_AMENDMENTS_OF_CALLS_TO_ONE.rows(session, params),
+            rows=_AMENDMENTS_OF_CALLS_TO_NUMBERS.rows(session, params),
         )
     return views
 
@@ -305,8 +305,9 @@ def _fact_kinds_query(phone_is: Callable[[Any], Any]) -> Select[*tuple[Any, ...]
     )
 
 
-_FACT_KINDS_OF_ONE = Prepared(_fact_kinds_query(lambda column: column == bindparam("phone")))
-_FACT_KINDS = _fact_kinds_query(lambda column: column.in_(bindparam("phones", expanding=True)))
+_FACT_KINDS = Prepared(
+    _fact_kinds_query(lambda column: column.in_(bindparam("phones", expanding=True)))
+)
 _FEW = 50
 
 
@@ -319,10 +320,7 @@ def _fact_kinds(session: Session, seller_id: str, at: datetime, phones: list[str
     earlier today has only calls.
     """
     params = {"seller_id": seller_id, "since": at - timedelta(hours=24), "at": at}
-    if len(phones) == 1:
-        row = _FACT_KINDS_OF_ONE.first(session, {**params, "phone": phones[0]})
-    else:
-        row = tuple(session.connection().execute(_FACT_KINDS, {**params, "phones": phones}).one())
+    row = _FACT_KINDS.first(session, {**params, "phones": phones})
     return {kind for kind, found in zip(_KINDS, row or (), strict=False) if found}
 
 
