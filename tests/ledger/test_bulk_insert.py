@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -158,3 +158,21 @@ def test_the_columns_left_out_are_those_null_in_every_row(rows: list[dict[str, A
     leavable = [c.key for c in table.columns if c.server_default is None and not c.primary_key]
     expected = {key for key in leavable if all(row.get(key) is None for row in rows)}
     assert inserts._null_everywhere(table, rows) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("count", [1, 3, 200])
+def test_rows_the_database_refuses_leave_the_ledger_head_where_it_was(
+    session: Session, count: int
+) -> None:
+    """A write refused in the middle (its last row repeats a unique key) stores nothing, and the
+    next write in the same transaction chains from the last entry really stored."""
+    ledger.record_many(session=session, actor="import", model=m.Call, rows=[_call()])
+    refused = [_call(external_call_id=f"r-{i}") for i in range(count - 1)] + [_call()]
+    with pytest.raises(IntegrityError), session.begin_nested():
+        ledger.record_many(session=session, actor="import", model=m.Call, rows=refused)
+    ledger.record_many(
+        session=session, actor="import", model=m.Call, rows=[_call(external_call_id="after")]
+    )
+    report = ledger.verify(session=session)
+    assert report.intact and report.entries == 2
+    assert session.scalar(select(func.count()).select_from(m.Call)) == 2

@@ -47,9 +47,14 @@ def keep_driver_at_hand(maker: sessionmaker[Session]) -> None:
 
 
 def driver_of(session: Session) -> tuple[Dialect, Any]:
-    """The session's dialect and DB-API connection, beginning its transaction if need be."""
+    """The session's dialect and DB-API connection, beginning its transaction if need be.
+
+    Inside ``begin_nested()`` the session is asked for its connection first, which emits the
+    SAVEPOINT if no statement has yet: SQLAlchemy emits it lazily, so a statement sent straight
+    to the driver would otherwise fall outside it, and rolling back to it would keep its rows.
+    """
     found = session.info.get(_DRIVER)
-    if found is None:
+    if found is None or session.in_nested_transaction():
         connection = session.connection()
         found = session.info.get(_DRIVER)
         if found is None:  # a session from elsewhere
