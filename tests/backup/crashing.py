@@ -77,10 +77,10 @@ def install(point: str, marker: Path) -> None:
         # a bulk write of calls: every row and ledger entry inserted, not committed
         "calls-inserted": lambda: _wrap(
             ledger,
-            "append_many",
+            "insert_together",
             marker,
             after=True,
-            when=lambda *_a, **k: len(k.get("items", ())) > 1,
+            when=lambda _session, parts: sum(len(rows) for _table, rows in parts) > 2,
         ),
     }
     points[point]()

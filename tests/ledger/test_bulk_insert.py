@@ -160,6 +160,23 @@ def test_the_columns_left_out_are_those_null_in_every_row(rows: list[dict[str, A
     assert inserts._null_everywhere(table, rows) == expected  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("count", [1, 2, inserts._PIPELINED_MOST // 2, 200])
+def test_every_road_stores_the_rows_and_entries_the_orm_would(session: Session, count: int) -> None:
+    """A few rows and their entries go together (one pipeline on PostgreSQL), many by COPY:
+    each row is stored as given, each entry chained, whatever the road."""
+    now = datetime(2026, 7, 4, 14, 0, tzinfo=UTC)
+    rows = [
+        _call(external_call_id=f"n-{i}", duration_seconds=i, recorded_at=now) for i in range(count)
+    ]
+    ids = ledger.record_many(session=session, actor="import", model=m.Call, rows=rows)
+    stored = {c.id: c for c in session.scalars(select(m.Call).where(m.Call.id.in_(ids)))}
+    assert [stored[i].duration_seconds for i in ids] == list(range(count))
+    assert {stored[i].notes for i in ids} == {"asked about rebates, café"}
+    assert all(stored[i].started_at == datetime(2026, 7, 4, 13, 0, 5, tzinfo=UTC) for i in ids)
+    report = ledger.verify(session=session)
+    assert report.intact and report.entries == count
+
+
 @pytest.mark.parametrize("count", [1, 3, 200])
 def test_rows_the_database_refuses_leave_the_ledger_head_where_it_was(
     session: Session, count: int

@@ -23,7 +23,7 @@ from callkeep.kit.stamped import forget_at_transaction_end
 from callkeep.ledger.chain import GENESIS as GENESIS  # part of this module's interface
 from callkeep.ledger.chain import Chain
 from callkeep.ledger.chain import entry_hash as entry_hash  # part of this module's interface
-from callkeep.ledger.inserts import bulk_insert, collection_paused
+from callkeep.ledger.inserts import bulk_insert, collection_paused, insert_together
 from callkeep.ledger.models import LedgerEntry, Recorded
 
 if TYPE_CHECKING:
@@ -119,6 +119,18 @@ def append_many(
     *, session: Session, actor: str, action: str, items: Sequence[tuple[str, str, str]]
 ) -> int:
     """Appends one entry per (entity_type, entity_id, digest); returns the last sequence number."""
+    rows, head = _entries(session, actor, action, items)
+    if rows:
+        bulk_insert(session, _LEDGER_TABLE, rows)
+    session.info[_HEAD_KEY] = head
+    return head[0]
+
+
+def _entries(
+    session: Session, actor: str, action: str, items: Sequence[tuple[str, str, str]]
+) -> tuple[list[dict[str, Any]], tuple[int, str]]:
+    """The ledger rows appending `items` makes, chained from the head, and the head after them
+    (which becomes the session's once the rows are stored)."""
     seq, prev = _head(session)
     at = utcnow()
     at_text = iso(at)
@@ -141,10 +153,7 @@ def append_many(
             }
         )
         prev = own
-    if rows:
-        bulk_insert(session, _LEDGER_TABLE, rows)
-    session.info[_HEAD_KEY] = (seq, prev)
-    return seq
+    return rows, (seq, prev)
 
 
 def record(*, session: Session, actor: str, entity: R, action: str = "create") -> R:
@@ -198,10 +207,12 @@ def _record_many(
     # after the digests, so that it is held for the writes alone.
     _head(session)
     if names is not None:
-        bulk_insert(session, table, [{names[k]: v for k, v in r.items()} for r in prepared])
+        stored = [{names[k]: v for k, v in r.items()} for r in prepared]
     else:
-        bulk_insert(session, table, prepared)
-    append_many(session=session, actor=actor, action="create", items=items)
+        stored = prepared
+    entries, head = _entries(session, actor, "create", items)
+    insert_together(session, [(table, stored), (_LEDGER_TABLE, entries)])
+    session.info[_HEAD_KEY] = head
     stages.mark("inserted")
     return [row["id"] for row in prepared]
 
