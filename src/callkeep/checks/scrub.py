@@ -20,7 +20,9 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
@@ -39,6 +41,55 @@ from callkeep.ledger import service as ledger
 CHUNK_BYTES = 8 << 20
 SLOW_BATCH = 20_000
 BOM = lead_formats.BOM
+
+
+class _Output:
+    """The output, hashed and written in order on a thread of its own: both release the GIL, so
+    the kernel's copy of one chunk into the file overlaps the scrub of the next. A chunk's bytes
+    may be a view of its scratch arrays, which `reusable` waits for before they are used again."""
+
+    def __init__(self, out: BinaryIO, pool: ThreadPoolExecutor) -> None:
+        self.sha = hashlib.sha256()
+        self._out = out
+        self._pool = pool
+        self._last: Future[None] | None = None
+        self._refused = False
+        self._pending: dict[int, Future[None]] = {}  # a scratch's id: the write of its bytes
+
+    def _write(self, data: bytes | memoryview) -> None:
+        if self._refused:  # nothing after a gap: the output is already lost
+            return
+        try:
+            self._out.write(data)
+        except BaseException:
+            self._refused = True
+            raise
+        self.sha.update(data)
+
+    def write(self, data: bytes | memoryview, scratch: record_bounds.Scratch | None = None) -> None:
+        self._last = self._pool.submit(self._write, data)
+        if scratch is not None:
+            self._pending[id(scratch)] = self._last
+
+    def reusable(self, scratch: record_bounds.Scratch) -> record_bounds.Scratch:
+        """`scratch`, once every byte of it handed to `write` is written."""
+        pending = self._pending.pop(id(scratch), None)
+        if pending is not None:
+            pending.result()
+        return scratch
+
+    def finish(self) -> str:
+        """Waits for every write (raising a write's error); the output's SHA-256."""
+        if self._last is not None:
+            self._last.result()
+        return self.sha.hexdigest()
+
+
+@contextmanager
+def _output(out: BinaryIO) -> Iterator[_Output]:
+    """An `_Output` of `out`; on leaving, even by an error, no write of it is still running."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scrub-output") as pool:
+        yield _Output(out, pool)
 
 
 @dataclass(frozen=True)
@@ -102,12 +153,6 @@ def scrub_stream(
     read exactly (a stray quote, a record longer than a chunk) and every bad line go through the
     csv module, which then says what is wrong and where.
     """
-    out_sha = hashlib.sha256()
-
-    def write(data: bytes | memoryview) -> None:
-        out_sha.update(data)
-        out.write(data)
-
     reader = lead_reading.Source(source, CHUNK_BYTES)
     head = reader.fill(CHUNK_BYTES)
     while b"\n" not in head and not reader.eof:  # the first line, whole, tells the format
@@ -137,32 +182,51 @@ def scrub_stream(
         )
 
     layout, column_name, header = _layout(reader, kind, phone_column)
-    write(header)
+    with _output(out) as output:
+        output.write(header)
+        tally = _scrub_records(session, ctx, reader, kind, layout, output, progress)
+        output_sha = output.finish()
+    return Scrubbed(tally, column_name, reader.sha.hexdigest(), output_sha, kind.file_format)
+
+
+def _scrub_records(
+    session: Session,
+    ctx: Context,
+    reader: lead_reading.Source,
+    kind: lead_formats.Kind,
+    layout: record_bounds.Layout,
+    output: _Output,
+    progress: Callable[[int], None] | None,
+) -> Tally:
+    """Every record after the header into `output`. Chunks take turns on two sets of scratch
+    arrays, so that one chunk is scrubbed while the one before it is written."""
     tally = Tally()
     labels = lines.Labels(kind.delimiter)
     limit = csv.field_size_limit()
-    scratch = record_bounds.Scratch()
+    scratches = (record_bounds.Scratch(), record_bounds.Scratch())
+    turn = 0
     while True:
         block = reader.fill(CHUNK_BYTES)
         if reader.pos >= len(block):
             break
+        scratch = output.reusable(scratches[turn])
+        turn ^= 1
         plan = record_bounds.plan(block, layout, reader.eof, limit, scratch)
         if plan is not None and lead_reading.is_utf8(block, plan.cut):
-            write(scrub_chunk(block, plan, layout, session, ctx, tally, labels, scratch))
+            chunk = scrub_chunk(block, plan, layout, session, ctx, tally, labels, scratch)
+            output.write(chunk, scratch)
             reader.take(plan.cut, plan.newlines)
         else:  # the csv module reads at least this chunk, and says what is wrong in it
             batch: list[lead_reading.Record] = []
             for record in lead_reading.csv_records(reader, kind, layout.width, len(block)):
                 batch.append(record)
                 if len(batch) >= SLOW_BATCH:
-                    write(scrub_batch(batch, layout, session, ctx, tally, labels))
+                    output.write(scrub_batch(batch, layout, session, ctx, tally, labels))
                     batch = []
-            write(scrub_batch(batch, layout, session, ctx, tally, labels))
+            output.write(scrub_batch(batch, layout, session, ctx, tally, labels))
         if progress is not None:
             progress(reader.read_bytes)
-    return Scrubbed(
-        tally, column_name, reader.sha.hexdigest(), out_sha.hexdigest(), kind.file_format
-    )
+    return tally
 
 
 def _names_a_phone(phone_column: str | None) -> Callable[[list[str]], bool]:

@@ -1,0 +1,100 @@
+"""The scrub's output is written on a thread of its own: a slow or failing disk changes no byte
+of it, and no write is left running once the scrub has answered."""
+
+from __future__ import annotations
+
+import errno
+import io
+import threading
+import time
+from datetime import date
+
+import pytest
+
+from callkeep.checks import scrub
+from tests.checks.conftest import ME_NUMBER, World, make_context
+from tests.checks.test_scrub import AT, run_scrub
+
+FRESH = date(2026, 7, 1)
+
+
+def _crm_export(rows: int) -> bytes:
+    """Every field quoted, CRLF, commas, doubled quotes and a newline inside fields."""
+    lines = ['"name","phone","note"']
+    for i in range(rows):
+        note = f'said ""call me"", then, {i}' if i % 3 else f"two\nlines {i}"
+        lines.append(f'"Lead {i}","(207) 555-01{i % 100:02d}","{note}"')
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+class _SlowDisk(io.BytesIO):
+    """Takes its time over each write, and copies the bytes only then."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, data: bytes | memoryview) -> int:  # type: ignore[override]
+        time.sleep(0.003)
+        self.writes += 1
+        return super().write(data)
+
+
+class _FullDisk(io.BytesIO):
+    """Refuses its third write, as a full disk does, and notes any write after that."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+        self.refused = False
+        self.after_refusal = 0
+
+    def write(self, data: bytes | memoryview) -> int:  # type: ignore[override]
+        self.writes += 1
+        if self.refused:
+            self.after_refusal += 1
+        if self.writes == 3:
+            self.refused = True
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return super().write(data)
+
+
+def _scrub_into(world: World, data: bytes, out: io.BytesIO) -> None:
+    with world.rt.db.transaction() as session:
+        scrub.scrub_stream(
+            session=session,
+            ctx=make_context(session, at=AT),
+            source=io.BytesIO(data),
+            out=out,
+            phone_column=None,
+        )
+
+
+def test_a_slow_disk_changes_no_byte_of_the_output(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each chunk's bytes are a view of arrays the chunk after next reuses: the scrub must wait
+    for their write first. Written slowly, in chunks of 2 KB, the output is still the one the
+    whole file in one chunk gives."""
+    world.import_list("national", [ME_NUMBER], as_of=FRESH, area_codes=[207])
+    data = _crm_export(2_000)
+    expected = run_scrub(world, data)
+    monkeypatch.setattr(scrub, "CHUNK_BYTES", 2_048)
+    slow = _SlowDisk()
+    _scrub_into(world, data, slow)
+    assert slow.writes > 40  # many chunks, so the arrays were reused many times
+    assert slow.getvalue() == expected
+
+
+def test_a_write_the_disk_refuses_is_the_scrub_s_error_and_the_writing_stops(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scrub, "CHUNK_BYTES", 2_048)
+    full = _FullDisk()
+    with pytest.raises(OSError, match="No space left"):
+        _scrub_into(world, _crm_export(2_000), full)
+    writes = full.writes
+    time.sleep(0.05)
+    assert full.writes == writes  # no write still running once the scrub has answered
+    assert not any(t.name.startswith("scrub-output") for t in threading.enumerate())
+    assert full.after_refusal == 0  # nothing written after the gap
