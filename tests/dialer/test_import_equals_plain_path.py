@@ -183,15 +183,16 @@ def _stored(rt: Runtime, seller: str) -> list[dict[str, Any]]:
         ]
 
 
+@pytest.mark.parametrize("read_apart", [False, True], ids=["read-here", "read-apart"])
 @pytest.mark.parametrize("fixture", sorted(FIXTURES))
-def test_the_import_stores_what_the_plain_path_stores(twins, tmp_path, fixture) -> None:
+def test_the_import_stores_what_the_plain_path_stores(twins, tmp_path, fixture, read_apart) -> None:
     text, settings = FIXTURES[fixture]
     path = tmp_path / "calls.txt"
     path.write_bytes(text.encode("utf-8"))
     fast = _options("andro", settings, tmp_path)
     with imports.opened(path) as handle:
         report = imports.import_calls(
-            db=twins.db, actor="test", sources=[("f", handle)], options=fast
+            db=twins.db, actor="test", sources=[("f", handle)], options=fast, read_apart=read_apart
         )
     plain_refused = _one_line_at_a_time(twins, _options("twin", settings, tmp_path), text)
     imported, plain = _stored(twins, "andro"), _stored(twins, "twin")

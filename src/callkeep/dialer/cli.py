@@ -56,7 +56,9 @@ def import_calls(
     rt = cli_runtime()
     with ExitStack() as stack:
         sources = ((str(p), stack.enter_context(imports.opened(p))) for p in paths)
-        report = imports.import_calls(db=rt.db, actor=cli_actor(), sources=sources, options=options)
+        report = imports.import_calls(
+            db=rt.db, actor=cli_actor(), sources=sources, options=options, read_apart=True
+        )
     if as_json:
         print_json(report.model_dump(mode="json"))
     else:

@@ -13,6 +13,7 @@ number; the others are kept.
 from __future__ import annotations
 
 import io
+import multiprocessing
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -220,15 +221,118 @@ class _Tally:
             )
 
 
-def _chunks(reads: Iterator[files.Read]) -> Iterator[list[files.Read]]:
-    chunk: list[files.Read] = []
-    for read in reads:
-        chunk.append(read)
-        if len(chunk) >= CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+@dataclass(frozen=True)
+class _Line:
+    """A line read: a call (its external id, and either the line's call read or what checking
+    it gave, a row or a problem), a skip, or a line that could not be read (its problem)."""
+
+    line: int
+    external_id: str | None = None  # a call's
+    read: files.FileCall | None = None  # a call not yet checked
+    checked: dict[str, Any] | str | None = None  # a call checked: its row, or its problem
+    skipped: bool = False
+    problem: str | None = None  # a line that could not be read
+
+
+_Event = tuple[str, bool, list[_Line]]  # the file's name, its first chunk or not, the chunk
+
+
+def _checker(context: _Context) -> Callable[[files.FileCall], dict[str, Any] | str]:
+    """Checks a line's call as every call record is checked: its row, or its problem."""
+    numbers: dict[str, str | None] = {}
+    dialable: dict[str, bool] = {}
+
+    def check(read: files.FileCall) -> dict[str, Any] | str:
+        try:
+            fields = _call_fields(read, context, dialable)
+            return peers.checked_row(fields, (context.seller_id, fields["campaign"]), numbers)
+        except ValueError as exc:  # includes pydantic's ValidationError
+            return _validation_text(exc) if isinstance(exc, ValidationError) else str(exc)
+        except InvalidInput as exc:
+            return exc.message
+
+    return check
+
+
+def _lines_of(
+    sources: Iterable[tuple[str, IO[str]]],
+    options: ImportOptions,
+    check: Callable[[files.FileCall], dict[str, Any] | str] | None,
+) -> Iterator[_Event]:
+    """Each file's lines in chunks of `CHUNK`, its calls checked by `check` (or left for the
+    writer to check, when None: a repeat then costs no check)."""
+    zone = zone_of(options)
+    for source, stream in sources:
+        reads = files.read_calls(
+            stream, file_format=options.file_format, zone=zone, column_map=options.column_map
+        )
+        chunk: list[_Line] = []
+        first = True
+        for read in reads:
+            if isinstance(read, files.FileCall):
+                if check is None:
+                    chunk.append(_Line(read.line, read.external_id, read=read))
+                else:
+                    chunk.append(_Line(read.line, read.external_id, checked=check(read)))
+            elif isinstance(read, files.Skipped):
+                chunk.append(_Line(read.line, skipped=True))
+            else:
+                chunk.append(_Line(read.line, problem=read.message))
+            if len(chunk) >= CHUNK:
+                yield source, first, chunk
+                chunk, first = [], False
+        yield source, first, chunk
+
+
+def _read_apart(
+    sources: Iterable[tuple[str, IO[str]]], options: ImportOptions, context: _Context
+) -> Iterator[_Event]:
+    """`_lines_of` with every call checked, in a process of its own, started now (forked, so it
+    holds the open files and the campaign as they are here): its reading and checking of the
+    next chunk overlap the writing of this one. What it cannot read (a file that is not of its
+    format) is raised here, where the chunk was wanted; it is ended when the import ends,
+    however."""
+    fork = multiprocessing.get_context("fork")
+    receiving, sending = fork.Pipe(duplex=False)
+    reader = fork.Process(
+        target=_send_lines, args=(sending, sources, options, context), daemon=True
+    )
+    reader.start()
+    sending.close()
+
+    def received() -> Iterator[_Event]:
+        try:
+            while True:
+                try:
+                    kind, payload = receiving.recv()
+                except EOFError:
+                    raise RuntimeError("the reading of the file stopped before its end") from None
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise payload
+                yield payload
+        finally:
+            receiving.close()
+            if reader.is_alive():
+                reader.kill()
+            reader.join()
+
+    return received()
+
+
+def _send_lines(
+    sending: Any, sources: Iterable[tuple[str, IO[str]]], options: ImportOptions, context: _Context
+) -> None:
+    """The reading process: every chunk, then the end, or the error that stopped it."""
+    try:
+        for event in _lines_of(sources, options, _checker(context)):
+            sending.send(("chunk", event))
+        sending.send(("end", None))
+    except (InvalidInput, ValueError, OSError) as exc:
+        sending.send(("error", exc))
+    finally:
+        sending.close()
 
 
 def _write(
@@ -236,69 +340,33 @@ def _write(
     actor: str,
     context: _Context,
     source: str,
-    calls: list[files.FileCall],
+    lines: list[_Line],
     tally: _Tally,
-    prepare: Callable[[files.FileCall], dict[str, Any]],
+    check: Callable[[files.FileCall], dict[str, Any] | str],
 ) -> None:
     """Stores the chunk's new calls in one transaction; the ones already stored are repeats
     (found first, so that a file imported again costs a look-up a line, not a check)."""
+    calls = [(line.external_id, line) for line in lines if line.external_id is not None]
     if not calls:
         return
     with db.transaction() as session, collection_paused(len(calls)):
         known = peers.recorded_external_ids(
-            session=session, seller_id=context.seller_id, ids=[c.external_id for c in calls]
+            session=session, seller_id=context.seller_id, ids=[key for key, _ in calls]
         )
         fresh: list[dict[str, Any]] = []
-        for read in calls:
-            if read.external_id in known:
+        for key, call in calls:
+            if key in known:
                 tally.report.repeats += 1
                 continue
-            try:
-                row = prepare(read)
-            except ValueError as exc:  # includes pydantic's ValidationError
-                message = _validation_text(exc) if isinstance(exc, ValidationError) else str(exc)
-                tally.problem(source, read.line, message)
+            checked = call.checked if call.read is None else check(call.read)
+            if isinstance(checked, str):
+                tally.problem(source, call.line, checked)
                 continue
-            except InvalidInput as exc:
-                tally.problem(source, read.line, exc.message)
-                continue
-            known.add(read.external_id)  # the same line twice in one file is one call
-            fresh.append(row)
+            known.add(key)  # the same line twice in one file is one call
+            if checked is not None:
+                fresh.append(checked)
         peers.store_calls(session=session, actor=actor, rows=fresh)
     tally.report.imported += len(fresh)
-
-
-def _import_stream(
-    db: Database,
-    actor: str,
-    context: _Context,
-    options: ImportOptions,
-    source: str,
-    stream: Iterable[str],
-    tally: _Tally,
-) -> None:
-    zone = zone_of(options)
-    reads = files.read_calls(
-        stream, file_format=options.file_format, zone=zone, column_map=options.column_map
-    )
-    numbers: dict[str, str | None] = {}
-    dialable: dict[str, bool] = {}
-
-    def prepare(read: files.FileCall) -> dict[str, Any]:
-        fields = _call_fields(read, context, dialable)
-        return peers.checked_row(fields, (context.seller_id, fields["campaign"]), numbers)
-
-    for chunk in _chunks(reads):
-        calls: list[files.FileCall] = []
-        for read in chunk:
-            tally.report.lines += 1
-            if isinstance(read, files.FileCall):
-                calls.append(read)
-            elif isinstance(read, files.Skipped):
-                tally.report.skipped += 1
-            else:
-                tally.problem(source, read.line, read.message)
-        _write(db, actor, context, source, calls, tally, prepare)
 
 
 def _validation_text(exc: ValidationError) -> str:
@@ -330,8 +398,12 @@ def import_calls(
     actor: str,
     sources: Iterable[tuple[str, IO[str]]],
     options: ImportOptions,
+    read_apart: bool = False,
 ) -> ImportReport:
     """Imports each (name, text stream) in order; commits every chunk of `CHUNK` lines.
+
+    With `read_apart` the files are read and their calls checked in a process of their own,
+    beside the writing (the command line's import; a server does not fork).
 
     Raises InvalidInput for what makes the whole input unusable (options, a file that is not of
     its format); a line's problem is counted and reported instead.
@@ -342,10 +414,21 @@ def import_calls(
     zone = zone_of(options)
     report = ImportReport(files=[], timezone=None if zone is None else str(zone))
     tally = _Tally(report)
-    with db.checkpoints_in_background():
-        for source, stream in sources:
-            report.files.append(source)
-            _import_stream(db, actor, context, options, source, stream, tally)
+    check = _checker(context)
+    events = (
+        _read_apart(sources, options, context) if read_apart else _lines_of(sources, options, None)
+    )
+    with db.checkpoints_in_background():  # after the fork: the reading process has no thread
+        for source, first, lines in events:
+            if first:
+                report.files.append(source)
+            for line in lines:
+                report.lines += 1
+                if line.skipped:
+                    report.skipped += 1
+                elif line.problem is not None:
+                    tally.problem(source, line.line, line.problem)
+            _write(db, actor, context, source, lines, tally, check)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
