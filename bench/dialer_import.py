@@ -1,13 +1,14 @@
 """`calls import` of an Asterisk Master.csv, twice, against a plain executemany baseline.
 
-    .venv/bin/python bench/dialer_import.py [--lines 100000] [--postgres SERVER_URL]
+    .venv/bin/python bench/dialer_import.py [--lines 100000] [--postgres SERVER_URL] [--read-here]
 
 SQLite in a temporary folder (or a scratch database on the PostgreSQL server of `--postgres`,
 e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres; the baseline stays SQLite's). Writes a Master.csv of `--lines` CDRs as `cdr/cdr_csv.c` writes
 them (every string quoted, integers bare, the answer time of an unanswered call empty, uniqueid
 on), then, in one process:
 
-* import: `dialer.imports.import_calls` over the file (read, times from America/New_York into UTC,
+* import: `dialer.imports.import_calls` over the file as `callkeep calls import` runs it (read and
+  checked in a process of its own unless `--read-here`; times from America/New_York into UTC,
   completed from the campaign, checked as every call record is, stored with their ledger entries,
   a commit per chunk); budget >= 20,000 records/s;
 * again: the same file a second time (every line a repeat, nothing added);
@@ -26,6 +27,7 @@ import argparse
 import contextlib
 import os
 import random
+import resource
 import sqlite3
 import tempfile
 import time
@@ -112,8 +114,9 @@ def setup(folder: Path, database_url: str = ""):  # type: ignore[no-untyped-def]
     return rt
 
 
-def run_import(rt, path: Path) -> tuple[imports.ImportReport, float]:  # type: ignore[no-untyped-def]
-    """The import's report and the CPU seconds this process spent on it."""
+def run_import(rt, path: Path, read_apart: bool) -> tuple[imports.ImportReport, float]:  # type: ignore[no-untyped-def]
+    """The import's report and the CPU seconds it cost, its reading process's included (the
+    command line reads apart; `--read-here` reads in this process, as a server does)."""
     options = imports.ImportOptions(
         file_format="asterisk-cdr",
         seller="andro",
@@ -121,12 +124,21 @@ def run_import(rt, path: Path) -> tuple[imports.ImportReport, float]:  # type: i
         telemarketer="Claire F.",
         timezone="America/New_York",
     )
-    cpu = time.process_time()
+    cpu = time.process_time() + _children_cpu()
     with imports.opened(path) as handle:
         report = imports.import_calls(
-            db=rt.db, actor="bench", sources=[(path.name, handle)], options=options
+            db=rt.db,
+            actor="bench",
+            sources=[(path.name, handle)],
+            options=options,
+            read_apart=read_apart,
         )
-    return report, time.process_time() - cpu
+    return report, time.process_time() + _children_cpu() - cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def records_path(rt, folder: Path) -> tuple[float, float]:  # type: ignore[no-untyped-def]
@@ -186,6 +198,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--postgres", default="", help="a PostgreSQL server URL")
+    parser.add_argument(
+        "--read-here",
+        action="store_true",
+        help="read the file in this process, as a server does (default: apart, as the command)",
+    )
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="callkeep-bench-dialer-"))
@@ -195,8 +212,8 @@ def main() -> None:
         write_master(master, args.lines, random.Random(15))
         size = master.stat().st_size
         rt = setup(folder, url)
-        first, first_cpu = run_import(rt, master)
-        second, second_cpu = run_import(rt, master)
+        first, first_cpu = run_import(rt, master, not args.read_here)
+        second, second_cpu = run_import(rt, master, not args.read_here)
         base_seconds, base_cpu = baseline(rt, folder)
         with rt.db.transaction(read_only=True) as session:
             stored = session.scalar(select(func.count()).select_from(m.Call)) or 0
