@@ -94,3 +94,18 @@ def test_a_reader_that_dies_ends_the_import_with_an_error_and_keeps_whole_chunks
     assert _stored(twins, "andro") == _stored(twins, "twin")
     with twins.db.transaction(read_only=True) as session:
         assert ledger.verify(session=session).intact
+
+
+def test_an_unexpected_error_in_the_reader_is_raised_here_and_prints_no_traceback(
+    twins: Runtime, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    def broken(context):  # type: ignore[no-untyped-def]
+        def check(read):  # type: ignore[no-untyped-def]
+            raise TypeError("a reader's bug")
+
+        return check
+
+    monkeypatch.setattr(imports, "_checker", broken)
+    with pytest.raises(TypeError, match="a reader's bug"):
+        _import(twins, "andro", [("a.csv", FIXTURES["asterisk"][0])], read_apart=True)
+    assert "Traceback" not in capfd.readouterr().err

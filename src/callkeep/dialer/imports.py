@@ -12,6 +12,7 @@ number; the others are kept.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import multiprocessing
 import re
@@ -324,13 +325,17 @@ def _read_apart(
 def _send_lines(
     sending: Any, sources: Iterable[tuple[str, IO[str]]], options: ImportOptions, context: _Context
 ) -> None:
-    """The reading process: every chunk, then the end, or the error that stopped it."""
+    """The reading process: every chunk, then the end, or the error that stopped it (never a
+    traceback of its own: the writer raises the error, or says the reading stopped)."""
     try:
         for event in _lines_of(sources, options, _checker(context)):
             sending.send(("chunk", event))
         sending.send(("end", None))
-    except (InvalidInput, ValueError, OSError) as exc:
-        sending.send(("error", exc))
+    except KeyboardInterrupt:  # the writer's process is interrupted too, and says so
+        pass
+    except BaseException as exc:
+        with contextlib.suppress(Exception):  # an error that cannot be sent: the pipe ends
+            sending.send(("error", exc))
     finally:
         sending.close()
 
