@@ -109,3 +109,13 @@ def test_an_unexpected_error_in_the_reader_is_raised_here_and_prints_no_tracebac
     with pytest.raises(TypeError, match="a reader's bug"):
         _import(twins, "andro", [("a.csv", FIXTURES["asterisk"][0])], read_apart=True)
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_where_no_process_can_be_forked_the_files_are_read_here(
+    twins: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imports.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(imports, "_read_apart", None)  # would fail if called
+    text = FIXTURES["asterisk"][0]
+    report = _import(twins, "andro", [("a.csv", text)], read_apart=True)
+    assert report.imported > 0

@@ -408,7 +408,8 @@ def import_calls(
     """Imports each (name, text stream) in order; commits every chunk of `CHUNK` lines.
 
     With `read_apart` the files are read and their calls checked in a process of their own,
-    beside the writing (the command line's import; a server does not fork).
+    beside the writing (the command line's import; a server does not fork), where the system
+    can fork one.
 
     Raises InvalidInput for what makes the whole input unusable (options, a file that is not of
     its format); a line's problem is counted and reported instead.
@@ -421,7 +422,9 @@ def import_calls(
     tally = _Tally(report)
     check = _checker(context)
     events = (
-        _read_apart(sources, options, context) if read_apart else _lines_of(sources, options, None)
+        _read_apart(sources, options, context)
+        if read_apart and "fork" in multiprocessing.get_all_start_methods()
+        else _lines_of(sources, options, None)
     )
     with db.checkpoints_in_background():  # after the fork: the reading process has no thread
         for source, first, lines in events:
