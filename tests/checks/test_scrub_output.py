@@ -98,3 +98,40 @@ def test_a_write_the_disk_refuses_is_the_scrub_s_error_and_the_writing_stops(
     assert full.writes == writes  # no write still running once the scrub has answered
     assert not any(t.name.startswith("scrub-output") for t in threading.enumerate())
     assert full.after_refusal == 0  # nothing written after the gap
+
+
+class _Counting(io.BytesIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, data: bytes | memoryview) -> int:  # type: ignore[override]
+        self.writes += 1
+        return super().write(data)
+
+
+class _RefusesOne(io.BytesIO):
+    def __init__(self, refused: int) -> None:
+        super().__init__()
+        self.writes = 0
+        self.refused = refused
+
+    def write(self, data: bytes | memoryview) -> int:  # type: ignore[override]
+        self.writes += 1
+        if self.writes == self.refused:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return super().write(data)
+
+
+@pytest.mark.parametrize("from_the_end", [0, 1, 2])
+def test_a_refused_write_near_the_end_is_still_the_scrub_s_error(
+    world: World, monkeypatch: pytest.MonkeyPatch, from_the_end: int
+) -> None:
+    """The last writes are waited for by the end of the scrub, not by a scratch set's reuse:
+    a refusal among them must not end the scrub as if the output were whole."""
+    monkeypatch.setattr(scrub, "CHUNK_BYTES", 2_048)
+    data = _crm_export(200)
+    counted = _Counting()
+    _scrub_into(world, data, counted)
+    with pytest.raises(OSError, match="No space left"):
+        _scrub_into(world, data, _RefusesOne(counted.writes - from_the_end))

@@ -53,16 +53,16 @@ class _Output:
         self._out = out
         self._pool = pool
         self._last: Future[None] | None = None
-        self._refused = False
+        self._refused: BaseException | None = None
         self._pending: dict[int, Future[None]] = {}  # a scratch's id: the write of its bytes
 
     def _write(self, data: bytes | memoryview) -> None:
-        if self._refused:  # nothing after a gap: the output is already lost
-            return
+        if self._refused is not None:  # nothing after a gap, and every later write says why
+            raise self._refused
         try:
             self._out.write(data)
-        except BaseException:
-            self._refused = True
+        except BaseException as exc:
+            self._refused = exc
             raise
         self.sha.update(data)
 
