@@ -111,37 +111,40 @@ def insert_together(
     session: Session, parts: Sequence[tuple[Table, Sequence[Mapping[str, Any]]]]
 ) -> None:
     """Each (table, rows) as `bulk_insert` inserts it, in order; on PostgreSQL a few rows in all
-    are sent in one round trip."""
+    are sent in one round trip, and many by one ``COPY`` a table."""
     parts = [(table, rows) for table, rows in parts if rows]
     if not parts:
         return
     dialect, dbapi_connection = driver_of(session)
-    if _psycopg(dialect) and sum(len(rows) for _table, rows in parts) <= _PIPELINED_MOST:
-        _pipelined(dialect, dbapi_connection, parts)
+    if _psycopg(dialect):
+        if sum(len(rows) for _table, rows in parts) <= _PIPELINED_MOST:
+            _pipelined(dialect, dbapi_connection, parts)
+        else:
+            for table, rows in parts:
+                _copy(dialect, dbapi_connection, table, rows)
         return
     for table, rows in parts:
-        bulk_insert(session, table, rows)
+        if dialect.name == "sqlite" and dialect.paramstyle == "qmark":
+            _executemany(dialect, dbapi_connection, table, rows)
+        else:
+            session.execute(table.insert(), list(rows))
 
 
 def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Inserts `rows` (each holding every column, by column key) into `table` in the session's
     transaction; values are bound exactly as SQLAlchemy binds them. Errors are SQLAlchemy's own
     (a duplicate key is an ``IntegrityError``)."""
-    if not rows:
-        return
-    dialect, dbapi_connection = driver_of(session)
-    if _psycopg(dialect):
-        if len(rows) <= _PIPELINED_MOST:
-            _pipelined(dialect, dbapi_connection, [(table, rows)])
-        else:
-            _copy(dialect, dbapi_connection, table, rows)
-        return
-    if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
-        session.execute(table.insert(), list(rows))
-        return
+    insert_together(session, [(table, rows)])
+
+
+def _executemany(
+    dialect: Dialect, connection: Any, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """`rows` into `table` on SQLite by the driver's ``executemany``, the columns null in every
+    row left out."""
     form = _form(table, dialect, _null_everywhere(table, rows))
     values = _bound_values(form, rows)
-    cursor = dbapi_connection.cursor()
+    cursor = connection.cursor()
     try:
         cursor.executemany(form.sql, values)
     except dialect.loaded_dbapi.Error as exc:
