@@ -155,19 +155,15 @@ class Prepared:
         """Every row, each value as the ORM would return it."""
         dialect, driver = driver_of(session)
         form = self._form(dialect)
+        given = params or {}
+        values = private.parameters(form.compiled, given)
         sql, positions, binds = form.sql, form.positions, form.binds
-        if form.expanding:
-            given = params or {}
+        if form.expanding:  # each list's values under the names its count's statement gives them
             expanded = self._expanded(dialect, form, given)
             sql, positions, binds = expanded.sql, expanded.positions, expanded.binds
-            values = private.parameters(
-                form.compiled, {k: v for k, v in given.items() if k not in expanded.members}
-            )
             for name, names in expanded.members.items():
-                values.pop(name, None)
+                del values[name]
                 values.update(zip(names, given[name], strict=True))
-        else:
-            values = private.parameters(form.compiled, params or {})
         for name, processor in binds.items():
             values[name] = processor(values[name])
         args: Sequence[Any] | Mapping[str, Any] = (
