@@ -224,13 +224,12 @@ class _Tally:
 
 @dataclass(frozen=True)
 class _Line:
-    """A line read: a call (its external id, and either the line's call read or what checking
-    it gave, a row or a problem), a skip, or a line that could not be read (its problem)."""
+    """A line read: a call (its external id, and the call as read or what checking it gave, a
+    row or a problem), a skip, or a line that could not be read (its problem)."""
 
     line: int
     external_id: str | None = None  # a call's
-    read: files.FileCall | None = None  # a call not yet checked
-    checked: dict[str, Any] | str | None = None  # a call checked: its row, or its problem
+    call: files.FileCall | dict[str, Any] | str | None = None  # as read, or its row or problem
     skipped: bool = False
     problem: str | None = None  # a line that could not be read
 
@@ -271,10 +270,8 @@ def _lines_of(
         first = True
         for read in reads:
             if isinstance(read, files.FileCall):
-                if check is None:
-                    chunk.append(_Line(read.line, read.external_id, read=read))
-                else:
-                    chunk.append(_Line(read.line, read.external_id, checked=check(read)))
+                call = read if check is None else check(read)
+                chunk.append(_Line(read.line, read.external_id, call))
             elif isinstance(read, files.Skipped):
                 chunk.append(_Line(read.line, skipped=True))
             else:
@@ -351,25 +348,28 @@ def _write(
 ) -> None:
     """Stores the chunk's new calls in one transaction; the ones already stored are repeats
     (found first, so that a file imported again costs a look-up a line, not a check)."""
-    calls = [(line.external_id, line) for line in lines if line.external_id is not None]
+    calls = [
+        (line.external_id, line.line, line.call)
+        for line in lines
+        if line.external_id is not None and line.call is not None
+    ]
     if not calls:
         return
     with db.transaction() as session, collection_paused(len(calls)):
         known = peers.recorded_external_ids(
-            session=session, seller_id=context.seller_id, ids=[key for key, _ in calls]
+            session=session, seller_id=context.seller_id, ids=[key for key, _, _ in calls]
         )
         fresh: list[dict[str, Any]] = []
-        for key, call in calls:
+        for key, number, call in calls:
             if key in known:
                 tally.report.repeats += 1
                 continue
-            checked = call.checked if call.read is None else check(call.read)
+            checked = check(call) if isinstance(call, files.FileCall) else call
             if isinstance(checked, str):
-                tally.problem(source, call.line, checked)
+                tally.problem(source, number, checked)
                 continue
             known.add(key)  # the same line twice in one file is one call
-            if checked is not None:
-                fresh.append(checked)
+            fresh.append(checked)
         peers.store_calls(session=session, actor=actor, rows=fresh)
     tally.report.imported += len(fresh)
 
