@@ -12,14 +12,19 @@ from callkeep.ledger import service as ledger
 from callkeep.ledger.models import LedgerEntry
 
 
-def test_a_prepared_select_binds_and_returns_values_as_the_orm_does(rt: Runtime) -> None:
+def _things(rt: Runtime, count: int) -> None:
+    """Ledger entries t0, t1, … of entity type "things", committed."""
     with rt.db.transaction() as session:
         ledger.append_many(
             session=session,
             actor="test",
             action="create",
-            items=[("things", f"t{i}", f"{i:064x}") for i in range(3)],
+            items=[("things", f"t{i}", f"{i:064x}") for i in range(count)],
         )
+
+
+def test_a_prepared_select_binds_and_returns_values_as_the_orm_does(rt: Runtime) -> None:
+    _things(rt, 3)
     statement = (
         select(LedgerEntry.seq, LedgerEntry.at, LedgerEntry.entity_id, func.count().over())
         .where(
@@ -43,13 +48,7 @@ def test_a_prepared_select_binds_and_returns_values_as_the_orm_does(rt: Runtime)
 
 
 def test_a_prepared_statement_takes_lists_for_in_as_sqlalchemy_does(rt: Runtime) -> None:
-    with rt.db.transaction() as session:
-        ledger.append_many(
-            session=session,
-            actor="test",
-            action="create",
-            items=[("things", f"t{i}", f"{i:064x}") for i in range(5)],
-        )
+    _things(rt, 5)
     with rt.db.transaction(read_only=True) as session:
         times = [r[0] for r in session.execute(select(LedgerEntry.at).limit(1))]
     statement = (
