@@ -50,26 +50,14 @@ ENTITY = 20_000  # numbers on the seller's own do-not-call list
 def serve(data_dir: Path, port: int, workers: int, database_url: str) -> None:
     """The server side: schema, a seller, a national list, a dialer token; then uvicorn."""
     import uvicorn
-    from sqlalchemy import text
 
     from callkeep.auth import service as auth_service
-    from callkeep.kit.clock import utcnow
 
-    rt = worlds.fresh_runtime(data_dir, database_url)
-    national = data_dir / "national.txt"
-    rng = np.random.default_rng(3)
-    numbers = np.unique(rng.integers(2_000_000, 10_000_000, size=500_000)) + 2_070_000_000
-    national.write_text("".join(f"{n}\n" for n in numbers.tolist()))
-    worlds.add_seller(rt)
-    worlds.import_list(rt, national, as_of=(utcnow() - timedelta(days=1)).date())
+    rt = seeded(data_dir, database_url)
     with rt.db.transaction() as session:
         _, secret = auth_service.create_token(
             session=session, actor="bench", name="bench-dialer", role="dialer"
         )
-    seed_history(rt, np.random.default_rng(4))
-    if not rt.db.is_sqlite:  # statistics, as a database in service has them
-        with rt.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
     rt.db.dispose()
     if os.environ.get("BENCH_SWITCH_INTERVAL"):  # --switch-interval: the GIL's, in the server
         sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
@@ -84,6 +72,27 @@ def serve(data_dir: Path, port: int, workers: int, database_url: str) -> None:
         port=port,
         log_level="warning",
     )
+
+
+def seeded(data_dir: Path, database_url: str) -> Runtime:
+    """The bench's world: schema, a seller, a national list of 500,000 numbers, a day's history
+    (`seed_history`), and on PostgreSQL the statistics a database in service has."""
+    from sqlalchemy import text
+
+    from callkeep.kit.clock import utcnow
+
+    rt = worlds.fresh_runtime(data_dir, database_url)
+    national = data_dir / "national.txt"
+    rng = np.random.default_rng(3)
+    numbers = np.unique(rng.integers(2_000_000, 10_000_000, size=500_000)) + 2_070_000_000
+    national.write_text("".join(f"{n}\n" for n in numbers.tolist()))
+    worlds.add_seller(rt)
+    worlds.import_list(rt, national, as_of=(utcnow() - timedelta(days=1)).date())
+    seed_history(rt, np.random.default_rng(4))
+    if not rt.db.is_sqlite:
+        with rt.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
+    return rt
 
 
 def called_numbers() -> np.ndarray:
