@@ -252,6 +252,28 @@ def test_the_quote_parity_is_the_running_xor_of_the_quotes(
     assert np.array_equal(found, np.bitwise_xor.accumulate(flags))
 
 
+@SETTINGS
+@given(
+    size=st.integers(0, 20_000),
+    share=st.sampled_from([0.0, 0.002, 0.01, 0.05, 0.3, 1.0]),
+    several=st.sampled_from([0, 1, 2, 5, 40]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_the_positions_of_a_masks_bits_are_where_it_is_set(
+    size: int, share: float, several: int, seed: int
+) -> None:
+    """Sparse masks (most bytes holding one bit, `several` holding two to eight) and dense ones."""
+    rng = np.random.default_rng(seed)
+    flags = rng.random(size) < share
+    for byte in rng.integers(0, -(-size // 8), several if size else 0).tolist():
+        part = flags[byte * 8 : byte * 8 + 8]
+        part |= rng.random(len(part)) < 0.6
+    padded = np.zeros(-(-size // 64) * 64, dtype=bool)
+    padded[:size] = flags
+    words = np.packbits(padded, bitorder="little").view("<u8")
+    assert np.array_equal(record_bounds._positions(words), np.flatnonzero(flags))
+
+
 def same_plan(a: record_bounds.Plan | None, b: record_bounds.Plan | None) -> bool:
     if a is None or b is None:
         return a is b
@@ -334,6 +356,29 @@ def test_lead_files_tested_in_small_slices_scrub_as_the_csv_module_reads_them(
         patched.setattr(record_bounds, "SLICE", slice_bytes)
         fast = outcome(lambda: in_chunks(world, data, chunk, monkeypatch, "csv"))
     assert fast == outcome(lambda: by_csv_module(world, data, monkeypatch, file_format="csv"))
+
+
+@pytest.mark.parametrize("tail", ["", '"5","y","2075550123"\r\n', '"5","y"z,"2075550123",""\r\n'])
+def test_every_byte_of_a_crm_export_falls_on_a_words_edge_in_turn(tail: str) -> None:
+    """The masks are 64-bit words: the first field padded by 0 to 130 bytes moves each quote,
+    doubled quote, CRLF and delimiter across the words' first and last bits; the chunk is planned
+    as the csv module reads it, or (with a ragged row or a stray quote) left to it."""
+    layout = record_bounds.Layout(b",", True, 2, 4)
+    for pad in range(131):
+        body = CRM.split("\r\n", 1)[1].replace('"1"', '"1' + "x" * pad + '"', 1) + tail
+        data = body.encode()
+        for eof, block in ((True, data), (False, data + b'"6"')):
+            plan = record_bounds.plan(block, layout, eof, LIMIT, record_bounds.Scratch())
+            if tail:
+                assert plan is None, pad
+                continue
+            assert plan is not None, pad
+            rows = list(csv.reader(io.StringIO(body, newline="")))
+            assert (plan.cut, plan.newlines) == (len(data), data.count(b"\n"))
+            assert len(plan.ends) == len(rows)
+            for k, row in enumerate(rows):
+                raw = data[int(plan.f_start[k]) : int(plan.f_end[k])]
+                assert layout.phone_text(raw, bool(plan.quoted[k])) == row[2], (pad, k)
 
 
 TEN_DIGITS = st.from_regex(r"[2-9]\d{2}[2-9]\d{6}", fullmatch=True)

@@ -7,10 +7,10 @@ quote toggles twice), so delimiters and newlines at even parity are the structur
 exact only while every quote opens a field or closes one (or is doubled inside one); `plan`
 checks that for the whole chunk and otherwise leaves the chunk to the csv module.
 
-The parity and the checks are byte masks over the chunk, worked out a slice of `SLICE` bytes
-at a time so that a slice's masks stay in the core's cache; only the structural bytes' positions
-(delimiters, CRs and LFs outside quotes: a few in a line) are gathered, and the records and the
-phone field's span are worked out on those alone.
+The parity and the checks are worked out on masks of one bit a byte (quotes, delimiters, LFs and
+CRs), packed from byte comparisons a slice of `SLICE` bytes at a time; only the structural bytes'
+positions (delimiters and LFs outside quotes: a few in a line) are gathered, and the records and
+the phone field's span are worked out on those alone.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 QUOTE, LF, CR = ord('"'), ord("\n"), ord("\r")
-SLICE = 256 << 10  # bytes of a chunk tested at a time: their masks stay in the core's cache
+SLICE = 256 << 10  # bytes of a chunk compared at a time: their masks stay in the core's cache
 
 
 @dataclass(frozen=True)
@@ -162,71 +162,173 @@ def _quoted(arr: np.ndarray, d: int, has_cr: bool, eof: bool, scratch: Scratch) 
     nor closes one (before a delimiter, a CR, an LF, a quote or at the end), or one is left open
     at the end of the file.
 
-    The chunk's bytes are tested a slice at a time (`SLICE` bytes, so that a slice's masks stay
-    in the core's cache between the dozen passes over them): the quote parity is the running
-    XOR of the quotes, carried from slice to slice, and each test is one comparison into arrays
-    kept from the last chunk. The quote checks look at every byte but the chunk's first and
+    Each kind of byte is a mask of one bit a byte (`_bit_masks`), and everything after is worked
+    out on those as 64-bit words, eight times fewer items than bytes: the quote parity is each
+    word's running XOR, with the parity of the words before it carried in; a byte's neighbour is
+    the word shifted by one bit. The quote checks look at every byte but the chunk's first and
     last; a quote that fails them past the last whole record is as wrong in the file, and the
-    csv module then reads from this chunk on. Only the structural bytes' positions are gathered.
+    csv module then reads from this chunk on.
     """
     size = len(arr)
-    structural = scratch.get("work", size)
-    carry = False  # the parity before the slice
-    border_before = True  # the byte before the slice may stand before an opening quote
-    closes_before = False  # the byte before the slice is a closing quote
-    for s in range(0, size, SLICE):
-        a = arr[s : s + SLICE]
-        n = len(a)
-        quote = np.equal(a, QUOTE, out=scratch.get("quote", n))
-        inside = prefix_xor(quote.view(np.uint8), scratch.get("inside", n, np.uint8), scratch)
-        inside = inside.view(np.bool_)
-        if carry:
-            np.logical_not(inside, out=inside)
-        ends_field = np.equal(a, d, out=scratch.get("ends_field", n))
-        ends_field |= np.equal(a, LF, out=scratch.get("lf", n))
-        work = structural[s : s + n]
-        if has_cr:
-            is_cr = np.equal(a, CR, out=scratch.get("cr", n))
-            np.logical_or(ends_field, is_cr, out=work)
-        else:
-            work[:] = ends_field
-        np.greater(work, inside, out=work)  # outside quotes
-        # a quote that opens (inside from it on) follows a delimiter, an LF or a quote
-        may_border = np.logical_or(ends_field, quote, out=scratch.get("border", n))
-        test = np.logical_and(quote, inside, out=scratch.get("test", n))
-        if test[0] and not border_before:
-            return None
-        if np.count_nonzero(np.greater(test[1:], may_border[:-1], out=test[1:])):
-            return None
-        border_before = bool(may_border[-1])
-        # a quote that closes (outside from it on) comes before a delimiter, a CR, an LF or a quote
-        if has_cr:
-            may_border |= is_cr
-        if closes_before and not may_border[0]:
-            return None
-        test = np.greater(quote, inside, out=test)
-        closes_before = bool(test[-1])
-        if np.count_nonzero(np.greater(test[:-1], may_border[1:], out=test[:-1])):
-            return None
-        carry = bool(inside[-1])
-    at = np.flatnonzero(structural)
-    kind = arr[at]
-    newlines = at[kind == LF]
+    if size == 0:
+        return (0, np.zeros(0, np.int64), np.zeros(0, np.int64), 0, 0) if eof else None
+    values = (QUOTE, d, LF, CR) if has_cr else (QUOTE, d, LF)
+    quote, delim, lf, *crs = _bit_masks(arr, values, scratch)
+    cr = crs[0] if crs else None
+    words = len(quote)
+    shifted = scratch.get("w_shifted", words, np.uint64)
+    test = scratch.get("w_test", words, np.uint64)
+    inside = _parity(quote, scratch)  # bit i: an odd number of quotes up to byte i
+    border = np.bitwise_or(delim, lf, out=scratch.get("w_border", words, np.uint64))
+    border |= quote
+    # a quote that opens (inside from it on) follows a delimiter, an LF, a quote or the start
+    np.bitwise_and(quote, inside, out=test)
+    test &= np.invert(_before(border, shifted), out=shifted)
+    if test.any():
+        return None
+    # a quote that closes (outside from it on) comes before a delimiter, a CR, an LF, a quote
+    # or the end
+    if cr is not None:
+        border |= cr
+    np.invert(inside, out=test)
+    test &= quote
+    test &= np.invert(_after(border, size, shifted), out=shifted)
+    if test.any():
+        return None
+    left_open = _bit(inside, size - 1)
+    outside = np.invert(inside, out=inside)
+    newlines = _positions(np.bitwise_and(lf, outside, out=test))
     if eof:
-        if carry:
+        if left_open:
             return None  # left open at the end of the file
         cut = size
     elif len(newlines):
         cut = int(newlines[-1]) + 1
     else:
         return None
-    if cut < size:
-        keep = int(np.searchsorted(at, cut))
-        at, kind = at[:keep], kind[:keep]
-    delimiters = at[kind == d]
-    bare_crs = int(np.count_nonzero(kind == CR)) if has_cr else 0
-    line_feeds = int(np.count_nonzero(np.equal(arr[:cut], LF, out=structural[:cut])))
+    delimiters = _positions(_below(np.bitwise_and(delim, outside, out=test), cut))
+    bare_crs = 0
+    if cr is not None:
+        bare_crs = _count(_below(np.bitwise_and(cr, outside, out=test), cut))
+    np.copyto(test, lf)
+    line_feeds = _count(_below(test, cut))
     return cut, newlines, delimiters, bare_crs, line_feeds
+
+
+_WORD = np.dtype(
+    "<u8"
+)  # a mask's bytes as little-endian words: byte i is bit i % 64 of word i // 64
+_ONE, _TOP = np.uint64(1), np.uint64(63)
+_ALL = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
+
+
+def _bit_masks(arr: np.ndarray, values: tuple[int, ...], scratch: Scratch) -> list[np.ndarray]:
+    """For each value, a bit for every byte of `arr` set where the byte is that value, as words
+    (zero past the end); each byte comparison is made a slice of `SLICE` bytes at a time, so that
+    it is packed to bits while it is still in the core's cache."""
+    size = len(arr)
+    words = -(-size // 64)
+    packed = [scratch.get(f"bits{k}", words * 8, np.uint8) for k in range(len(values))]
+    step = max(8, SLICE // 8 * 8)  # a slice's bits start on a byte of their own
+    equal = scratch.get("equal", min(step, size))
+    for s in range(0, size, step):
+        a = arr[s : s + step]
+        same = equal[: len(a)]
+        at = s >> 3
+        for bits, value in zip(packed, values, strict=True):
+            part = np.packbits(np.equal(a, value, out=same), bitorder="little")
+            bits[at : at + len(part)] = part
+    used = -(-size // 8)
+    for bits in packed:
+        bits[used:] = 0
+    return [bits.view(_WORD) for bits in packed]
+
+
+def _parity(quote: np.ndarray, scratch: Scratch) -> np.ndarray:
+    """Bit i set where an odd number of the quotes' bits up to bit i are: each word's running
+    XOR by six shifts, then the parity of all the words before it (`prefix_xor` over one flag
+    a word) flipping every bit of the word where it is odd."""
+    words = len(quote)
+    inside = scratch.get("w_inside", words, np.uint64)
+    shifted = scratch.get("w_parity", words, np.uint64)
+    np.copyto(inside, quote)
+    for k in (1, 2, 4, 8, 16, 32):
+        np.left_shift(inside, np.uint64(k), out=shifted)
+        inside ^= shifted
+    before = scratch.get("w_before", words, np.uint8)  # each word's parity, moved on a word
+    before[0] = 0
+    np.right_shift(inside[:-1], _TOP, out=shifted[: words - 1])
+    before[1:] = shifted[: words - 1]
+    carried = prefix_xor(before, scratch.get("w_carried", words, np.uint8), scratch)
+    np.multiply(carried, _ALL, out=shifted)
+    inside ^= shifted
+    return inside
+
+
+def _before(bits: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Bit i of `out` is bit i - 1 of `bits`, the bit before the first one set."""
+    np.left_shift(bits, _ONE, out=out)
+    out[1:] |= bits[:-1] >> _TOP
+    out[0] |= _ONE
+    return out
+
+
+def _after(bits: np.ndarray, size: int, out: np.ndarray) -> np.ndarray:
+    """Bit i of `out` is bit i + 1 of `bits` (which has `size` bits), the bit after the last
+    one set."""
+    words = len(bits)
+    if size < words * 64:
+        bits[size >> 6] |= _ONE << np.uint64(size & 63)
+    np.right_shift(bits, _ONE, out=out)
+    out[:-1] |= bits[1:] << _TOP
+    if size == words * 64:
+        out[-1] |= _ONE << _TOP
+    return out
+
+
+def _below(bits: np.ndarray, cut: int) -> np.ndarray:
+    """`bits` with every bit from `cut` on cleared."""
+    word = cut >> 6
+    if word < len(bits):
+        bits[word] &= (_ONE << np.uint64(cut & 63)) - _ONE
+        bits[word + 1 :] = 0
+    return bits
+
+
+def _bit(bits: np.ndarray, i: int) -> bool:
+    return bool((int(bits[i >> 6]) >> (i & 63)) & 1)
+
+
+def _count(bits: np.ndarray) -> int:
+    return int(np.bitwise_count(bits).sum())
+
+
+def _positions(bits: np.ndarray) -> np.ndarray:
+    """The positions of the bits set, in order. The structural bits are sparse, most bytes of
+    the mask holding none or one: each byte holding one gives its position by a count of the
+    bits below it; bytes holding several give one more position a round. Where many bytes hold
+    several, every bit is unpacked to a byte and the set ones found instead."""
+    mask = bits.view(np.uint8)
+    at = np.flatnonzero(mask != 0)
+    held = mask[at]
+    counts = np.bitwise_count(held)
+    several = int(np.count_nonzero(counts > 1))
+    if several * 8 > len(held):
+        return np.flatnonzero(np.unpackbits(mask, bitorder="little").view(np.bool_))
+    at <<= 3
+    if not several:
+        at += np.bitwise_count(held - np.uint8(1))  # a byte's one bit: the bits below it
+        return at
+    slot = np.cumsum(counts, dtype=np.int64)
+    found = np.empty(int(slot[-1]), dtype=np.int64)
+    slot -= counts  # where a byte's first position goes
+    while len(held):
+        lowest = held & (~held + np.uint8(1))
+        found[slot] = at + np.bitwise_count(lowest - np.uint8(1))
+        held &= held - np.uint8(1)
+        more = held != 0
+        held, at, slot = held[more], at[more], slot[more] + 1
+    return found
 
 
 _BYTE_ONES = np.uint64(0x0101010101010101)
