@@ -189,7 +189,8 @@ def test_the_appended_columns_are_each_rows_phone_and_texts_in_turn(
 ) -> None:
     rows, bits = decided
     labels = lines.Labels(delimiter)
-    suffix, lengths = lines.suffixes(rows, bits, labels)
+    added = lines.suffixes(rows, bits, labels)
+    suffix, lengths = added.joined(), added.lengths
     expected = []
     for row, value in enumerate(rows.values.tolist()):
         phone = b"+1%010d" % value if value >= 0 else rows.others.get(row, "").encode()
@@ -206,10 +207,36 @@ def test_the_appended_columns_are_each_rows_phone_and_texts_in_turn(
         ends.append(at)
         at += 2
     arr = np.frombuffer(body, dtype=np.uint8)
-    out = lines.splice(arr, np.array(ends), suffix, lengths, record_bounds.Scratch())
+    out = lines.splice(arr, np.array(ends), added, record_bounds.Scratch())
     assert out.tobytes() == b"".join(
         records[k % 4] + expected[k] + b"\r\n" for k in range(len(expected))
     )
+
+
+@SETTINGS
+@given(
+    stretches=st.lists(st.integers(1, 300), min_size=1, max_size=60),
+    last=st.integers(0, 70),
+    lengths=st.lists(st.integers(1, 40), min_size=60, max_size=60),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_suffixes_are_spliced_in_at_record_ends_whatever_the_records_lengths(
+    stretches: list[int], last: int, lengths: list[int], seed: int
+) -> None:
+    """Stretches between two records' ends of 1 to 300 bytes (every size the splice moves in
+    its own way) and a tail of 0 to 70, each suffix of its own length, against a plain join."""
+    rng = np.random.default_rng(seed)
+    arr = rng.integers(0, 256, sum(stretches) + last, dtype=np.uint8)
+    ends = np.cumsum(stretches)
+    sizes = np.array(lengths[: len(ends)], dtype=np.int64)
+    matrix = rng.integers(0, 256, (len(ends), 40), dtype=np.uint8)
+    added = lines.Suffixes(matrix, sizes)
+    out = lines.splice(arr, ends, added, record_bounds.Scratch())
+    data, pieces, at = arr.tobytes(), [], 0
+    for k, end in enumerate(ends.tolist()):
+        pieces += [data[at:end], matrix[k, : sizes[k]].tobytes()]
+        at = end
+    assert out.tobytes() == b"".join(pieces) + data[at:]
 
 
 @pytest.mark.parametrize(

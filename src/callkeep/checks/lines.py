@@ -57,16 +57,29 @@ class Rows:
     digits: np.ndarray | None = None  # (rows, 10) ASCII digits of `values`, where read
 
 
+@dataclass
+class Suffixes:
+    """The bytes appended to each row: row k's are the first `lengths[k]` bytes of `matrix[k]`."""
+
+    matrix: np.ndarray  # (rows, width) uint8
+    lengths: np.ndarray  # int64
+
+    def joined(self) -> np.ndarray:
+        """Every row's bytes, one row after another."""
+        width = self.matrix.shape[1]
+        used = np.arange(width, dtype=np.int64) < self.lengths[:, None]
+        return self.matrix[used]
+
+
 def suffixes(
     rows: Rows, bits: np.ndarray, labels: Labels, scratch: Scratch | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """The bytes appended to each row (concatenated) and their lengths: the delimiter, the
-    phone in E.164 (nothing when invalid), the delimiter, the status and the reasons.
+) -> Suffixes:
+    """The bytes appended to each row: the delimiter, the phone in E.164 (nothing when
+    invalid), the delimiter, the status and the reasons.
 
     Each row is laid out from the left of a fixed-width matrix, as a NANP number's row is (the
     delimiter, ``+1``, ten digits, the delimiter, its text); the rows without a NANP number are
-    laid out again, and the first `length` bytes of each row, row by row, are the suffixes.
-    NANP digits come from `rows.digits` where the field was read as digits.
+    laid out again. NANP digits come from `rows.digits` where the field was read as digits.
     """
     count = len(bits)
     d = labels.delimiter[0]
@@ -113,16 +126,7 @@ def suffixes(
         matrix[same, 1 + size] = d
         matrix[same, 2 + size : 2 + size + text_width] = table[label_of[same]]
         lengths[same] = 2 + size + text_len[label_of[same]]
-    used = scratch.get("suffixes_used", count * width).reshape(count, width)
-    np.less(np.arange(width, dtype=np.uint16), lengths.astype(np.uint16)[:, None], out=used)
-    return matrix[used], lengths
-
-
-def _items(padded: np.ndarray, width: int) -> np.ndarray:
-    """Each byte's next `width` bytes of `padded` as one item (overlapping views)."""
-    return np.ndarray(
-        shape=(len(padded) - width + 1,), dtype=f"V{width}", buffer=padded, strides=(1,)
-    )
+    return Suffixes(matrix, lengths)
 
 
 def _value_of(ascii_digits: np.ndarray, scratch: Scratch | None) -> np.ndarray:
@@ -175,7 +179,7 @@ def read_numbers(
 
     # The common case: exactly ten digits and nothing else.
     rows = np.flatnonzero(flen == 10)
-    ten_chars = _items(source, 10)[f_start[rows]].view(np.uint8).reshape(-1, 10)
+    ten_chars = _items_of(source, 10)[f_start[rows]].view(np.uint8).reshape(-1, 10)
     not_digit = (ten_chars - np.uint8(ord("0"))) >= 10
     if not_digit.any():  # one pass over all, and the rows only when some are not digits
         is_plain = ~not_digit.any(axis=1)
@@ -193,7 +197,7 @@ def read_numbers(
     # Anything else short enough: classify its bytes, gather its digits in order.
     rows = np.flatnonzero(~plain & (flen > 0) & (flen <= _FIELD_WIDTH))
     if len(rows):
-        chars = _items(source, _FIELD_WIDTH)[f_start[rows]].view(np.uint8)
+        chars = _items_of(source, _FIELD_WIDTH)[f_start[rows]].view(np.uint8)
         chars = chars.reshape(-1, _FIELD_WIDTH)
         inside = np.arange(_FIELD_WIDTH) < flen[rows, None]
         kind = np.where(inside, _CLASS[chars], 4)
@@ -227,22 +231,68 @@ def read_numbers(
     return values, decided, digits
 
 
-def splice(
-    arr: np.ndarray, ends: np.ndarray, suffix: np.ndarray, suffix_len: np.ndarray, scratch: Scratch
-) -> np.ndarray:
-    """`arr` with each suffix inserted at its record's end (`ends`, before the line terminator),
-    in an array kept from the last chunk: every byte of `arr` and of `suffix` is moved once, by
-    a mask of which output bytes are the input's (runs of each record's bytes and its suffix)."""
+def splice(arr: np.ndarray, ends: np.ndarray, added: Suffixes, scratch: Scratch) -> np.ndarray:
+    """`arr` with each row's suffix inserted at its record's end (`ends`, before the line
+    terminator), in an array kept from the last chunk.
+
+    The stretches of `arr` between two records' ends and the suffixes are moved as items of a
+    few bytes each, gathered from overlapping views of their bytes and scattered into one of the
+    output: the suffixes of one length as one item each, a stretch of 64 to 127 bytes as the
+    64 bytes from its start and the 64 to its end, and so on for each power of two; longer ones in
+    64-byte items. No two items put different bytes in one place, so the order they are moved in
+    does not matter.
+    """
     count = len(ends)
-    runs = np.empty(2 * count + 1, dtype=np.int64)
-    runs[0] = ends[0]
-    runs[2:-1:2] = np.diff(ends)
-    runs[1::2] = suffix_len
-    runs[-1] = len(arr) - ends[-1]
-    pattern = np.zeros(2 * count + 1, dtype=bool)
-    pattern[0::2] = True
-    kept = np.repeat(pattern, runs)
-    out = scratch.get("out", len(kept), np.uint8)
-    out[kept] = arr
-    out[np.logical_not(kept, out=kept)] = suffix
+    lengths = added.lengths
+    inserted = np.cumsum(lengths)  # the suffix bytes up to and including each row's
+    out = scratch.get("out", len(arr) + (int(inserted[-1]) if count else 0), np.uint8)
+    starts = np.concatenate((np.zeros(1, dtype=np.int64), ends))  # of each stretch, in `arr`
+    stops = np.concatenate((ends, np.array([len(arr)], dtype=np.int64)))
+    moved = np.concatenate((np.zeros(1, dtype=np.int64), inserted))  # how far each stretch moves
+    _move_stretches(arr, starts, stops - starts, starts + moved, out)
+    placed = ends + inserted - lengths  # where each suffix goes
+    width = added.matrix.shape[1]
+    rows_of = np.ravel(added.matrix)
+    for size in np.flatnonzero(np.bincount(lengths)).tolist():
+        rows = np.flatnonzero(lengths == size)
+        _items_of(out, size)[placed[rows]] = _items_of(rows_of, size)[rows * width]
     return out
+
+
+_WIDEST = 64  # bytes of the largest item a stretch is moved in
+
+
+def _items_of(buffer: np.ndarray, width: int) -> np.ndarray:
+    """Each byte's next `width` bytes of `buffer` as one item (overlapping views)."""
+    return np.ndarray(
+        shape=(len(buffer) - width + 1,), dtype=f"V{width}", buffer=buffer, strides=(1,)
+    )
+
+
+def _move_stretches(
+    arr: np.ndarray, starts: np.ndarray, sizes: np.ndarray, to: np.ndarray, out: np.ndarray
+) -> None:
+    """Copies each stretch `arr[starts[k] : starts[k] + sizes[k]]` to `out[to[k]:]`: one of w to
+    2w - 1 bytes (w a power of two up to `_WIDEST`) as the w-byte items at its start and its
+    end, which overlap where it is shorter than 2w; a longer one as items of `_WIDEST` bytes
+    from its start and the one at its end."""
+    size_class = np.zeros(len(sizes), dtype=np.int64)
+    present = sizes > 0
+    size_class[present] = np.frexp(sizes[present].astype(np.float64))[1] - 1  # log2, floored
+    np.minimum(size_class, _WIDEST.bit_length(), out=size_class)
+    for power in np.flatnonzero(np.bincount(size_class[present])).tolist():
+        rows = np.flatnonzero(present & (size_class == power))
+        width = min(1 << power, _WIDEST)
+        source, target = _items_of(arr, width), _items_of(out, width)
+        begin, length, dest = starts[rows], sizes[rows], to[rows]
+        if power < _WIDEST.bit_length():
+            target[dest] = source[begin]
+            tail = length - width
+            target[dest + tail] = source[begin + tail]
+            continue
+        pieces = -(-length // width)
+        first = np.cumsum(pieces) - pieces
+        stretch = np.repeat(np.arange(len(rows)), pieces)
+        offset = (np.arange(int(pieces.sum())) - first[stretch]) * width
+        np.minimum(offset, length[stretch] - width, out=offset)
+        target[dest[stretch] + offset] = source[begin[stretch] + offset]

@@ -83,8 +83,8 @@ def scrub_chunk(
             others[row] = other
     rows = lines.Rows(values=values, others=others, digits=digits)
     bits = decide_rows(session, ctx, rows, tally)
-    suffix, suffix_len = lines.suffixes(rows, bits, labels, scratch)
-    return lines.splice(plan.arr, plan.ends, suffix, suffix_len, scratch).data
+    added = lines.suffixes(rows, bits, labels, scratch)
+    return lines.splice(plan.arr, plan.ends, added, scratch).data
 
 
 def scrub_batch(
@@ -108,7 +108,8 @@ def scrub_batch(
     rows = lines.Rows(values=values, others=others)
     bits = decide_rows(session, ctx, rows, tally) if len(kept) else np.zeros(0, dtype=np.uint16)
     if len(kept):
-        suffix, suffix_len = lines.suffixes(rows, bits, labels)
+        added = lines.suffixes(rows, bits, labels)
+        suffix, suffix_len = added.joined(), added.lengths
     else:
         suffix, suffix_len = np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64)
     pieces: list[bytes] = []
