@@ -19,13 +19,6 @@ _POWERS_F = _POWERS.astype(np.float64)
 _VALUE_ROWS = 8192  # rows whose digits are converted at a time (640 KB as float64)
 _ZEROS = int(ord("0") * _POWERS.sum())  # the value of "0000000000" read as digits
 
-# Byte classes: 1 digit, 2 punctuation libphonenumber ignores in a number, 3 '+', 0 anything else.
-_CLASS = np.zeros(256, dtype=np.uint8)
-_CLASS[ord("0") : ord("9") + 1] = 1
-for _ch in b" -.()":
-    _CLASS[_ch] = 2
-_CLASS[ord("+")] = 3
-
 
 class Labels:
     """The appended status and reasons text per reason-bits value, built once per value."""
@@ -161,8 +154,8 @@ def read_numbers(
     """
     count = len(f_start)
     flen = f_end - f_start
-    values = np.full(count, -1, dtype=np.int64)
-    decided = np.zeros(count, dtype=bool)
+    if count == 0:
+        return np.zeros(0, np.int64), np.zeros(0, bool), np.zeros((0, 10), np.uint8)
     # Every byte's next 10 and _FIELD_WIDTH bytes as one item each: gathering items of these
     # views copies only the fields (one copy of each, not byte by byte). The bytes after a
     # field are the record's (or the chunk's past its last record): only a copy of the end
@@ -177,53 +170,42 @@ def read_numbers(
         source[: len(arr)] = arr
         source[len(arr) :] = 0
 
-    # The common case: exactly ten digits and nothing else.
-    rows = np.flatnonzero(flen == 10)
-    ten_chars = _items_of(source, 10)[f_start[rows]].view(np.uint8).reshape(-1, 10)
-    not_digit = (ten_chars - np.uint8(ord("0"))) >= 10
-    if not_digit.any():  # one pass over all, and the rows only when some are not digits
-        is_plain = ~not_digit.any(axis=1)
-        rows, ten_chars = rows[is_plain], ten_chars[is_plain]
-    plain = np.zeros(count, dtype=bool)
-    plain[rows] = True
-    if len(rows) == count:  # every field (rows is then every row in order)
-        digits = ten_chars
-    else:
-        digits = np.zeros((count, 10), dtype=np.uint8)  # ASCII; 0 where not read here
-        digits[rows] = ten_chars
-    values[rows] = _value_of(ten_chars, scratch)
-    decided[rows] = True
+    # The common case: exactly ten digits and nothing else. Every field's first ten bytes are
+    # read (the digits of the rows that are, the rest cleared).
+    digits = _items_of(source, 10)[f_start].view(np.uint8).reshape(-1, 10)
+    plain = (flen == 10) & ~((digits - np.uint8(ord("0"))) >= 10).any(axis=1)
+    values = np.where(plain, _value_of(digits, scratch), -1)
+    decided = plain.copy()
+    digits[~plain] = 0
 
-    # Anything else short enough: classify its bytes, gather its digits in order.
+    # Anything else short enough: classify its bytes, take its digits in order.
     rows = np.flatnonzero(~plain & (flen > 0) & (flen <= _FIELD_WIDTH))
     if len(rows):
         chars = _items_of(source, _FIELD_WIDTH)[f_start[rows]].view(np.uint8)
         chars = chars.reshape(-1, _FIELD_WIDTH)
         inside = np.arange(_FIELD_WIDTH) < flen[rows, None]
-        kind = np.where(inside, _CLASS[chars], 4)
-        is_digit = kind == 1
-        # each digit's place among the field's digits; the 12th and later go to a spare column
-        place = np.cumsum(is_digit, axis=1, dtype=np.int8)
-        n_digit = place[:, -1].astype(np.int64)
-        n_plus = (kind == 3).sum(axis=1)
-        fits = ((kind == 0).sum(axis=1) == 0) & ((n_digit == 10) | (n_digit == 11))
-        in_order = np.zeros((len(rows), 12), dtype=np.uint8)
-        spare = np.where(is_digit & (place <= 11), place - 1, 11)
-        in_order[np.arange(len(rows))[:, None], spare] = chars
-        found = in_order[:, :11].astype(np.int64) - ord("0")
-        ten = fits & (n_digit == 10) & (n_plus == 0)
-        leads_plus = chars[:, 0] == ord("+")
+        is_digit = ((chars - np.uint8(ord("0"))) < 10) & inside
+        is_plus = (chars == ord("+")) & inside
+        ignored = np.zeros_like(inside)  # punctuation libphonenumber ignores in a number
+        for ch in b" -.()":
+            ignored |= chars == ch
+        clean = ~(inside & ~(is_digit | is_plus | ignored)).any(axis=1)
+        n_digit = is_digit.sum(axis=1)
+        n_plus = is_plus.sum(axis=1)
+        ten = clean & (n_digit == 10) & (n_plus == 0)
         eleven = (
-            fits
-            & (n_digit == 11)
-            & (found[:, 0] == 1)
-            & ((n_plus == 0) | ((n_plus == 1) & leads_plus))
+            clean & (n_digit == 11) & ((n_plus == 0) | ((n_plus == 1) & (chars[:, 0] == ord("+"))))
         )
-        ten_digits = np.where(ten[:, None], found[:, :10], found[:, 1:11])
-        ok = ten | eleven
-        values[rows[ok]] = ten_digits[ok] @ _POWERS
-        digits[rows[ok]] = ten_digits[ok].astype(np.uint8) + ord("0")
-        decided[rows[ok]] = True
+        for kept, count_of in ((ten, 10), (eleven, 11)):
+            # a row's digits in order: the digit bytes of those rows, row after row
+            found = chars[kept][is_digit[kept]].reshape(-1, count_of)
+            at = rows[kept]
+            if count_of == 11:
+                leading_one = found[:, 0] == ord("1")
+                found, at = found[leading_one, 1:], at[leading_one]
+            values[at] = _value_of(found, scratch)
+            digits[at] = found
+            decided[at] = True
     # The one validity rule's table: a plainly written NANP number is decided here.
     rows = np.flatnonzero(values >= 0)
     values[rows[~dialable_prefixes()[values[rows] // 10_000]]] = -1
