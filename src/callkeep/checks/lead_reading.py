@@ -153,7 +153,10 @@ def left_open(raw: bytes, dialect: dict[str, Any]) -> bool:
 
 
 def is_utf8(block: bytes, size: int) -> bool:
-    """Whether the first `size` bytes of `block` are UTF-8."""
+    """Whether the first `size` bytes of `block` are UTF-8 (at once when the whole block is
+    ASCII, without decoding it)."""
+    if block.isascii():
+        return True
     try:
         str(memoryview(block)[:size], "utf-8")
     except UnicodeDecodeError:
