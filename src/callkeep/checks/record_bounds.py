@@ -89,24 +89,25 @@ def plan(
         return None
     ends = ends - crlf
     present = ends > starts  # blank lines pass through untouched
-    starts, ends = starts[present], ends[present]
+    if not present.all():
+        starts, ends = starts[present], ends[present]
     count = len(starts)
     if count and int((ends - starts).max()) > limit:
         return None
-    # every record holds width - 1 delimiters: then record k's are delimiters[k * (width - 1):]
+    # every record holds width - 1 delimiters: then record k's are row k of this matrix
     per = layout.width - 1
     if len(delimiters) != count * per:
         return None
-    base = np.arange(count, dtype=np.int64) * per
+    by_record = delimiters.reshape(count, per)
     if (
         per
         and count
-        and not ((delimiters[base] >= starts).all() and (delimiters[base + per - 1] < ends).all())
+        and not ((by_record[:, 0] >= starts).all() and (by_record[:, -1] < ends).all())
     ):
         return None
     column = layout.column
-    f_start = starts if column == 0 else delimiters[base + column - 1] + 1
-    f_end = ends if column == per else delimiters[base + column]
+    f_start = starts if column == 0 else by_record[:, column - 1] + 1
+    f_end = ends if column == per else by_record[:, column]
     if quoting:
         quoted = (f_end > f_start) & (arr[np.minimum(f_start, cut - 1)] == QUOTE)
         f_start, f_end = f_start + quoted, f_end - quoted
