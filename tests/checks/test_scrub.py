@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -40,6 +41,22 @@ def run_scrub(
             name=name,
         )
     return out.getvalue()
+
+
+def scrub_to_file(world: World, data: bytes, out: Path) -> None:
+    """`data` scrubbed into the file `out`, as `callkeep scrub` does, with its record."""
+    with world.rt.db.transaction() as session:
+        scrub.scrub_file(
+            session=session,
+            actor="test",
+            source=io.BytesIO(data),
+            source_name="leads.csv",
+            out_path=out,
+            phone_column=None,
+            seller=None,
+            campaign=None,
+            at=AT,
+        )
 
 
 def single(world: World, phone: str, at: str = AT) -> tuple[str, str, str]:

@@ -20,7 +20,7 @@ from callkeep.checks import scrub
 from callkeep.checks.lead_formats import VICIDIAL_COLUMNS
 from callkeep.errors import InvalidInput
 from tests.checks.conftest import ME_NUMBER, World
-from tests.checks.test_scrub import run_scrub, single
+from tests.checks.test_scrub import run_scrub, scrub_to_file, single
 
 FRESH = date(2026, 7, 1)
 AT = "2026-07-06T13:00:00Z"
@@ -153,18 +153,8 @@ def test_a_file_that_cannot_be_read_names_the_line_and_leaves_no_output(
 ) -> None:
     out = tmp_path / "out" / "scrubbed.csv"
     out.parent.mkdir()
-    with pytest.raises(InvalidInput) as caught, world.rt.db.transaction() as session:
-        scrub.scrub_file(
-            session=session,
-            actor="test",
-            source=io.BytesIO(data * 1),
-            source_name="leads.csv",
-            out_path=out,
-            phone_column=None,
-            seller=None,
-            campaign=None,
-            at=AT,
-        )
+    with pytest.raises(InvalidInput) as caught:
+        scrub_to_file(world, data, out)
     assert message in caught.value.message
     assert list(out.parent.iterdir()) == []
 

@@ -1,5 +1,6 @@
 """The scrub's output is written on a thread of its own: a slow or failing disk changes no byte
-of it, and no write is left running once the scrub has answered."""
+of it, and no write is left running once the scrub has answered; a file is on disk before the
+scrub's record names it."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ import io
 import threading
 import time
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from callkeep.checks import scrub
+from callkeep.checks.models import ScrubRun
 from tests.checks.conftest import ME_NUMBER, World, make_context
-from tests.checks.test_scrub import AT, run_scrub
+from tests.checks.test_scrub import AT, run_scrub, scrub_to_file
 
 FRESH = date(2026, 7, 1)
 
@@ -135,3 +140,72 @@ def test_a_refused_write_near_the_end_is_still_the_scrub_s_error(
     _scrub_into(world, data, counted)
     with pytest.raises(OSError, match="No space left"):
         _scrub_into(world, data, _RefusesOne(counted.writes - from_the_end))
+
+
+def _scrub_runs(world: World) -> int:
+    with world.rt.db.transaction() as session:
+        return len(session.scalars(select(ScrubRun)).all())
+
+
+@pytest.mark.parametrize("sync_bytes", [8_192, 1 << 40])
+def test_a_scrubbed_file_is_on_disk_before_its_record_names_it(
+    world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sync_bytes: int
+) -> None:
+    """Written to disk every SYNC_BYTES while it is written (or never along the way, when that is
+    more than the file), and whole before the scrub's record is made; the rename, too, before
+    the transaction holding the record ends."""
+    events: list[str] = []
+    real_sync, real_record, real_dir = scrub._DATASYNC, scrub._record, scrub.fsync_dir
+
+    def synced(fd: int) -> None:
+        events.append("sync")
+        real_sync(fd)
+
+    def recorded(*args: Any) -> Any:
+        events.append("record")
+        return real_record(*args)
+
+    def named(folder: Path) -> None:
+        events.append("rename")
+        real_dir(folder)
+
+    monkeypatch.setattr(scrub, "_DATASYNC", synced)
+    monkeypatch.setattr(scrub, "_record", recorded)
+    monkeypatch.setattr(scrub, "fsync_dir", named)
+    monkeypatch.setattr(scrub, "CHUNK_BYTES", 2_048)
+    monkeypatch.setattr(scrub, "SYNC_BYTES", sync_bytes)
+    data = _crm_export(2_000)
+    out = tmp_path / "scrubbed.csv"
+    scrub_to_file(world, data, out)
+    assert out.read_bytes() == run_scrub(world, data)
+    if sync_bytes > len(data) * 2:
+        assert events == ["sync", "record", "rename"]
+    else:
+        # along the way (each time 8 KB more than at the last: 8-11 KB, chunks being under
+        # 3 KB), and once at the end
+        assert events.count("sync") >= out.stat().st_size // 11_000 + 1
+        assert events[-3:] == ["sync", "record", "rename"]
+
+
+def test_a_disk_that_fails_to_keep_the_output_fails_the_scrub_and_leaves_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An I/O error found when the written bytes go to disk (a write the page cache took, which
+    the disk then refused) is the scrub's error: no file under either name, and no record."""
+    calls = {"n": 0}
+
+    def failing(fd: int) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(scrub, "_DATASYNC", failing)
+    monkeypatch.setattr(scrub, "CHUNK_BYTES", 2_048)
+    monkeypatch.setattr(scrub, "SYNC_BYTES", 8_192)
+    out = tmp_path / "out" / "scrubbed.csv"
+    out.parent.mkdir()
+    with pytest.raises(OSError, match="Input/output error"):
+        scrub_to_file(world, _crm_export(2_000), out)
+    assert list(out.parent.iterdir()) == []
+    assert _scrub_runs(world) == 0
+    assert not any(t.name.startswith("scrub-output") for t in threading.enumerate())

@@ -37,8 +37,11 @@ from callkeep.checks.schemas import ListOut, ScrubSummary
 from callkeep.checks.scrub_rows import Tally, scrub_batch, scrub_chunk
 from callkeep.errors import InvalidInput
 from callkeep.ledger import service as ledger
+from callkeep.lists.index import fsync_dir
 
 CHUNK_BYTES = 1 << 20  # bytes read and planned at a time: a chunk's arrays stay in the caches
+SYNC_BYTES = 16 << 20  # output put on disk (and out of the page cache) at a time
+_DATASYNC = getattr(os, "fdatasync", os.fsync)
 SLOW_BATCH = 20_000
 BOM = lead_formats.BOM
 
@@ -46,11 +49,19 @@ BOM = lead_formats.BOM
 class _Output:
     """The output, hashed and written in order on a thread of its own: both release the GIL, so
     the kernel's copy of one chunk into the file overlaps the scrub of the next. A chunk's bytes
-    may be a view of its scratch arrays, which `reusable` waits for before they are used again."""
+    may be a view of its scratch arrays, which `reusable` waits for before they are used again.
+
+    Written to a file, the output is put on disk every `SYNC_BYTES` and those bytes dropped from
+    the page cache: a scrub holds a few megabytes of it in memory whatever the file's size (not
+    pushing the registry's index out), and its pages are used again instead of new ones. By
+    `finish` every byte is on disk, before the scrub's record names the file."""
 
     def __init__(self, out: BinaryIO, pool: ThreadPoolExecutor) -> None:
         self.sha = hashlib.sha256()
         self._out = out
+        self._fd = _descriptor(out)
+        self._written = 0  # bytes handed to the file
+        self._synced = 0  # of those, the bytes on disk
         self._pool = pool
         self._last: Future[None] | None = None
         self._refused: BaseException | None = None
@@ -61,10 +72,23 @@ class _Output:
             raise self._refused
         try:
             self._out.write(data)
+            self._written += len(data)
+            if self._fd is not None and self._written - self._synced >= SYNC_BYTES:
+                self._sync(drop=True)
         except BaseException as exc:
             self._refused = exc
             raise
         self.sha.update(data)
+
+    def _sync(self, *, drop: bool) -> None:
+        """Puts what was written on disk; with `drop`, out of the page cache too."""
+        assert self._fd is not None
+        self._out.flush()
+        _DATASYNC(self._fd)
+        if drop and hasattr(os, "posix_fadvise"):
+            unsynced = self._written - self._synced
+            os.posix_fadvise(self._fd, self._synced, unsynced, os.POSIX_FADV_DONTNEED)
+        self._synced = self._written
 
     def write(self, data: bytes | memoryview, scratch: record_bounds.Scratch | None = None) -> None:
         self._last = self._pool.submit(self._write, data)
@@ -79,10 +103,21 @@ class _Output:
         return scratch
 
     def finish(self) -> str:
-        """Waits for every write (raising a write's error); the output's SHA-256."""
+        """Waits for every write (raising a write's error) and, for a file, puts it all on disk;
+        the output's SHA-256."""
         if self._last is not None:
             self._last.result()
+        if self._fd is not None:
+            self._sync(drop=False)
         return self.sha.hexdigest()
+
+
+def _descriptor(out: BinaryIO) -> int | None:
+    """The file descriptor under `out`, or None when it is not a file (a buffer in memory)."""
+    try:
+        return out.fileno()
+    except (AttributeError, io.UnsupportedOperation):
+        return None
 
 
 @contextmanager
@@ -288,6 +323,7 @@ def scrub_file(
             )
         summary = _record(session, actor, ctx, source_name, scrubbed)
         temp.replace(out_path)
+        fsync_dir(out_path.parent)  # the name too is on disk before the record is committed
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
