@@ -12,7 +12,6 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import MappingProxyType
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -144,21 +143,14 @@ class Verdicts:
     exemptions: dict[int, list[str]]
 
 
-def _place_bits(ctx: Context, place: Place) -> tuple[int, Mapping[str, tuple[str, ...]]]:
-    return _time_bits(ctx.at, place.states, place.zones, ctx.dialing_mode)
-
-
-@functools.lru_cache(maxsize=4096)
-def _time_bits(
-    at: datetime, states: tuple[str, ...], zones: tuple[str, ...], dialing_mode: str | None
-) -> tuple[int, Mapping[str, tuple[str, ...]]]:
-    """The time rules' reason bits and citations for a place at `at`, kept: every chunk of a
-    scrub asks them again for the same moment and mostly the same places."""
-    verdict = judge_time(at=at, states=states, zones=zones, dialing_mode=dialing_mode)
+def _place_bits(ctx: Context, place: Place) -> tuple[int, dict[str, tuple[str, ...]]]:
+    verdict = judge_time(
+        at=ctx.at, states=place.states, zones=place.zones, dialing_mode=ctx.dialing_mode
+    )
     bits = 0
     for code in verdict.codes:
         bits |= BIT[code]
-    return bits, MappingProxyType(verdict.citations)
+    return bits, verdict.citations
 
 
 def _registry_bits(ctx: Context, npa: np.ndarray) -> np.ndarray:
@@ -316,7 +308,7 @@ def judge_nanp(*, session: Session, ctx: Context, numbers: np.ndarray) -> Verdic
     )
 
 
-def judge_other(*, ctx: Context, e164: str) -> tuple[int, Place, Mapping[str, tuple[str, ...]]]:
+def judge_other(*, ctx: Context, e164: str) -> tuple[int, Place, dict[str, tuple[str, ...]]]:
     """Judges a dialable number outside NANP: no registry covers it (`registry_missing`) and the
     federal window applies in its zones."""
     facts = ctx.facts.get(e164)

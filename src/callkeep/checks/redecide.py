@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -117,7 +117,7 @@ class Redecider:
         self.window = CallWindow(session, seller_id, start - DAY - SECOND)
         self.changes: dict[str, list[datetime]] = {}
         self.richer: dict[str, set[str]] = {}
-        self.times: dict[tuple[Place, str | None, int], tuple[int, Mapping[str, Any]]] = {}
+        self.times: dict[tuple[Place, str | None, int], tuple[int, dict[str, Any]]] = {}
         self.by_minute = _minute_aligned()
         self.floor: datetime | None = None
         self.rules = catalog()
@@ -214,7 +214,7 @@ class Redecider:
 
     def _time_bits(
         self, place: Place, mode: str | None, at: datetime, ctx: engine.Context
-    ) -> tuple[int, Mapping[str, Any]]:
+    ) -> tuple[int, dict[str, Any]]:
         moment = int(at.timestamp())
         key = (place, mode, moment // 60 if self.by_minute else moment)
         found = self.times.get(key)
@@ -318,7 +318,7 @@ class Redecider:
             return cites
         return ()
 
-    def _outcome(self, bits: int, cites: Mapping[str, Any], national: str | None) -> Outcome:
+    def _outcome(self, bits: int, cites: dict[str, Any], national: str | None) -> Outcome:
         if bits == 0:
             return Outcome(codes=(), citations=(), national=national)
         known = self.rules.reasons

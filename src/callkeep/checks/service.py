@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -67,7 +67,7 @@ def local_times(place: Place, at: datetime) -> list[LocalTimeOut]:
     ]
 
 
-def _reasons(bits: int, cites: Mapping[str, tuple[str, ...]]) -> list[ReasonOut]:
+def _reasons(bits: int, cites: dict[str, tuple[str, ...]]) -> list[ReasonOut]:
     known = catalog().reasons
     out = []
     for code in codes_of(bits):
@@ -82,7 +82,7 @@ def _decision(
     phone: str,
     bits: int,
     place: Place | None,
-    cites: Mapping[str, tuple[str, ...]],
+    cites: dict[str, tuple[str, ...]],
     lists: list[ListOut],
     exemptions: list[str],
 ) -> DecisionOut:
