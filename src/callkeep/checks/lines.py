@@ -10,7 +10,7 @@ import numpy as np
 
 from callkeep.checks import engine
 from callkeep.checks.engine import BIT
-from callkeep.checks.record_bounds import Scratch
+from callkeep.checks.record_bounds import WORD, Scratch
 from callkeep.phone.validity import dialable_prefixes
 
 _FIELD_WIDTH = 24
@@ -18,7 +18,6 @@ _POWERS = 10 ** np.arange(9, -1, -1, dtype=np.int64)
 _POWERS_F = _POWERS.astype(np.float64)
 _VALUE_ROWS = 8192  # rows whose digits are converted at a time (640 KB as float64)
 _ZEROS = int(ord("0") * _POWERS.sum())  # the value of "0000000000" read as digits
-_WORD = np.dtype("<u8")
 _TENTH_BYTES = np.uint64(0xFFFF)  # bytes 9 and 10 of 16, in their second little-endian word
 
 
@@ -158,12 +157,12 @@ def read_numbers(
     flen = f_end - f_start
     if count == 0:
         return np.zeros(0, np.int64), np.zeros(0, bool), np.zeros((0, 10), np.uint8)
-    # Every byte's next 10 and _FIELD_WIDTH bytes as one item each: gathering items of these
+    # Every byte's next 16 and _FIELD_WIDTH bytes as one item each: gathering items of these
     # views copies only the fields (one copy of each, not byte by byte). The bytes after a
     # field are the record's (or the chunk's past its last record): only a copy of the end
     # of the chunk is padded, when a field starts too near the end.
     source = arr
-    if count and int(f_start[-1]) + _FIELD_WIDTH > len(arr):
+    if int(f_start[-1]) + _FIELD_WIDTH > len(arr):
         source = (
             np.zeros(len(arr) + _FIELD_WIDTH, dtype=np.uint8)
             if scratch is None
@@ -176,7 +175,7 @@ def read_numbers(
     # read, so that a row's test of its first ten is two 64-bit words (the digits of the rows
     # that are, the rest cleared).
     head = _items_of(source, 16)[f_start].view(np.uint8).reshape(-1, 16)
-    not_digit = ((head - np.uint8(ord("0"))) >= 10).view(_WORD)
+    not_digit = ((head - np.uint8(ord("0"))) >= 10).view(WORD)
     plain = (flen == 10) & ((not_digit[:, 0] | (not_digit[:, 1] & _TENTH_BYTES)) == 0)
     digits = head[:, :10]
     values = np.where(plain, _value_of(digits, scratch), -1)

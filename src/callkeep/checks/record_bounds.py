@@ -216,9 +216,8 @@ def _quoted(arr: np.ndarray, d: int, has_cr: bool, eof: bool, scratch: Scratch) 
     return cut, newlines, delimiters, bare_crs, line_feeds
 
 
-_WORD = np.dtype(
-    "<u8"
-)  # a mask's bytes as little-endian words: byte i is bit i % 64 of word i // 64
+# bytes read as little-endian 64-bit words: in a mask, byte i is bit i % 64 of word i // 64
+WORD = np.dtype("<u8")
 _ONE, _TOP = np.uint64(1), np.uint64(63)
 _ALL = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
 
@@ -242,7 +241,7 @@ def _bit_masks(arr: np.ndarray, values: tuple[int, ...], scratch: Scratch) -> li
     used = -(-size // 8)
     for bits in packed:
         bits[used:] = 0
-    return [bits.view(_WORD) for bits in packed]
+    return [bits.view(WORD) for bits in packed]
 
 
 def _parity(quote: np.ndarray, scratch: Scratch) -> np.ndarray:
