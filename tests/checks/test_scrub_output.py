@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import io
+import os
 import threading
 import time
 from datetime import date
@@ -209,3 +210,28 @@ def test_a_disk_that_fails_to_keep_the_output_fails_the_scrub_and_leaves_nothing
     assert list(out.parent.iterdir()) == []
     assert _scrub_runs(world) == 0
     assert not any(t.name.startswith("scrub-output") for t in threading.enumerate())
+
+
+def test_what_is_on_disk_is_dropped_from_the_page_cache_range_after_range(
+    world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Each sync along the way drops the bytes written since the one before, so that together
+    they cover the file from its start without a gap; the last stretch stays cached."""
+    dropped: list[tuple[int, int]] = []
+    real = os.posix_fadvise
+
+    def advised(fd: int, offset: int, length: int, advice: int) -> None:
+        assert advice == os.POSIX_FADV_DONTNEED
+        dropped.append((offset, length))
+        real(fd, offset, length, advice)
+
+    monkeypatch.setattr(os, "posix_fadvise", advised)
+    monkeypatch.setattr(scrub, "CHUNK_BYTES", 2_048)
+    monkeypatch.setattr(scrub, "SYNC_BYTES", 8_192)
+    out = tmp_path / "scrubbed.csv"
+    scrub_to_file(world, _crm_export(2_000), out)
+    assert len(dropped) >= 10
+    assert [offset for offset, _ in dropped] == [0] + [o + n for o, n in dropped[:-1]]
+    assert all(length >= 8_192 for _, length in dropped)
+    covered = dropped[-1][0] + dropped[-1][1]
+    assert 0 < out.stat().st_size - covered < 8_192 + 4_096
