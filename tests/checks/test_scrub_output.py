@@ -235,3 +235,21 @@ def test_what_is_on_disk_is_dropped_from_the_page_cache_range_after_range(
     assert all(length >= 8_192 for _, length in dropped)
     covered = dropped[-1][0] + dropped[-1][1]
     assert 0 < out.stat().st_size - covered < 8_192 + 4_096
+
+
+def test_a_folder_that_cannot_keep_the_new_name_fails_the_scrub_and_leaves_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The rename is made durable after it is made: an error then removes the renamed file too,
+    and the record, not yet committed, goes with the transaction."""
+
+    def refused(folder: Path) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(scrub, "fsync_dir", refused)
+    out = tmp_path / "out" / "scrubbed.csv"
+    out.parent.mkdir()
+    with pytest.raises(OSError, match="Input/output error"):
+        scrub_to_file(world, _crm_export(200), out)
+    assert list(out.parent.iterdir()) == []
+    assert _scrub_runs(world) == 0

@@ -309,6 +309,7 @@ def scrub_file(
         dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".part"
     )
     temp = Path(temp_name)
+    written = temp  # the name the output is under
     try:
         with os.fdopen(handle, "wb", buffering=1 << 20) as out:
             scrubbed = scrub_stream(
@@ -322,10 +323,10 @@ def scrub_file(
                 progress=progress,
             )
         summary = _record(session, actor, ctx, source_name, scrubbed)
-        temp.replace(out_path)
+        written = temp.replace(out_path)
         fsync_dir(out_path.parent)  # the name too is on disk before the record is committed
     except BaseException:
-        temp.unlink(missing_ok=True)
+        written.unlink(missing_ok=True)
         raise
     return summary
 
